@@ -1,0 +1,111 @@
+"""Local causal attention (with the short-term memory) and continuous long-term attention.
+
+Shape letters: B batch, T queries (new tokens), K keys (short-term memory + segment so far + new),
+H heads, d = e / H head width, e model width, N basis functions.
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from .basis import GaussianBasis
+from .hooks import HookPoint
+
+
+def rotary(x: Tensor, positions: Tensor, base: float) -> Tensor:
+    """Rotary position embedding: x [B, H, T, d], positions [T] (within the local window)."""
+    d = x.shape[-1]
+    inv_freq = base ** (-torch.arange(0, d, 2, device=x.device, dtype=torch.float32) / d)
+    angles = positions.to(torch.float32).unsqueeze(-1) * inv_freq  # [T, d/2]
+    cos, sin = angles.cos().to(x.dtype), angles.sin().to(x.dtype)
+    x1, x2 = x[..., 0::2], x[..., 1::2]
+    return torch.stack([x1 * cos - x2 * sin, x1 * sin + x2 * cos], -1).flatten(-2)
+
+
+class LocalAttention(nn.Module):
+    """Causal multi-head attention over the short-term memory, the segment so far and the new tokens."""
+
+    def __init__(self, d_model: int, n_heads: int, dropout: float, rope_base: float):
+        super().__init__()
+        self.n_heads, self.rope_base, self.dropout = n_heads, rope_base, dropout
+        self.query = nn.Linear(d_model, d_model)
+        self.key_value = nn.Linear(d_model, 2 * d_model)
+        self.out = nn.Linear(d_model, d_model)
+        self.hook_pattern_mask = HookPoint()
+
+    def split_heads(self, x: Tensor) -> Tensor:  # [B, T, e] -> [B, H, T, d]
+        B, T, e = x.shape
+        return x.view(B, T, self.n_heads, e // self.n_heads).transpose(1, 2)
+
+    def forward(self, x: Tensor, context: Tensor, mask: Tensor, q_pos: Tensor, k_pos: Tensor) -> tuple[Tensor, Tensor]:
+        """x [B, T, e] (normalised new tokens), context [B, K, e] (normalised, ends with x), mask [B, 1, T, K].
+
+        Returns the output [B, T, e] and the queries before the rotary embedding [B, H, T, d],
+        which the long-term attention shares.
+        """
+        q = self.split_heads(self.query(x))
+        k, v = (self.split_heads(t) for t in self.key_value(context).chunk(2, dim=-1))
+        out = F.scaled_dot_product_attention(
+            rotary(q, q_pos, self.rope_base), rotary(k, k_pos, self.rope_base), v,
+            attn_mask=self.hook_pattern_mask(mask), dropout_p=self.dropout if self.training else 0.0)
+        B, H, T, d = out.shape
+        return self.out(out.transpose(1, 2).reshape(B, T, H * d)), q
+
+
+def variance_kl(sigma_sq: Tensor, sigma0: float) -> Tensor:
+    """KL(N(μ, σ²) ‖ N(μ, σ0²)) = ½(σ²/σ0² − log(σ²/σ0²) − 1), elementwise (≥ 0, zero at σ = σ0)."""
+    ratio = sigma_sq / (sigma0 ** 2)
+    return 0.5 * (ratio - torch.log(ratio) - 1.0)
+
+
+class LongTermAttention(nn.Module):
+    """Continuous attention over the long-term memory X̄(t) = Bᵀψ(t) with a Gaussian density per query.
+
+    Keys and values come from the coefficients with their own projections (K = B W_K, V = B W_V);
+    μ = sigmoid(w_μ · s), σ² = softplus(w_σ · s) with s = K_h q / √d; the context is V_hᵀ r with
+    r_j = E_{N(μ,σ²)}[ψ_j] in closed form. Output projection W_O is its own.
+    """
+
+    def __init__(self, d_model: int, n_heads: int, basis: GaussianBasis, sigma_sq_min: float, gate: bool):
+        super().__init__()
+        self.n_heads, self.basis, self.sigma_sq_min = n_heads, basis, sigma_sq_min
+        N = basis.num_basis
+        self.key = nn.Linear(d_model, d_model, bias=False)    # W_K
+        self.value = nn.Linear(d_model, d_model, bias=False)  # W_V
+        self.out = nn.Linear(d_model, d_model)                # W_O
+        self.mu = nn.Linear(N, 1)                             # w_μ (shared by the heads, as in the reference)
+        self.sigma = nn.Linear(N, 1)                          # w_σ
+        # Optional gate on incoming vectors (reference code): X ⊙ sigmoid(Conv1d_k3(X)).
+        self.gate = nn.Conv1d(d_model, d_model, kernel_size=3, padding=1) if gate else None
+        for name in ("scores", "mu", "sigma_sq", "context", "memory_vectors", "bin_probs",
+                     "sample_positions", "coefficients", "update_kind"):
+            self.add_module(f"hook_{name}", HookPoint())
+
+    def gate_incoming(self, x: Tensor) -> Tensor:
+        """Incoming memory vectors [B, L, e], gated if configured."""
+        if self.gate is None:
+            return x
+        return x * torch.sigmoid(self.gate(x.transpose(1, 2)).transpose(1, 2))
+
+    def forward(self, q: Tensor, coefficients: Tensor, filled: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+        """q [B, H, T, d] (shared with local attention), coefficients [B, N, e], filled [B] bool.
+
+        Returns the output [B, T, e] (zero for rows with an empty memory), μ and σ² [B, H, T].
+        Computed in float32 even under autocast: σ² down to 1e-4 and densities up to ~80 need it.
+        """
+        with torch.autocast(device_type=q.device.type, enabled=False):
+            q, coefficients = q.float(), coefficients.float()
+            B, H, T, d = q.shape
+            N = coefficients.shape[1]
+            keys = self.key(coefficients).view(B, N, H, d).transpose(1, 2)    # [B, H, N, d]
+            values = self.value(coefficients).view(B, N, H, d).transpose(1, 2)
+            scores = self.hook_scores(q @ keys.transpose(-1, -2) / math.sqrt(d))  # [B, H, T, N]
+            mu = self.hook_mu(torch.sigmoid(self.mu(scores).squeeze(-1)))          # [B, H, T] in (0, 1)
+            sigma_sq = self.hook_sigma_sq(F.softplus(self.sigma(scores).squeeze(-1)).clamp_min(self.sigma_sq_min))
+            r = self.basis.expect(mu, sigma_sq)                                    # [B, H, T, N]
+            context = (r @ values).transpose(1, 2).reshape(B, T, H * d)
+            out = self.out(self.hook_context(context)) * filled.view(B, 1, 1).float()
+        return out, mu, sigma_sq

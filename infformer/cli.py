@@ -1,0 +1,261 @@
+"""Command line: `python -m infformer {trace,generate,train} ...` (see --help of each).
+
+Bad input (missing, empty, binary or undecodable file, bad option value, a directory that is
+not a checkpoint) exits with status 2 and one line `error: …` on stderr, never a traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+
+class UsageError(Exception):
+    """Raised instead of argparse's exit, so every bad input ends the same way."""
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message):  # argparse prints usage and exits; we want one line
+        raise UsageError(message)
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def nonneg_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
+    return value
+
+
+def unit_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not 0.0 < value < 1.0:
+        raise argparse.ArgumentTypeError(f"must lie strictly between 0 and 1, got {value}")
+    return value
+
+
+def add_model_options(p):
+    p.add_argument("--model", metavar="DIR", help="checkpoint directory (default: the shipped default model)")
+    sticky = p.add_mutually_exclusive_group()
+    sticky.add_argument("--sticky", dest="sticky", action="store_true", default=None, help="sticky memories on")
+    sticky.add_argument("--no-sticky", dest="sticky", action="store_false", help="linear sampling (sticky off)")
+    p.add_argument("--seed", type=nonneg_int, default=None, help="seed of the sticky sampling")
+    p.add_argument("--tau", type=unit_float, help="contraction point τ (default: the model's)")
+    p.add_argument("--num-samples", type=positive_int, help="M, samples of the old signal per update")
+    p.add_argument("--num-bins", type=positive_int, help="D, sticky-memory histogram bins")
+
+
+def load_model(args):
+    from .checkpoint import DEFAULT_MODEL, load_checkpoint, read_config
+    directory = args.model or DEFAULT_MODEL
+    overrides = {k: v for k, v in (("sticky", args.sticky), ("seed", args.seed), ("tau", args.tau),
+                                   ("num_samples", args.num_samples), ("num_bins", args.num_bins)) if v is not None}
+    cfg, _ = read_config(directory)
+    if overrides and cfg.ltm is None:
+        raise UsageError(f"{directory}: this model has no long-term memory, so "
+                         f"--{next(iter(overrides)).replace('_', '-')} does not apply")
+    return load_checkpoint(directory, **overrides)
+
+
+def read_query(args):
+    from .textio import read_text
+    if args.query_file:
+        return read_text(args.query_file)
+    if args.query is not None and not args.query.strip():
+        raise UsageError("--query is empty")
+    return args.query
+
+
+# --------------------------------------------------------------------------- trace
+def cmd_trace(args) -> int:
+    import torch
+    from tqdm.auto import tqdm
+
+    from .textio import read_text
+    from .trace import trace_text
+
+    text = read_text(args.input)
+    query = read_query(args)
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out}: exists and is not a directory")
+    model, tokenizer, info = load_model(args)
+    torch.set_grad_enabled(False)
+    bar = tqdm(total=0, unit="seg", desc="trace", disable=args.quiet, file=sys.stderr)
+
+    def progress(done, total):
+        bar.total = total
+        bar.update(done - bar.n)
+
+    t0 = time.perf_counter()
+    _, _, trace = trace_text(model, tokenizer, text, query, on_segment=progress)
+    seconds = time.perf_counter() - t0
+    bar.close()
+    out.mkdir(parents=True, exist_ok=True)
+    cfg = model.cfg
+    summary = {
+        "input": str(args.input), "model": str(args.model or "default"), "variant": cfg.variant,
+        "num_tokens": trace.num_tokens, "num_text_tokens": trace.num_text_tokens,
+        "num_query_tokens": trace.num_tokens - trace.num_text_tokens,
+        "num_segments": len(trace.segments), "num_memory_updates": int((trace.update_kind > 0).sum()),
+        "seconds": round(seconds, 3), "tokens_per_second": round(trace.num_tokens / seconds, 1),
+        "layers": cfg.n_layers, "heads": cfg.n_heads, "segment_len": cfg.segment_len, "stm_len": cfg.stm_len,
+    }
+    if cfg.ltm is not None:
+        ltm = cfg.ltm
+        summary.update({"N": ltm.num_basis, "widths": list(ltm.widths), "tau": ltm.tau, "M": ltm.num_samples,
+                        "sticky": ltm.sticky, "D": ltm.num_bins, "ridge": ltm.ridge, "seed": ltm.seed})
+    loss = trace.token_loss[~torch.isnan(torch.tensor(trace.token_loss)).numpy()]
+    summary["perplexity"] = round(float(torch.tensor(loss).double().mean().exp()), 3) if len(loss) else None
+    (out / "summary.json").write_text(json.dumps(summary, indent=2))
+    trace.tokens_table(tokenizer).drop(columns=["loss"]).to_csv(out / "tokens.csv", index=False)
+    trace.queries_table().to_csv(out / "queries.csv", index=False)
+    trace.histograms_table().to_csv(out / "histograms.csv", index=False)
+    if not args.quiet:
+        print(f"{trace.num_tokens} tokens, {len(trace.segments)} segments, "
+              f"{summary['num_memory_updates']} memory updates in {seconds:.1f}s -> {out}/")
+    return 0
+
+
+# --------------------------------------------------------------------------- generate
+def cmd_generate(args) -> int:
+    import torch
+
+    from .generate import generate
+    from .textio import read_text
+
+    context = read_text(args.context_file) if args.context_file else ""
+    prompt = read_text(args.prompt_file) if args.prompt_file else args.prompt
+    if not prompt or not prompt.strip():
+        raise UsageError("the prompt is empty: give --prompt TEXT or --prompt-file F")
+    if args.top_p is not None and not 0.0 < args.top_p <= 1.0:
+        raise UsageError(f"--top-p must be in (0, 1], got {args.top_p}")
+    if args.temperature <= 0:
+        raise UsageError(f"--temperature must be > 0, got {args.temperature}")
+    model, tokenizer, _ = load_model(args)
+    ids, _ = tokenizer.encode(context + prompt)
+    new, _ = generate(model, torch.tensor([ids]), args.max_new_tokens, top_p=args.top_p,
+                      temperature=args.temperature, seed=args.sample_seed)
+    print(tokenizer.decode(new[0].tolist()))
+    return 0
+
+
+# --------------------------------------------------------------------------- train
+def cmd_train(args) -> int:
+    import torch
+
+    from .config import LTMConfig, ModelConfig
+    from .data import corpus_files
+    from .train import TrainConfig, train
+
+    for f in corpus_files(args.corpus):
+        if not f.is_file():
+            raise UsageError(f"{f}: no such file")
+    if args.device.startswith("cuda") and not torch.cuda.is_available():
+        raise UsageError("--device cuda: no GPU is available here")
+    ltm = LTMConfig(num_basis=args.num_basis, tau=args.tau, num_samples=args.num_samples, num_bins=args.num_bins)
+    model_cfg = ModelConfig.for_variant(args.variant, d_model=args.d_model, n_layers=args.layers, n_heads=args.heads,
+                                        d_ff=args.d_ff, segment_len=args.segment_len, stm_len=args.stm_len,
+                                        dropout=args.dropout, ltm=ltm)
+    train_cfg = TrainConfig(steps=args.steps, batch_size=args.batch_size, lr=args.lr, min_lr=args.lr / 10,
+                            warmup=min(args.warmup, args.steps), eval_every=args.eval_every,
+                            checkpoint_every=args.checkpoint_every, bf16=not args.no_bf16, seed=args.seed,
+                            vocab_size=args.vocab_size)
+    out = train(args.corpus, args.out, model_cfg, train_cfg, device=args.device, progress=not args.quiet)
+    print(f"checkpoint: {out}/")
+    return 0
+
+
+# --------------------------------------------------------------------------- parser
+def build_parser() -> Parser:
+    p = Parser(prog="python -m infformer", description="The ∞-former: continuous long-term memory you can look inside.")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=Parser)
+
+    t = sub.add_parser("trace", help="run a text through the model and write what its memory did",
+                       description="Run INPUT (UTF-8 text) through the model, then an optional query, and write "
+                                   "summary.json, tokens.csv, queries.csv and histograms.csv to --out.")
+    t.add_argument("input", metavar="INPUT.txt")
+    q = t.add_mutually_exclusive_group()
+    q.add_argument("--query", metavar="TEXT", help="a question or dialogue turn processed after the text")
+    q.add_argument("--query-file", metavar="F", help="read the query from a file")
+    add_model_options(t)
+    t.add_argument("--out", metavar="DIR", required=True, help="output directory (created)")
+    t.add_argument("--quiet", action="store_true", help="no progress bar or summary line")
+    t.set_defaults(func=cmd_trace)
+
+    g = sub.add_parser("generate", help="continue a prompt, feeding the memory as it goes",
+                       description="Read an optional context file into the memory, then continue the prompt.")
+    src = g.add_mutually_exclusive_group()
+    src.add_argument("--prompt", metavar="TEXT")
+    src.add_argument("--prompt-file", metavar="F")
+    g.add_argument("--context-file", metavar="F", help="a document read (into the memory) before the prompt")
+    add_model_options(g)
+    g.add_argument("--max-new-tokens", type=positive_int, default=60)
+    g.add_argument("--top-p", type=float, default=None, help="nucleus sampling (default: greedy)")
+    g.add_argument("--temperature", type=float, default=1.0)
+    g.add_argument("--sample-seed", type=nonneg_int, default=0, help="seed of the token sampling")
+    g.set_defaults(func=cmd_generate)
+
+    r = sub.add_parser("train", help="train a model on text files (resumes if --out holds a run)",
+                       description="Each file is one document, streamed as consecutive segments with the memory "
+                                   "carried through it. A directory means its *.txt files.")
+    r.add_argument("corpus", nargs="+", metavar="CORPUS")
+    r.add_argument("--out", required=True, metavar="DIR")
+    r.add_argument("--variant", choices=["none", "stm", "ltm", "sticky"], default="sticky")
+    r.add_argument("--steps", type=positive_int, default=2000)
+    r.add_argument("--batch-size", type=positive_int, default=8)
+    r.add_argument("--lr", type=float, default=1e-3)
+    r.add_argument("--warmup", type=nonneg_int, default=100)
+    r.add_argument("--d-model", type=positive_int, default=256)
+    r.add_argument("--layers", type=positive_int, default=4)
+    r.add_argument("--heads", type=positive_int, default=4)
+    r.add_argument("--d-ff", type=positive_int, default=1024)
+    r.add_argument("--dropout", type=float, default=0.1)
+    r.add_argument("--segment-len", type=positive_int, default=128)
+    r.add_argument("--stm-len", type=nonneg_int, default=128)
+    r.add_argument("--num-basis", type=positive_int, default=256)
+    r.add_argument("--tau", type=unit_float, default=0.5)
+    r.add_argument("--num-samples", type=positive_int, default=256)
+    r.add_argument("--num-bins", type=positive_int, default=128)
+    r.add_argument("--vocab-size", type=positive_int, default=4096)
+    r.add_argument("--eval-every", type=nonneg_int, default=250)
+    r.add_argument("--checkpoint-every", type=positive_int, default=250)
+    r.add_argument("--no-bf16", action="store_true", help="train in float32")
+    r.add_argument("--device", default="cpu", help="cpu or cuda")
+    r.add_argument("--seed", type=nonneg_int, default=0)
+    r.add_argument("--quiet", action="store_true")
+    r.set_defaults(func=cmd_train)
+    return p
+
+
+def main(argv=None) -> int:
+    from .checkpoint import CheckpointError
+    from .textio import InputError
+
+    try:
+        args = build_parser().parse_args(argv)
+        return args.func(args)
+    except (UsageError, InputError, CheckpointError, ValueError) as e:
+        message = " ".join(str(e).split())
+        print(f"error: {message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,134 @@
+"""Frozen, validated configuration. Every paper constant is a named field with its reason.
+
+One `ModelConfig` switches between the four models of the paper's comparisons:
+  "none"   local causal attention over the segment only
+  "stm"    + Transformer-XL short-term memory (the last `stm_len` layer inputs)
+  "ltm"    + the ∞-former's continuous long-term memory (linear sampling)
+  "sticky" + sticky memories (sampling guided by where attention went)
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+
+VARIANTS = ("none", "stm", "ltm", "sticky")
+
+
+@dataclass(frozen=True)
+class LTMConfig:
+    """The continuous long-term memory. Defaults follow the paper's LM settings, scaled down."""
+
+    num_basis: int = 256                 # N: basis functions (paper LM: 512)
+    widths: tuple = (0.005, 0.01)        # basis std devs (paper LM/dialogue {0.005, 0.01}; sorting {0.01, 0.05})
+    basis_layout: str = "paper"          # "paper": fixed widths; "scaled": widths are multiples of the centre spacing
+    ridge: float = 0.5                   # λ of the ridge fit (paper LM 0.5, sorting 1.0)
+    tau: float = 0.5                     # τ: the old memory is contracted into [0, τ] (paper LM 0.5, sorting 0.75)
+    num_samples: int = 256               # M: points sampled from the old signal at each update (paper 512)
+    sticky: bool = False                 # sticky memories: sample where the previous segment attended
+    num_bins: int = 128                  # D: histogram bins for sticky sampling (paper 128)
+    sigma_sq_min: float = 1e-4           # floor on σ² (paper LM 1e-4, sorting 1e-6)
+    kl_weight: float = 1e-6              # weight of KL(N(μ,σ²) ‖ N(μ,σ0²)) in the training loss (reference code)
+    kl_sigma0: float = 0.05              # σ0 of that regulariser
+    gate: bool = False                   # X ⊙ sigmoid(Conv1d_k3(X)) on incoming memory vectors (reference code option)
+    edge_padding: bool = False           # zero-target points outside [0, 1] in the fit (reference code option)
+    span_capacity: int = 4096            # provenance: token spans kept per layer (the widest; the rest are forgotten)
+    seed: int = 0                        # sticky sampling seed (each update draws from Generator(seed, update))
+
+    def __post_init__(self):
+        object.__setattr__(self, "widths", tuple(float(w) for w in self.widths))
+        checks = [
+            (self.num_basis >= 4, "num_basis must be at least 4"),
+            (len(self.widths) >= 1 and all(w > 0 for w in self.widths), "widths must be positive"),
+            (self.num_basis % len(self.widths) == 0, "num_basis must be a multiple of len(widths)"),
+            (self.basis_layout in ("paper", "scaled"), "basis_layout must be 'paper' or 'scaled'"),
+            (self.ridge > 0, "ridge must be > 0"),
+            (0.0 < self.tau < 1.0, "tau must lie strictly between 0 and 1"),
+            (self.num_samples >= 1, "num_samples must be >= 1"),
+            (self.num_bins >= 1, "num_bins must be >= 1"),
+            (self.sigma_sq_min > 0, "sigma_sq_min must be > 0"),
+            (self.kl_weight >= 0 and self.kl_sigma0 > 0, "kl_weight must be >= 0 and kl_sigma0 > 0"),
+            (self.span_capacity >= 1, "span_capacity must be >= 1"),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise ValueError(f"LTMConfig: {message}")
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    vocab_size: int = 4096
+    d_model: int = 256                   # e
+    n_layers: int = 4
+    n_heads: int = 4                     # H; head width d = e / H
+    d_ff: int = 1024
+    dropout: float = 0.1
+    segment_len: int = 128               # L: tokens per segment; the memory is updated once per segment
+    stm_len: int = 128                   # short-term memory (Transformer-XL cache); 0 or a multiple of segment_len
+    ltm: LTMConfig | None = field(default_factory=LTMConfig)  # None: no long-term memory
+    rope_base: float = 10000.0           # rotary position embedding base (positions within the local window)
+
+    def __post_init__(self):
+        if isinstance(self.ltm, dict):
+            object.__setattr__(self, "ltm", LTMConfig(**self.ltm))
+        checks = [
+            (self.vocab_size >= 2, "vocab_size must be >= 2"),
+            (self.d_model % self.n_heads == 0, "d_model must be divisible by n_heads"),
+            ((self.d_model // self.n_heads) % 2 == 0, "head width must be even (rotary embedding)"),
+            (self.n_layers >= 1 and self.segment_len >= 1, "n_layers and segment_len must be >= 1"),
+            (self.stm_len >= 0 and self.stm_len % self.segment_len == 0,
+             "stm_len must be 0 or a multiple of segment_len"),
+            (0.0 <= self.dropout < 1.0, "dropout must be in [0, 1)"),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise ValueError(f"ModelConfig: {message}")
+
+    @property
+    def variant(self) -> str:
+        if self.ltm is not None:
+            return "sticky" if self.ltm.sticky else "ltm"
+        return "stm" if self.stm_len else "none"
+
+    @classmethod
+    def for_variant(cls, variant: str, **fields) -> "ModelConfig":
+        """The same model with one of the four memories: none, stm, ltm, sticky."""
+        if variant not in VARIANTS:
+            raise ValueError(f"unknown variant {variant!r}; choose one of {', '.join(VARIANTS)}")
+        ltm = fields.pop("ltm", LTMConfig())
+        if isinstance(ltm, dict):
+            ltm = LTMConfig(**ltm)
+        segment_len = fields.get("segment_len", cls.segment_len)
+        stm_len = fields.pop("stm_len", segment_len)
+        if variant == "none":
+            return cls(stm_len=0, ltm=None, **fields)
+        if variant == "stm":
+            return cls(stm_len=stm_len, ltm=None, **fields)
+        return cls(stm_len=stm_len, ltm=dataclasses.replace(ltm, sticky=(variant == "sticky")), **fields)
+
+    def with_memory(self, **changes) -> "ModelConfig":
+        """Change the inference-time memory settings (tau, num_samples, sticky, num_bins, seed, ...)."""
+        if self.ltm is None:
+            raise ValueError("this model has no long-term memory to configure")
+        return dataclasses.replace(self, ltm=dataclasses.replace(self.ltm, **changes))
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "ModelConfig":
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = set(data) - known
+        if unknown:
+            raise ValueError(f"unknown config fields: {', '.join(sorted(unknown))}")
+        data = dict(data)
+        if data.get("ltm") is not None:
+            ltm_known = {f.name for f in dataclasses.fields(LTMConfig)}
+            bad = set(data["ltm"]) - ltm_known
+            if bad:
+                raise ValueError(f"unknown ltm config fields: {', '.join(sorted(bad))}")
+            data["ltm"] = LTMConfig(**data["ltm"])
+        return cls(**data)

@@ -1,0 +1,195 @@
+"""The ∞-former language model: a decoder-only transformer whose every layer reads a local causal
+window (short-term memory + segment) and a continuous long-term memory.
+
+`forward(tokens, state) -> (logits, new_state)`, always. The memory is the value `state`
+(see memory.py); intermediates are exposed through hook points (see trace.py).
+
+Shape letters: B batch, T new tokens, S short-term memory length, L segment length,
+p tokens already in the current segment, e model width, V vocabulary.
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from .attention import LocalAttention, LongTermAttention
+from .basis import GaussianBasis
+from .config import ModelConfig
+from .hooks import HookPoint
+from .memory import LayerMemory, MemoryState, bin_mass, sampling_generator, update_memory
+
+
+def make_basis(cfg) -> GaussianBasis:
+    """The basis of an LTMConfig."""
+    if cfg.basis_layout == "scaled":
+        return GaussianBasis.scaled_layout(cfg.num_basis)
+    return GaussianBasis.paper_layout(cfg.num_basis, cfg.widths)
+
+
+class Block(nn.Module):
+    """Pre-norm transformer block: Z = Z_local + Z_LTM (no gate), then the MLP."""
+
+    def __init__(self, cfg: ModelConfig, basis: GaussianBasis | None):
+        super().__init__()
+        e = cfg.d_model
+        self.ln_1, self.ln_2 = nn.LayerNorm(e), nn.LayerNorm(e)
+        self.attn = LocalAttention(e, cfg.n_heads, cfg.dropout, cfg.rope_base)
+        self.ltm = None
+        if cfg.ltm is not None:
+            self.ltm = LongTermAttention(e, cfg.n_heads, basis, cfg.ltm.sigma_sq_min, cfg.ltm.gate)
+        self.mlp = nn.Sequential(nn.Linear(e, cfg.d_ff), nn.GELU(), nn.Linear(cfg.d_ff, e))
+        self.drop = nn.Dropout(cfg.dropout)
+        self.hook_resid_pre = HookPoint()
+
+    def forward(self, x: Tensor, context: Tensor, mask: Tensor, q_pos: Tensor, k_pos: Tensor, mem: LayerMemory):
+        """x [B, T, e] new tokens' layer inputs; context [B, K0, e] earlier layer inputs in the window."""
+        x = self.hook_resid_pre(x)
+        h = self.ln_1(x)
+        window = self.ln_1(torch.cat([context, x], 1)) if context.shape[1] else h
+        z, q = self.attn(h, window, mask, q_pos, k_pos)
+        mu = sigma_sq = None
+        if self.ltm is not None:
+            z_ltm, mu, sigma_sq = self.ltm(q, mem.coefficients, mem.filled)
+            z = z + z_ltm.to(z.dtype)
+        x = x + self.drop(z)
+        x = x + self.drop(self.mlp(self.ln_2(x)))
+        return x, mu, sigma_sq
+
+
+class InfFormer(nn.Module):
+    def __init__(self, cfg: ModelConfig):
+        super().__init__()
+        self.cfg = cfg
+        self.basis = make_basis(cfg.ltm) if cfg.ltm is not None else None
+        self.embed = nn.Embedding(cfg.vocab_size, cfg.d_model)
+        self.drop = nn.Dropout(cfg.dropout)
+        self.blocks = nn.ModuleList(Block(cfg, self.basis) for _ in range(cfg.n_layers))
+        self.ln_f = nn.LayerNorm(cfg.d_model)
+        self.apply(self._init_weights)
+        for name, p in self.named_parameters():  # GPT-2: scale residual projections by depth
+            if name.endswith(("attn.out.weight", "mlp.2.weight", "ltm.out.weight")):
+                nn.init.normal_(p, 0.0, 0.02 / math.sqrt(2 * cfg.n_layers))
+
+    @staticmethod
+    def _init_weights(m: nn.Module):
+        if isinstance(m, (nn.Linear, nn.Embedding)):
+            nn.init.normal_(m.weight, 0.0, 0.02)
+            if getattr(m, "bias", None) is not None:
+                nn.init.zeros_(m.bias)
+
+    def num_parameters(self) -> int:
+        return sum(p.numel() for p in self.parameters())
+
+    # ------------------------------------------------------------------ state
+    def initial_state(self, batch_size: int = 1, device=None) -> MemoryState:
+        """An empty memory for `batch_size` independent sequences."""
+        cfg = self.cfg
+        device = device or self.embed.weight.device
+        e, B = cfg.d_model, batch_size
+        N = cfg.ltm.num_basis if cfg.ltm else 0
+        D = cfg.ltm.num_bins if cfg.ltm else 0
+        C = cfg.ltm.span_capacity if cfg.ltm else 0
+        zeros = lambda *shape, dtype=torch.float32: torch.zeros(*shape, dtype=dtype, device=device)
+        layer = LayerMemory(stm=zeros(B, cfg.stm_len, e), current=zeros(B, 0, e), incoming=zeros(B, 0, e),
+                            coefficients=zeros(B, N, e), filled=zeros(B, dtype=torch.bool), bin_mass=zeros(B, D),
+                            spans=zeros(B, C, 2, dtype=torch.float64),
+                            span_tokens=torch.full((B, C), -1, dtype=torch.long, device=device))
+        return MemoryState(tuple(layer for _ in range(cfg.n_layers)), zeros(B, dtype=torch.long), 0)
+
+    def check_state(self, state: MemoryState, batch_size: int):
+        cfg = self.cfg
+        if len(state.layers) != cfg.n_layers or state.batch_size != batch_size:
+            raise ValueError(f"memory state has {len(state.layers)} layers and batch {state.batch_size}; "
+                             f"model has {cfg.n_layers} layers, tokens have batch {batch_size}")
+        m = state.layers[0]
+        if m.stm.shape[1:] != (cfg.stm_len, cfg.d_model) or (cfg.ltm and m.coefficients.shape[1] != cfg.ltm.num_basis):
+            raise ValueError("memory state was made for a different model configuration")
+
+    # ------------------------------------------------------------------ forward
+    def forward(self, tokens: Tensor, state: MemoryState | None = None) -> tuple[Tensor, MemoryState]:
+        """Process tokens [B, T] after whatever the state remembers: -> logits [B, T, V], new state.
+
+        Any T: the tokens are cut at segment boundaries, and the memory is updated once per
+        segment, so feeding a text in one call or token by token gives the same result.
+        """
+        if tokens.dim() != 2:
+            raise ValueError(f"tokens must be [batch, time], got shape {tuple(tokens.shape)}")
+        B, T = tokens.shape
+        state = self.initial_state(B, tokens.device) if state is None else state
+        self.check_state(state, B)
+        L = self.cfg.segment_len
+        logits, start = [], 0
+        while start < T:
+            n = min(L - state.pending, T - start)
+            piece_logits, state = self._forward_piece(tokens[:, start:start + n], state)
+            logits.append(piece_logits)
+            start += n
+        if not logits:
+            return torch.zeros(B, 0, self.cfg.vocab_size, device=tokens.device), state
+        return torch.cat(logits, 1), state.detach()  # no gradient flows into the past
+
+    def _forward_piece(self, tokens: Tensor, state: MemoryState) -> tuple[Tensor, MemoryState]:
+        """Tokens that stay inside one segment."""
+        cfg = self.cfg
+        B, T = tokens.shape
+        if state.pending == 0 and state.layers[0].incoming.shape[1]:
+            state = self._write_long_term_memory(state)
+        S, p = cfg.stm_len, state.pending
+        device = tokens.device
+
+        # Local window: [short-term memory (S) | segment so far (p) | new tokens (T)].
+        k_pos = torch.arange(S + p + T, device=device)
+        q_pos = k_pos[S + p:]
+        seg_start = state.position - p                                           # [B]
+        stm_valid = (seg_start.view(B, 1) - S + torch.arange(S, device=device)) >= 0  # [B, S]
+        key_valid = torch.cat([stm_valid, torch.ones(B, p + T, dtype=torch.bool, device=device)], 1)
+        causal = k_pos.view(1, -1) <= q_pos.view(-1, 1)                          # [T, K]
+        mask = (causal.unsqueeze(0) & key_valid.unsqueeze(1)).unsqueeze(1)       # [B, 1, T, K]
+
+        x = self.drop(self.embed(tokens))
+        layers = []
+        for block, mem in zip(self.blocks, state.layers):
+            context = torch.cat([mem.stm, mem.current], 1).to(x.dtype)
+            new_current = torch.cat([mem.current, x.detach().float()], 1)
+            x, mu, sigma_sq = block(x, context, mask, q_pos, k_pos, mem)
+            mass = mem.bin_mass
+            if cfg.ltm is not None and cfg.ltm.sticky:  # histogram of where this segment's queries looked
+                mass = mass + bin_mass(mu.detach(), sigma_sq.detach(), cfg.ltm.num_bins) * mem.filled.view(B, 1)
+            layers.append(dataclasses.replace(mem, current=new_current, bin_mass=mass))
+        logits = F.linear(self.ln_f(x), self.embed.weight)  # tied input/output embeddings
+
+        if p + T == cfg.segment_len:  # segment complete: roll the short-term memory
+            rolled = []
+            for mem in layers:
+                window = torch.cat([mem.stm, mem.current], 1)  # [B, S + L, e]
+                incoming = window[:, :cfg.segment_len] if cfg.ltm is not None else mem.incoming
+                rolled.append(dataclasses.replace(mem, stm=window[:, cfg.segment_len:], current=window[:, :0],
+                                                  incoming=incoming))
+            layers = rolled
+        return logits, MemoryState(tuple(layers), state.position + T, state.num_updates)
+
+    def _write_long_term_memory(self, state: MemoryState) -> MemoryState:
+        """Write the vectors that left the short-term window into every layer's long-term memory."""
+        cfg, L, S = self.cfg, self.cfg.segment_len, self.cfg.stm_len
+        first_token = state.position - L - S                                     # [B]
+        tokens = first_token.view(-1, 1) + torch.arange(L, device=first_token.device)
+        valid = first_token >= 0  # rows reset since these vectors left carry nothing to write
+        generator = sampling_generator(cfg.ltm.seed, state.num_updates)
+        layers = []
+        for block, mem in zip(self.blocks, state.layers):
+            ltm = block.ltm
+            incoming = ltm.hook_memory_vectors(ltm.gate_incoming(block.ln_1(mem.incoming)))
+            result = update_memory(mem, incoming, tokens, valid, self.basis, cfg.ltm, generator)
+            ltm.hook_bin_probs(result.bin_probs)
+            ltm.hook_sample_positions(result.sample_positions)
+            ltm.hook_update_kind(result.kind)
+            # Kept in the graph for this segment's reads (a gate learns through them); stored detached.
+            coefficients = ltm.hook_coefficients(result.coefficients)
+            layers.append(dataclasses.replace(
+                mem, incoming=mem.incoming[:, :0], coefficients=coefficients, filled=result.filled,
+                bin_mass=torch.zeros_like(mem.bin_mass), spans=result.spans, span_tokens=result.span_tokens))
+        return MemoryState(tuple(layers), state.position, state.num_updates + 1)

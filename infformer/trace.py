@@ -1,0 +1,387 @@
+"""Tracing: run a text through the model with recorders on the hook points, and return a frozen,
+detached, picklable `Trace`; plus pure functions of a trace for everything the app plots.
+
+Shape letters: T tokens, Y layers, H heads, U memory updates, D bins, M samples, N basis
+functions, e width, C provenance capacity, K coefficient snapshots, G grid points.
+
+Size bound (float32 unless said): μ and σ² 2·Y·T·H, token losses T, histograms U·Y·D, sample
+positions U·Y·M, at most `max_snapshots` coefficient snapshots K·Y·N·e, final spans Y·C·2
+(float64). With the shipped model (Y=4, H=4, L=128, D=128, M=256, N=256, e=256) that is about
+150 bytes per token plus ~40 MB: a million-token trace takes about 200 MB.
+"""
+from __future__ import annotations
+
+import contextlib
+import re
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from .basis import GaussianBasis, gaussian_density
+from .hooks import hook_points
+from .memory import MemoryState, keep_widest, push_spans, token_slots
+from .model import InfFormer
+
+_LTM_HOOKS = ("mu", "sigma_sq", "bin_probs", "sample_positions", "update_kind", "coefficients")
+
+
+def _readonly(a: np.ndarray) -> np.ndarray:
+    a.setflags(write=False)
+    return a
+
+
+@dataclass(frozen=True, eq=False)
+class Trace:
+    """Everything the memory did on one text. Arrays are numpy and read-only."""
+
+    config: dict                  # the model's ModelConfig as a dict (memory settings included)
+    token_ids: np.ndarray         # [T] int64
+    token_loss: np.ndarray        # [T] float32: -log p(token t+1 | ≤ t); NaN for the last token
+    segments: np.ndarray          # [S, 2] token range [start, end) of each segment
+    seconds: np.ndarray           # [S] wall time of each segment's forward
+    mu: np.ndarray                # [Y, T, H] μ of each query; NaN where the memory was still empty
+    sigma_sq: np.ndarray          # [Y, T, H] σ²
+    update_segment: np.ndarray    # [U] segment at whose start each update ran
+    update_kind: np.ndarray       # [U] 0 nothing written, 1 first write (fills [0, 1]), 2 contraction + write
+    update_tokens: np.ndarray     # [U, 2] token range [start, end) written at each update
+    bin_probs: np.ndarray         # [U, Y, D] the histogram each update sampled from
+    sample_positions: np.ndarray  # [U, Y, M] old-coordinate positions s_k (sorted)
+    snapshot_updates: np.ndarray  # [K] updates after which coefficients were kept
+    coefficients: np.ndarray      # [K, Y, N, e] those coefficient snapshots
+    final_coefficients: np.ndarray  # [Y, N, e] the memory at the end
+    final_spans: np.ndarray       # [Y, C, 2] float64 spans at the end
+    final_span_tokens: np.ndarray  # [Y, C] int64 token of each span (-1 empty)
+    basis_centers: np.ndarray     # [N]
+    basis_widths: np.ndarray      # [N]
+    num_text_tokens: int          # tokens of the document; the rest (if any) is the query
+    text: str = ""                # the traced text (document, then query) when traced from text
+    offsets: np.ndarray | None = None  # [T, 2] character offsets of each token in `text`
+
+    # ------------------------------------------------------------- sizes and settings
+    @property
+    def num_tokens(self) -> int:
+        return len(self.token_ids)
+
+    @property
+    def num_layers(self) -> int:
+        return self.mu.shape[0]
+
+    @property
+    def num_heads(self) -> int:
+        return self.mu.shape[2]
+
+    @property
+    def num_updates(self) -> int:
+        return len(self.update_kind)
+
+    @property
+    def ltm(self) -> dict:
+        return self.config["ltm"]
+
+    @property
+    def basis(self) -> GaussianBasis:
+        return GaussianBasis(torch.tensor(self.basis_centers), torch.tensor(self.basis_widths))
+
+    def nbytes(self) -> int:
+        return sum(v.nbytes for v in vars(self).values() if isinstance(v, np.ndarray))
+
+    def segment_of(self, token: int) -> int:
+        """The segment that processed token index `token`."""
+        return int(np.searchsorted(self.segments[:, 1], token, side="right"))
+
+    # ------------------------------------------------------------- provenance
+    def spans_after(self, update: int, layer: int) -> tuple[np.ndarray, np.ndarray]:
+        """Spans [C, 2] and their tokens [C] in the memory after update `update` (-1: before any)."""
+        C = self.final_spans.shape[1]
+        tau, L = self.ltm["tau"], None
+        spans = torch.zeros(1, C, 2, dtype=torch.float64)
+        tokens = torch.full((1, C), -1, dtype=torch.long)
+        for u in range(update + 1):
+            kind = int(self.update_kind[u])
+            if kind == 0:
+                continue
+            start, end = (int(x) for x in self.update_tokens[u])
+            L = end - start
+            if kind == 2:
+                spans = push_spans(spans, torch.tensor(self.sample_positions[u, layer][None], dtype=torch.float64), tau)
+                edges = token_slots(L, tau, 1.0)
+            else:
+                edges = token_slots(L)
+            entered = torch.stack([edges[:-1], edges[1:]], -1)[None]
+            spans, tokens = keep_widest(torch.cat([spans, entered], 1),
+                                        torch.cat([tokens, torch.arange(start, end)[None]], 1), C)
+        return spans[0].numpy(), tokens[0].numpy()
+
+    def memory_seen_by(self, segment: int) -> int:
+        """Index of the last update before `segment`'s queries read the memory (-1 if none)."""
+        return int(np.searchsorted(self.update_segment, segment, side="right")) - 1
+
+    def token_attention(self, queries, layers=None, heads=None) -> np.ndarray:
+        """Attention mass [T] each token received from the query tokens, averaged over queries,
+        the chosen layers and heads: Φ((b−μ)/σ) − Φ((a−μ)/σ) with [a, b] the token's span in the
+        memory the query read. Queries whose memory was empty count as zero."""
+        queries = np.atleast_1d(np.asarray(queries, dtype=np.int64))
+        layers = range(self.num_layers) if layers is None else np.atleast_1d(layers)
+        heads = slice(None) if heads is None else np.atleast_1d(heads)
+        total = np.zeros(self.num_tokens)
+        count = 0
+        by_update: dict = {}
+        for q in queries:
+            by_update.setdefault(self.memory_seen_by(self.segment_of(int(q))), []).append(int(q))
+        for layer in layers:
+            for update, qs in by_update.items():
+                mu = self.mu[layer, qs][:, heads].reshape(-1)
+                sigma_sq = self.sigma_sq[layer, qs][:, heads].reshape(-1)
+                count += len(mu)
+                if update < 0 or np.isnan(mu).all():
+                    continue
+                spans, tokens = self.spans_after(update, layer)
+                keep = tokens >= 0
+                mass = span_mass(spans[keep], mu, sigma_sq).sum(0)
+                np.add.at(total, tokens[keep], mass)
+        return total / max(1, count)
+
+    def default_queries(self) -> np.ndarray:
+        """The query tokens, or the last segment's tokens when the text had no query."""
+        if self.num_text_tokens < self.num_tokens:
+            return np.arange(self.num_text_tokens, self.num_tokens)
+        start, end = self.segments[-1]
+        return np.arange(start, end)
+
+    # ------------------------------------------------------------- tables (the CLI's CSV files)
+    def tokens_table(self, tokenizer=None, queries=None) -> "pandas.DataFrame":
+        import pandas as pd
+        T = self.num_tokens
+        start = np.full(T, np.nan)
+        end = np.full(T, np.nan)
+        if self.ltm is not None:
+            tokens = self.final_span_tokens[0]
+            keep = tokens >= 0
+            start[tokens[keep]] = self.final_spans[0, keep, 0]
+            end[tokens[keep]] = self.final_spans[0, keep, 1]
+        attention = self.token_attention(self.default_queries() if queries is None else queries) \
+            if self.ltm is not None else np.zeros(T)
+        offsets = self.offsets if self.offsets is not None else np.zeros((T, 2), dtype=np.int64)
+        texts = [self.text[a:b] for a, b in offsets] if self.text else (
+            tokenizer.token_texts(self.token_ids) if tokenizer else [""] * T)
+        return pd.DataFrame({"token_index": np.arange(T), "text": texts, "char_start": offsets[:, 0],
+                             "char_end": offsets[:, 1], "ltm_t_start": start, "ltm_t_end": end,
+                             "ltm_attention": attention, "is_query": np.arange(T) >= self.num_text_tokens,
+                             "loss": self.token_loss})
+
+    def queries_table(self) -> "pandas.DataFrame":
+        import pandas as pd
+        Y, T, H = self.mu.shape
+        seg = np.searchsorted(self.segments[:, 1], np.arange(T), side="right")
+        layer, token, head = np.meshgrid(np.arange(Y), np.arange(T), np.arange(H), indexing="ij")
+        df = pd.DataFrame({"segment": seg[token.ravel()], "layer": layer.ravel(), "head": head.ravel(),
+                           "token_index": token.ravel(), "mu": self.mu.ravel(),
+                           "sigma": np.sqrt(self.sigma_sq.ravel())})
+        return df.dropna(subset=["mu"]).reset_index(drop=True)
+
+    def histograms_table(self) -> "pandas.DataFrame":
+        import pandas as pd
+        U, Y, D = self.bin_probs.shape
+        written = self.update_kind > 0
+        update, layer, b = np.meshgrid(np.arange(U), np.arange(Y), np.arange(D), indexing="ij")
+        df = pd.DataFrame({"update": update.ravel(), "layer": layer.ravel(), "bin": b.ravel(),
+                           "probability": self.bin_probs.ravel()})
+        return df[np.repeat(written, Y * D)].reset_index(drop=True)
+
+
+# ----------------------------------------------------------------- pure plot quantities
+def density_on_grid(mu, sigma_sq, grid) -> np.ndarray:
+    """N(t; μ, σ²) on a grid: mu, sigma_sq [...], grid [G] -> [..., G]."""
+    mu, var, t = (np.asarray(a, dtype=np.float64) for a in (mu, sigma_sq, grid))
+    return np.exp(-0.5 * (t - mu[..., None]) ** 2 / var[..., None]) / np.sqrt(2 * np.pi * var[..., None])
+
+
+def reconstruct_signal(coefficients, basis: GaussianBasis, grid) -> np.ndarray:
+    """X̄(t) = Bᵀψ(t) on a grid: coefficients [N, e], grid [G] -> [G, e]."""
+    t = torch.as_tensor(np.asarray(grid), dtype=torch.float64)
+    psi = gaussian_density(t[:, None], basis.centers.double(), basis.widths.double() ** 2)
+    return (psi @ torch.as_tensor(np.asarray(coefficients), dtype=torch.float64)).numpy()
+
+
+def span_mass(spans, mu, sigma_sq) -> np.ndarray:
+    """Mass of N(μ, σ²) on each span: spans [C, 2], mu, sigma_sq [Q] -> [Q, C]."""
+    s = torch.as_tensor(np.asarray(spans), dtype=torch.float64)
+    m = torch.as_tensor(np.asarray(mu), dtype=torch.float64)[:, None]
+    sd = torch.as_tensor(np.asarray(sigma_sq), dtype=torch.float64).sqrt()[:, None]
+    return (torch.special.ndtr((s[:, 1] - m) / sd) - torch.special.ndtr((s[:, 0] - m) / sd)).numpy()
+
+
+def phrase_shares(spans, span_tokens, phrase_bounds) -> np.ndarray:
+    """Share of the memory each phrase holds: Σ (b − a) over its tokens. phrase_bounds [P, 2] token ranges."""
+    spans, span_tokens = np.asarray(spans), np.asarray(span_tokens)
+    keep = span_tokens >= 0
+    widths = np.zeros(int(span_tokens.max(initial=-1)) + 1)
+    widths[span_tokens[keep]] = spans[keep, 1] - spans[keep, 0]
+    csum = np.concatenate([[0.0], np.cumsum(widths)])
+    bounds = np.clip(np.asarray(phrase_bounds, dtype=np.int64), 0, len(widths))
+    return csum[bounds[:, 1]] - csum[bounds[:, 0]]
+
+
+def sentence_bounds(text: str, offsets, num_tokens: int | None = None) -> np.ndarray:
+    """Token ranges [P, 2] of the sentences of `text` (split after . ! ? ; or a blank line)."""
+    offsets = np.asarray(offsets)
+    n = len(offsets) if num_tokens is None else num_tokens
+    cuts = [m.end() for m in re.finditer(r"[.!?;]+[\"')\]]*\s+|\n\s*\n", text)]
+    token_cuts = np.searchsorted(offsets[:n, 0], cuts, side="left")
+    edges = np.unique(np.concatenate([[0], token_cuts, [n]]))
+    return np.stack([edges[:-1], edges[1:]], 1)
+
+
+# ----------------------------------------------------------------- recording
+class _Recorder:
+    """Forward hooks on every long-term-memory hook point, writing into preallocated arrays."""
+
+    def __init__(self, model: InfFormer):
+        self.model = model
+        self.current: dict = {}
+        self.handles = []
+        for name, hp in hook_points(model).items():
+            parts = name.split(".")
+            if len(parts) == 4 and parts[0] == "blocks" and parts[2] == "ltm" and parts[3][5:] in _LTM_HOOKS:
+                layer, what = int(parts[1]), parts[3][5:]
+                self.handles.append(hp.register_forward_hook(self._record(layer, what)))
+
+    def _record(self, layer: int, what: str):
+        def hook(module, inputs, output):
+            self.current.setdefault(what, {})[layer] = output.detach()
+        return hook
+
+    def pop(self) -> dict:
+        out, self.current = self.current, {}
+        return out
+
+    def remove(self):
+        for h in self.handles:
+            h.remove()
+        self.handles.clear()
+
+
+@torch.no_grad()
+def run_with_trace(model: InfFormer, tokens, state: MemoryState | None = None, *, max_snapshots: int = 32,
+                   keep_logits: bool = False, num_text_tokens: int | None = None, text: str = "",
+                   offsets=None, on_segment=None) -> tuple[Tensor | None, MemoryState, Trace]:
+    """Run tokens [T] (or [1, T]) segment by segment with recorders attached; always removes them.
+
+    Returns (logits [1, T, V] if keep_logits else None, final state, trace). `on_segment(done,
+    total)` is called after each segment (progress bars). The logits equal `model(tokens, state)`.
+    """
+    tokens = torch.as_tensor(tokens)
+    if tokens.dim() == 1:
+        tokens = tokens[None]
+    if tokens.shape[0] != 1 or tokens.shape[1] == 0:
+        raise ValueError(f"run_with_trace takes one non-empty sequence, got shape {tuple(tokens.shape)}")
+    cfg = model.cfg
+    device = model.embed.weight.device
+    tokens = tokens.to(device)
+    T = tokens.shape[1]
+    state = model.initial_state(1, device) if state is None else state
+    Y, H, L = cfg.n_layers, cfg.n_heads, cfg.segment_len
+    has_ltm = cfg.ltm is not None
+    D = cfg.ltm.num_bins if has_ltm else 0
+    M = cfg.ltm.num_samples if has_ltm else 0
+    N = cfg.ltm.num_basis if has_ltm else 0
+
+    mu = np.full((Y, T, H), np.nan, dtype=np.float32)
+    sigma_sq = np.full((Y, T, H), np.nan, dtype=np.float32)
+    token_loss = np.full(T, np.nan, dtype=np.float32)
+    segments, seconds = [], []
+    upd_segment, upd_kind, upd_tokens, bins, samples = [], [], [], [], []
+    snap_updates, snaps, stride = [], [], 1
+    logits_out = []
+
+    # segment boundaries, aligned with the state's unfinished segment
+    bounds, start = [], 0
+    first = L - state.pending
+    while start < T:
+        end = min(T, start + (first if start == 0 else L))
+        bounds.append((start, end))
+        start = end
+
+    recorder = _Recorder(model)
+    prev_last_logits = None
+    try:
+        for s, (a, b) in enumerate(bounds):
+            t0 = time.perf_counter()
+            position_before = int(state.position[0])
+            logits, state = model(tokens[:, a:b], state)
+            seconds.append(time.perf_counter() - t0)
+            segments.append((a, b))
+            rec = recorder.pop()
+            # per-token loss of the next token
+            lp = F.log_softmax(logits[0].float(), -1)
+            token_loss[a:b - 1] = -lp[:-1].gather(1, tokens[0, a + 1:b, None]).squeeze(1).cpu().numpy()
+            if prev_last_logits is not None:
+                token_loss[a - 1] = -float(prev_last_logits[tokens[0, a]])
+            prev_last_logits = lp[-1]
+            if keep_logits:
+                logits_out.append(logits.cpu())
+            if "mu" in rec:
+                for layer in range(Y):
+                    if bool(state.layers[layer].filled[0]):  # an empty memory was not read
+                        mu[layer, a:b] = rec["mu"][layer][0].T.cpu().numpy()
+                        sigma_sq[layer, a:b] = rec["sigma_sq"][layer][0].T.cpu().numpy()
+            if "update_kind" in rec:
+                u = len(upd_kind)
+                kind = int(rec["update_kind"][0][0])
+                first_token = position_before - L - cfg.stm_len
+                upd_segment.append(s)
+                upd_kind.append(kind)
+                upd_tokens.append((max(first_token, 0), max(first_token + L, 0)))
+                bins.append(np.stack([rec["bin_probs"][y][0].float().cpu().numpy() for y in range(Y)]))
+                samples.append(np.stack([rec["sample_positions"][y][0].float().cpu().numpy() for y in range(Y)]))
+                if kind and u % stride == 0:
+                    snap_updates.append(u)
+                    snaps.append(np.stack([rec["coefficients"][y][0].float().cpu().numpy() for y in range(Y)]))
+                    if len(snaps) > max_snapshots:  # keep every other one and double the stride: bounded
+                        snap_updates, snaps, stride = snap_updates[::2], snaps[::2], stride * 2
+            if on_segment is not None:
+                on_segment(s + 1, len(bounds))
+    finally:
+        recorder.remove()
+
+    def arr(x, shape, dtype=np.float32):
+        return np.asarray(x, dtype=dtype).reshape(shape) if len(x) else np.zeros(shape, dtype=dtype)
+
+    U = len(upd_kind)
+    final = state.layers
+    trace = Trace(
+        config=cfg.to_dict(), token_ids=tokens[0].cpu().numpy(), token_loss=token_loss,
+        segments=np.asarray(segments, dtype=np.int64), seconds=np.asarray(seconds),
+        mu=mu, sigma_sq=sigma_sq,
+        update_segment=arr(upd_segment, (U,), np.int64), update_kind=arr(upd_kind, (U,), np.int8),
+        update_tokens=arr(upd_tokens, (U, 2), np.int64), bin_probs=arr(bins, (U, Y, D)),
+        sample_positions=arr(samples, (U, Y, M)),
+        snapshot_updates=np.asarray(snap_updates, dtype=np.int64),
+        coefficients=np.stack(snaps) if snaps else np.zeros((0, Y, N, cfg.d_model), np.float32),
+        final_coefficients=np.stack([m.coefficients[0].float().cpu().numpy() for m in final]),
+        final_spans=np.stack([m.spans[0].cpu().numpy() for m in final]),
+        final_span_tokens=np.stack([m.span_tokens[0].cpu().numpy() for m in final]),
+        basis_centers=model.basis.centers.numpy() if has_ltm else np.zeros(0, np.float32),
+        basis_widths=model.basis.widths.numpy() if has_ltm else np.zeros(0, np.float32),
+        num_text_tokens=T if num_text_tokens is None else int(num_text_tokens), text=text,
+        offsets=None if offsets is None else np.asarray(offsets, dtype=np.int64),
+    )
+    for v in vars(trace).values():
+        if isinstance(v, np.ndarray):
+            _readonly(v)
+    return (torch.cat(logits_out, 1) if keep_logits else None), state, trace
+
+
+def trace_text(model: InfFormer, tokenizer, text: str, query: str | None = None, **kwargs):
+    """Tokenise text (and an optional query after it, separated by a blank line) and trace it."""
+    full = text if not query else text.rstrip("\n") + "\n\n" + query
+    ids, offsets = tokenizer.encode(full)
+    if not ids:
+        raise ValueError("the text has no tokens")
+    doc_end = len(text.rstrip("\n")) if query else len(full)
+    num_text = int(np.searchsorted(np.asarray([o[0] for o in offsets]), doc_end, side="left")) if query else len(ids)
+    return run_with_trace(model, torch.tensor(ids), num_text_tokens=num_text, text=full, offsets=offsets, **kwargs)

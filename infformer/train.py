@@ -1,0 +1,232 @@
+"""Training: documents streamed as consecutive segments with the memory carried across them
+(the paper's sequential fine-tuning), bf16 autocast, periodic checkpoints, resume, metrics CSV.
+
+Everything a run needs to resume lives in its output directory:
+  config.json, model.safetensors, tokenizer.json   the latest checkpoint (loadable as a model)
+  optimizer.safetensors, memory.safetensors         optimizer state and the streams' memory
+  train_state.json                                  step, settings, data order
+  metrics.csv                                       step, tokens, loss, lr, val_loss, seconds
+"""
+from __future__ import annotations
+
+import csv
+import dataclasses
+import json
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from safetensors import safe_open
+from safetensors.torch import save_file
+
+from .attention import variance_kl
+from .checkpoint import save_checkpoint
+from .config import ModelConfig
+from .data import SegmentStreams, load_documents, split_heldout
+from .hooks import hook_points
+from .memory import MemoryState
+from .model import InfFormer
+from .tokenizer import Tokenizer
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    steps: int = 2000              # optimizer steps (one segment per stream each)
+    batch_size: int = 8            # B parallel streams
+    lr: float = 1e-3               # peak learning rate (AdamW), cosine decay to min_lr after warmup
+    min_lr: float = 1e-4
+    warmup: int = 100
+    weight_decay: float = 0.1
+    grad_clip: float = 1.0
+    heldout: float = 0.05          # last fraction of every document kept for validation
+    eval_every: int = 250          # steps between validation passes (0: only at the end)
+    eval_batches: int = 40         # validation batches per pass (segments per stream)
+    checkpoint_every: int = 250    # steps between checkpoints
+    bf16: bool = True              # bf16 autocast (about 2x faster on this CPU)
+    seed: int = 0
+    vocab_size: int = 4096         # for a tokenizer trained on the corpus when none is given
+
+
+def lr_at(step: int, tc: TrainConfig) -> float:
+    if step < tc.warmup:
+        return tc.lr * (step + 1) / tc.warmup
+    progress = min(1.0, (step - tc.warmup) / max(1, tc.steps - tc.warmup))
+    return tc.min_lr + 0.5 * (tc.lr - tc.min_lr) * (1 + math.cos(math.pi * progress))
+
+
+def save_optimizer(opt: torch.optim.Optimizer, path: Path) -> None:
+    sd = opt.state_dict()
+    tensors = {f"{pid}.{k}": (v if torch.is_tensor(v) else torch.tensor(v)).contiguous()
+               for pid, st in sd["state"].items() for k, v in st.items()}
+    save_file(tensors, str(path), metadata={"param_groups": json.dumps(sd["param_groups"])})
+
+
+def load_optimizer(opt: torch.optim.Optimizer, path: Path) -> None:
+    state = {}
+    with safe_open(str(path), framework="pt", device="cpu") as f:
+        groups = json.loads(f.metadata()["param_groups"])
+        for key in f.keys():
+            pid, name = key.split(".", 1)
+            state.setdefault(int(pid), {})[name] = f.get_tensor(key)
+    opt.load_state_dict({"state": state, "param_groups": groups})
+
+
+class KLCollector:
+    """Collects σ² from every layer's hook point during a forward, for the variance regulariser."""
+
+    def __init__(self, model: InfFormer):
+        self.values, self.handles = [], []
+        for name, hp in hook_points(model).items():
+            if name.endswith("ltm.hook_sigma_sq"):
+                self.handles.append(hp.register_forward_hook(lambda m, i, out: self.values.append(out)))
+
+    def pop(self, sigma0: float, filled: torch.Tensor) -> torch.Tensor:
+        """Σ over layers of the KL averaged over the queries of rows whose memory is non-empty."""
+        total = torch.zeros(())
+        for s in self.values:
+            kl = variance_kl(s, sigma0).mean(dim=(1, 2))  # [B]
+            total = total + (kl * filled.float()).sum() / filled.float().sum().clamp_min(1)
+        self.values.clear()
+        return total
+
+    def remove(self):
+        for h in self.handles:
+            h.remove()
+
+
+def autocast(device: torch.device, enabled: bool):
+    return torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=enabled)
+
+
+@torch.no_grad()
+def evaluate_streams(model: InfFormer, streams: SegmentStreams, batches: int, bf16: bool) -> float:
+    """Mean next-token loss over the first `batches` batches, memory carried along each stream."""
+    was_training = model.training
+    model.eval()
+    device = model.embed.weight.device
+    state, total, count = model.initial_state(streams.B, device), 0.0, 0
+    for step in range(min(batches, len(streams))):
+        inputs, targets, reset = (t.to(device) for t in streams.batch(step))
+        if reset.any():
+            state = state.reset(reset)
+        with autocast(device, bf16):
+            logits, state = model(inputs, state)
+        total += F.cross_entropy(logits.float().flatten(0, 1), targets.flatten(), reduction="sum").item()
+        count += targets.numel()
+    model.train(was_training)
+    return total / max(1, count)
+
+
+def train(corpus, out_dir, model_cfg: ModelConfig | None = None, train_cfg: TrainConfig = TrainConfig(),
+          tokenizer: Tokenizer | None = None, device: str = "cpu", progress: bool = True, on_step=None) -> Path:
+    """Train (or resume) a model on text files; returns the output directory (a loadable checkpoint).
+
+    Resumes when `out_dir/train_state.json` exists: model, optimizer, memory and data position.
+    """
+    from tqdm.auto import tqdm
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    state_file = out / "train_state.json"
+    resume = state_file.is_file()
+    torch.manual_seed(train_cfg.seed)
+    dev = torch.device(device)
+
+    if resume:
+        saved = json.loads(state_file.read_text())
+        model_cfg = ModelConfig.from_dict(saved["model"])
+        train_cfg = dataclasses.replace(TrainConfig(**saved["train"]), steps=train_cfg.steps)
+        tokenizer = Tokenizer.from_file(out / "tokenizer.json")
+        start_step = saved["step"]
+    else:
+        if tokenizer is None:
+            from .data import corpus_files
+            tokenizer = Tokenizer.train(corpus_files(corpus), train_cfg.vocab_size)
+        model_cfg = model_cfg or ModelConfig()
+        model_cfg = dataclasses.replace(model_cfg, vocab_size=tokenizer.vocab_size)
+        start_step = 0
+
+    names, docs = load_documents(corpus, tokenizer)
+    parts = [split_heldout(d, train_cfg.heldout) for d in docs]
+    train_streams = SegmentStreams([p[0] for p in parts], model_cfg.segment_len, train_cfg.batch_size)
+    heldout_docs = [p[1] for p in parts if len(p[1]) > model_cfg.segment_len]
+    val_streams = SegmentStreams(heldout_docs, model_cfg.segment_len, len(heldout_docs)) if heldout_docs else None
+
+    model = InfFormer(model_cfg).to(dev)
+    decay = [p for n, p in model.named_parameters() if p.dim() >= 2 and "embed" not in n]
+    no_decay = [p for n, p in model.named_parameters() if p.dim() < 2 or "embed" in n]
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": train_cfg.weight_decay},
+                             {"params": no_decay, "weight_decay": 0.0}], lr=train_cfg.lr, betas=(0.9, 0.95))
+    state = model.initial_state(train_cfg.batch_size, dev)
+    if resume:
+        from safetensors.torch import load_file
+        model.load_state_dict(load_file(str(out / "model.safetensors")))
+        load_optimizer(opt, out / "optimizer.safetensors")
+        state = MemoryState.load(out / "memory.safetensors", dev)
+
+    metrics_path = out / "metrics.csv"
+    if not resume or not metrics_path.exists():
+        with open(metrics_path, "w", newline="") as f:
+            csv.writer(f).writerow(["step", "tokens", "loss", "kl", "lr", "val_loss", "seconds"])
+
+    def checkpoint(step: int):
+        info = {"steps": step, "tokens": step * train_cfg.batch_size * model_cfg.segment_len,
+                "documents": names, "variant": model_cfg.variant}
+        save_checkpoint(out, model, tokenizer, info)
+        save_optimizer(opt, out / "optimizer.safetensors.tmp")
+        (out / "optimizer.safetensors.tmp").replace(out / "optimizer.safetensors")
+        state.save(out / "memory.safetensors.tmp")
+        (out / "memory.safetensors.tmp").replace(out / "memory.safetensors")
+        tmp = out / "train_state.json.tmp"
+        tmp.write_text(json.dumps({"step": step, "model": model_cfg.to_dict(),
+                                   "train": dataclasses.asdict(train_cfg)}, indent=2))
+        tmp.replace(state_file)  # written last: a state file always points at complete files
+
+    kl_collector = KLCollector(model) if model_cfg.ltm is not None else None
+    model.train()
+    t0 = time.time()
+    bar = tqdm(range(start_step, train_cfg.steps), initial=start_step, total=train_cfg.steps,
+               disable=not progress, desc="train", unit="step")
+    step, smooth = start_step, None
+    try:
+        for step in bar:
+            inputs, targets, reset = (t.to(dev) for t in train_streams.batch(step))
+            if reset.any():
+                state = state.reset(reset)
+            lr = lr_at(step, train_cfg)
+            for g in opt.param_groups:
+                g["lr"] = lr
+            filled = state.layers[0].filled
+            with autocast(dev, train_cfg.bf16):
+                logits, state = model(inputs, state)
+                loss = F.cross_entropy(logits.float().flatten(0, 1), targets.flatten())
+            kl = torch.zeros(())
+            if kl_collector is not None:
+                kl = kl_collector.pop(model_cfg.ltm.kl_sigma0, filled)
+            total = loss + (model_cfg.ltm.kl_weight * kl if model_cfg.ltm else 0.0)
+            opt.zero_grad(set_to_none=True)
+            total.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), train_cfg.grad_clip)
+            opt.step()
+            smooth = loss.item() if smooth is None else 0.95 * smooth + 0.05 * loss.item()
+            bar.set_postfix(loss=f"{smooth:.3f}")
+            done = step + 1
+            val = ""
+            if val_streams is not None and ((train_cfg.eval_every and done % train_cfg.eval_every == 0)
+                                            or done == train_cfg.steps):
+                val = f"{evaluate_streams(model, val_streams, train_cfg.eval_batches, train_cfg.bf16):.4f}"
+            with open(metrics_path, "a", newline="") as f:
+                csv.writer(f).writerow([done, done * inputs.numel(), f"{loss.item():.4f}", f"{kl.item():.4f}",
+                                        f"{lr:.6g}", val, f"{time.time() - t0:.1f}"])
+            if on_step is not None:
+                on_step({"step": done, "loss": loss.item(), "val_loss": val})
+            if done % train_cfg.checkpoint_every == 0 or done == train_cfg.steps:
+                checkpoint(done)
+    finally:
+        bar.close()
+        if kl_collector is not None:
+            kl_collector.remove()
+    return out
