@@ -238,23 +238,25 @@ def update_memory(mem: LayerMemory, incoming: Tensor, incoming_tokens: Tensor, v
     B, L, _ = incoming.shape
     M, tau = cfg.num_samples, cfg.tau
     device = incoming.device
+    is_first = valid & ~mem.filled      # a row's first write spreads the new vectors over all of [0, 1]
+    is_contraction = valid & mem.filled
     bin_probs = bin_probabilities(mem.bin_mass)
     if cfg.sticky:
         s = sticky_sample_positions(bin_probs, M, generator).to(device)
     else:
         s = linear_sample_positions(B, M, device)
 
-    # Contraction: the old signal, sampled at s_k, is refitted into [0, τ]; the new vectors fill (τ, 1].
-    old_values = reconstruct(mem.coefficients.to(incoming.dtype), basis, s)  # [B, M, e]
-    positions = torch.cat([tau * slot_midpoints(M), slot_midpoints(L, tau, 1.0)]).to(device)
-    contracted = fit_coefficients(torch.cat([old_values, incoming], 1), positions, basis, cfg.ridge, cfg.edge_padding)
-    # A row's first write spreads the new vectors over the whole of [0, 1].
-    first = fit_coefficients(incoming, slot_midpoints(L).to(device), basis, cfg.ridge, cfg.edge_padding)
-
-    is_first = valid & ~mem.filled
-    is_contraction = valid & mem.filled
-    coefficients = torch.where(is_contraction.view(B, 1, 1), contracted,
-                               torch.where(is_first.view(B, 1, 1), first, mem.coefficients.to(contracted.dtype)))
+    coefficients = mem.coefficients.to(incoming.dtype)
+    if bool(is_contraction.any()):
+        # Contraction: the old signal, sampled at s_k, is refitted into [0, τ]; the new vectors fill (τ, 1].
+        old_values = reconstruct(coefficients, basis, s)  # [B, M, e]
+        positions = torch.cat([tau * slot_midpoints(M), slot_midpoints(L, tau, 1.0)]).to(device)
+        contracted = fit_coefficients(torch.cat([old_values, incoming], 1), positions, basis, cfg.ridge,
+                                      cfg.edge_padding)
+        coefficients = torch.where(is_contraction.view(B, 1, 1), contracted, coefficients)
+    if bool(is_first.any()):
+        first = fit_coefficients(incoming, slot_midpoints(L).to(device), basis, cfg.ridge, cfg.edge_padding)
+        coefficients = torch.where(is_first.view(B, 1, 1), first, coefficients)
 
     # Provenance: old spans follow the warp; incoming tokens enter at their slots.
     pushed = torch.where(is_contraction.view(B, 1, 1), push_spans(mem.spans, s, tau), mem.spans)

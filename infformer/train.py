@@ -81,7 +81,11 @@ class KLCollector:
         self.values, self.handles = [], []
         for name, hp in hook_points(model).items():
             if name.endswith("ltm.hook_sigma_sq"):
-                self.handles.append(hp.register_forward_hook(lambda m, i, out: self.values.append(out)))
+                self.handles.append(hp.register_forward_hook(self._collect))
+
+    def _collect(self, module, inputs, output):
+        if module.training:  # validation passes run through the same hooks; they add no loss
+            self.values.append(output)
 
     def pop(self, sigma0: float, filled: torch.Tensor) -> torch.Tensor:
         """Σ over layers of the KL averaged over the queries of rows whose memory is non-empty."""

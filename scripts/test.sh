@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Quick start 2: set up (including Chromium for the browser test), then run the whole test suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh --browser
+export HF_HUB_OFFLINE=1
+exec .venv/bin/python -m pytest -q "$@"
