@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -178,8 +179,9 @@ def cmd_train(args) -> int:
                             warmup=min(args.warmup, args.steps), eval_every=args.eval_every,
                             checkpoint_every=args.checkpoint_every, bf16=not args.no_bf16, seed=args.seed,
                             vocab_size=args.vocab_size)
-    out = train(args.corpus, args.out, model_cfg, train_cfg, device=args.device, progress=not args.quiet)
-    print(f"checkpoint: {out}/")
+    train(args.corpus, args.out, model_cfg, train_cfg, device=args.device, progress=not args.quiet)
+    if int(os.environ.get("RANK", "0")) == 0:  # under torchrun, one line from rank 0
+        print(f"checkpoint: {args.out}/")
     return 0
 
 

@@ -50,6 +50,10 @@ class TrainConfig:
     vocab_size: int = 4096         # for a tokenizer trained on the corpus when none is given
 
 
+def memory_file(rank: int) -> str:
+    return "memory.safetensors" if rank == 0 else f"memory.rank{rank}.safetensors"
+
+
 def lr_at(step: int, tc: TrainConfig) -> float:
     if step < tc.warmup:
         return tc.lr * (step + 1) / tc.warmup
@@ -101,6 +105,35 @@ class KLCollector:
             h.remove()
 
 
+@dataclass(frozen=True)
+class Distributed:
+    """This process's place in a `torchrun` job (rank 0 of 1 when run alone)."""
+
+    rank: int = 0
+    world: int = 1
+    local_rank: int = 0
+
+    @classmethod
+    def from_env(cls, device: str) -> "Distributed":
+        import os
+        world = int(os.environ.get("WORLD_SIZE", "1"))
+        if world <= 1:
+            return cls()
+        import torch.distributed as dist
+        if not dist.is_initialized():  # gloo on CPU, nccl on GPU
+            dist.init_process_group(backend="nccl" if device.startswith("cuda") else "gloo")
+        return cls(dist.get_rank(), world, int(os.environ.get("LOCAL_RANK", "0")))
+
+    @property
+    def main(self) -> bool:
+        return self.rank == 0
+
+    def barrier(self):
+        if self.world > 1:
+            import torch.distributed as dist
+            dist.barrier()
+
+
 def autocast(device: torch.device, enabled: bool):
     return torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=enabled)
 
@@ -125,10 +158,12 @@ def evaluate_streams(model: InfFormer, streams: SegmentStreams, batches: int, bf
 
 
 def train(corpus, out_dir, model_cfg: ModelConfig | None = None, train_cfg: TrainConfig = TrainConfig(),
-          tokenizer: Tokenizer | None = None, device: str = "cpu", progress: bool = True, on_step=None) -> Path:
-    """Train (or resume) a model on text files; returns the output directory (a loadable checkpoint).
+          tokenizer: Tokenizer | None = None, device: str = "cpu", progress: bool = True, on_step=None) -> InfFormer:
+    """Train (or resume) a model on text files; returns the trained model (out_dir holds its checkpoint).
 
     Resumes when `out_dir/train_state.json` exists: model, optimizer, memory and data position.
+    Runs unchanged under `torchrun --nproc_per_node=K`: each rank streams its own `batch_size`
+    streams (data sharded by stream), keeps its own memory, and rank 0 writes checkpoints.
     """
     from tqdm.auto import tqdm
 
@@ -137,7 +172,9 @@ def train(corpus, out_dir, model_cfg: ModelConfig | None = None, train_cfg: Trai
     state_file = out / "train_state.json"
     resume = state_file.is_file()
     torch.manual_seed(train_cfg.seed)
-    dev = torch.device(device)
+    ddp = Distributed.from_env(device)
+    dev = torch.device(f"cuda:{ddp.local_rank}" if device.startswith("cuda") and ddp.world > 1 else device)
+    progress = progress and ddp.main
 
     if resume:
         saved = json.loads(state_file.read_text())
@@ -146,16 +183,20 @@ def train(corpus, out_dir, model_cfg: ModelConfig | None = None, train_cfg: Trai
         tokenizer = Tokenizer.from_file(out / "tokenizer.json")
         start_step = saved["step"]
     else:
-        if tokenizer is None:
+        if tokenizer is None:  # rank 0 trains it; the others read the same file
             from .data import corpus_files
-            tokenizer = Tokenizer.train(corpus_files(corpus), train_cfg.vocab_size)
+            if ddp.main:
+                Tokenizer.train(corpus_files(corpus), train_cfg.vocab_size).save(out / "tokenizer.json")
+            ddp.barrier()
+            tokenizer = Tokenizer.from_file(out / "tokenizer.json")
         model_cfg = model_cfg or ModelConfig()
         model_cfg = dataclasses.replace(model_cfg, vocab_size=tokenizer.vocab_size)
         start_step = 0
 
     names, docs = load_documents(corpus, tokenizer)
     parts = [split_heldout(d, train_cfg.heldout) for d in docs]
-    train_streams = SegmentStreams([p[0] for p in parts], model_cfg.segment_len, train_cfg.batch_size)
+    train_streams = SegmentStreams([p[0] for p in parts], model_cfg.segment_len, train_cfg.batch_size * ddp.world)
+    rows = slice(ddp.rank * train_cfg.batch_size, (ddp.rank + 1) * train_cfg.batch_size)  # this rank's streams
     heldout_docs = [p[1] for p in parts if len(p[1]) > model_cfg.segment_len]
     val_streams = SegmentStreams(heldout_docs, model_cfg.segment_len, len(heldout_docs)) if heldout_docs else None
 
@@ -169,35 +210,52 @@ def train(corpus, out_dir, model_cfg: ModelConfig | None = None, train_cfg: Trai
         from safetensors.torch import load_file
         model.load_state_dict(load_file(str(out / "model.safetensors")))
         load_optimizer(opt, out / "optimizer.safetensors")
-        state = MemoryState.load(out / "memory.safetensors", dev)
+        if saved.get("ranks", 1) == ddp.world:
+            state = MemoryState.load(out / memory_file(ddp.rank), dev)
+        # else: the streams were dealt to a different number of ranks; their memories start empty
+    net = model
+    if ddp.world > 1:
+        from torch.nn.parallel import DistributedDataParallel
+        net = DistributedDataParallel(model, device_ids=[dev.index] if dev.type == "cuda" else None)
 
     metrics_path = out / "metrics.csv"
-    if not resume or not metrics_path.exists():
+    header = ["step", "tokens", "loss", "kl", "lr", "val_loss", "seconds"]
+    kept = []
+    if resume and metrics_path.exists() and ddp.main:  # drop rows an interrupted run wrote after its last checkpoint
+        with open(metrics_path, newline="") as f:
+            kept = [row for row in csv.DictReader(f) if int(row["step"]) <= start_step]
+    if ddp.main:
         with open(metrics_path, "w", newline="") as f:
-            csv.writer(f).writerow(["step", "tokens", "loss", "kl", "lr", "val_loss", "seconds"])
+            writer = csv.DictWriter(f, fieldnames=header)
+            writer.writeheader()
+            writer.writerows(kept)
 
     def checkpoint(step: int):
-        info = {"steps": step, "tokens": step * train_cfg.batch_size * model_cfg.segment_len,
-                "documents": names, "variant": model_cfg.variant}
-        save_checkpoint(out, model, tokenizer, info)
-        save_optimizer(opt, out / "optimizer.safetensors.tmp")
-        (out / "optimizer.safetensors.tmp").replace(out / "optimizer.safetensors")
-        state.save(out / "memory.safetensors.tmp")
-        (out / "memory.safetensors.tmp").replace(out / "memory.safetensors")
-        tmp = out / "train_state.json.tmp"
-        tmp.write_text(json.dumps({"step": step, "model": model_cfg.to_dict(),
-                                   "train": dataclasses.asdict(train_cfg)}, indent=2))
-        tmp.replace(state_file)  # written last: a state file always points at complete files
+        name = memory_file(ddp.rank)  # every rank keeps its own streams' memory
+        state.save(out / (name + ".tmp"))
+        (out / (name + ".tmp")).replace(out / name)
+        ddp.barrier()
+        if ddp.main:
+            info = {"steps": step, "tokens": step * train_cfg.batch_size * ddp.world * model_cfg.segment_len,
+                    "documents": names, "variant": model_cfg.variant, "ranks": ddp.world}
+            save_checkpoint(out, model, tokenizer, info)
+            save_optimizer(opt, out / "optimizer.safetensors.tmp")
+            (out / "optimizer.safetensors.tmp").replace(out / "optimizer.safetensors")
+            tmp = out / "train_state.json.tmp"
+            tmp.write_text(json.dumps({"step": step, "ranks": ddp.world, "model": model_cfg.to_dict(),
+                                       "train": dataclasses.asdict(train_cfg)}, indent=2))
+            tmp.replace(state_file)  # written last: a state file always points at complete files
+        ddp.barrier()
 
     kl_collector = KLCollector(model) if model_cfg.ltm is not None else None
     model.train()
-    t0 = time.time()
+    t0 = time.time() - (float(kept[-1]["seconds"]) if kept else 0.0)  # seconds count across resumes
     bar = tqdm(range(start_step, train_cfg.steps), initial=start_step, total=train_cfg.steps,
                disable=not progress, desc="train", unit="step")
     step, smooth = start_step, None
     try:
         for step in bar:
-            inputs, targets, reset = (t.to(dev) for t in train_streams.batch(step))
+            inputs, targets, reset = (t[rows].to(dev) for t in train_streams.batch(step))
             if reset.any():
                 state = state.reset(reset)
             lr = lr_at(step, train_cfg)
@@ -205,7 +263,7 @@ def train(corpus, out_dir, model_cfg: ModelConfig | None = None, train_cfg: Trai
                 g["lr"] = lr
             filled = state.layers[0].filled
             with autocast(dev, train_cfg.bf16):
-                logits, state = model(inputs, state)
+                logits, state = net(inputs, state)
                 loss = F.cross_entropy(logits.float().flatten(0, 1), targets.flatten())
             kl = torch.zeros(())
             if kl_collector is not None:
@@ -219,12 +277,13 @@ def train(corpus, out_dir, model_cfg: ModelConfig | None = None, train_cfg: Trai
             bar.set_postfix(loss=f"{smooth:.3f}")
             done = step + 1
             val = ""
-            if val_streams is not None and ((train_cfg.eval_every and done % train_cfg.eval_every == 0)
+            if ddp.main and val_streams is not None and ((train_cfg.eval_every and done % train_cfg.eval_every == 0)
                                             or done == train_cfg.steps):
                 val = f"{evaluate_streams(model, val_streams, train_cfg.eval_batches, train_cfg.bf16):.4f}"
-            with open(metrics_path, "a", newline="") as f:
-                csv.writer(f).writerow([done, done * inputs.numel(), f"{loss.item():.4f}", f"{kl.item():.4f}",
-                                        f"{lr:.6g}", val, f"{time.time() - t0:.1f}"])
+            if ddp.main:
+                with open(metrics_path, "a", newline="") as f:
+                    csv.writer(f).writerow([done, done * inputs.numel() * ddp.world, f"{loss.item():.4f}", f"{kl.item():.4f}",
+                                            f"{lr:.6g}", val, f"{time.time() - t0:.1f}"])
             if on_step is not None:
                 on_step({"step": done, "loss": loss.item(), "val_loss": val})
             if done % train_cfg.checkpoint_every == 0 or done == train_cfg.steps:
@@ -233,4 +292,7 @@ def train(corpus, out_dir, model_cfg: ModelConfig | None = None, train_cfg: Trai
         bar.close()
         if kl_collector is not None:
             kl_collector.remove()
-    return out
+        if ddp.world > 1:
+            import torch.distributed as dist
+            dist.destroy_process_group()
+    return model
