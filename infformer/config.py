@@ -1,10 +1,12 @@
 """Frozen, validated configuration. Every paper constant is a named field with its reason.
 
-One `ModelConfig` switches between the four models of the paper's comparisons:
-  "none"   local causal attention over the segment only
-  "stm"    + Transformer-XL short-term memory (the last `stm_len` layer inputs)
-  "ltm"    + the ∞-former's continuous long-term memory (linear sampling)
-  "sticky" + sticky memories (sampling guided by where attention went)
+One `ModelConfig` switches between the models of the paper's comparisons:
+  "none"        local causal attention over the segment only
+  "stm"         + Transformer-XL short-term memory (the last `stm_len` layer inputs)
+  "compressive" + Compressive Transformer memory (Rae et al., 2020): what leaves the short-term
+                memory is compressed by a strided Conv1d into `compressive_len` slots, attended too
+  "ltm"         + the ∞-former's continuous long-term memory (linear sampling)
+  "sticky"      + sticky memories (sampling guided by where attention went)
 """
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ import dataclasses
 import json
 from dataclasses import dataclass, field
 
-VARIANTS = ("none", "stm", "ltm", "sticky")
+VARIANTS = ("none", "stm", "compressive", "ltm", "sticky")
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,8 @@ class ModelConfig:
     stm_len: int = 128                   # short-term memory (Transformer-XL cache); 0 or a multiple of segment_len
     ltm: LTMConfig | None = field(default_factory=LTMConfig)  # None: no long-term memory
     rope_base: float = 10000.0           # rotary position embedding base (positions within the local window)
+    compressive_len: int = 0             # Compressive Transformer memory slots (0: none); budget-matched to N
+    compression_rate: int = 4            # c: L leaving vectors become L / c compressed ones (Conv1d, stride c)
 
     def __post_init__(self):
         if isinstance(self.ltm, dict):
@@ -79,6 +83,10 @@ class ModelConfig:
             (self.stm_len >= 0 and self.stm_len % self.segment_len == 0,
              "stm_len must be 0 or a multiple of segment_len"),
             (0.0 <= self.dropout < 1.0, "dropout must be in [0, 1)"),
+            (self.compressive_len >= 0 and self.compression_rate >= 1, "compressive_len must be >= 0, rate >= 1"),
+            (self.compressive_len == 0 or self.segment_len % self.compression_rate == 0,
+             "segment_len must be a multiple of compression_rate"),
+            (self.compressive_len == 0 or self.ltm is None, "a model has a compressive or a long-term memory, not both"),
         ]
         for ok, message in checks:
             if not ok:
@@ -88,11 +96,17 @@ class ModelConfig:
     def variant(self) -> str:
         if self.ltm is not None:
             return "sticky" if self.ltm.sticky else "ltm"
+        if self.compressive_len:
+            return "compressive"
         return "stm" if self.stm_len else "none"
 
     @classmethod
     def for_variant(cls, variant: str, **fields) -> "ModelConfig":
-        """The same model with one of the four memories: none, stm, ltm, sticky."""
+        """The same model with one of the memories: none, stm, compressive, ltm, sticky.
+
+        "compressive" gets as many compressed slots as the long-term memory has basis functions
+        (N vectors of width e either way), unless compressive_len is given.
+        """
         if variant not in VARIANTS:
             raise ValueError(f"unknown variant {variant!r}; choose one of {', '.join(VARIANTS)}")
         ltm = fields.pop("ltm", LTMConfig())
@@ -103,6 +117,9 @@ class ModelConfig:
         if variant == "none":
             return cls(stm_len=0, ltm=None, **fields)
         if variant == "stm":
+            return cls(stm_len=stm_len, ltm=None, **fields)
+        if variant == "compressive":
+            fields.setdefault("compressive_len", ltm.num_basis)
             return cls(stm_len=stm_len, ltm=None, **fields)
         return cls(stm_len=stm_len, ltm=dataclasses.replace(ltm, sticky=(variant == "sticky")), **fields)
 

@@ -133,6 +133,7 @@ class LayerMemory:
     bin_mass: Tensor      # [B, D] attention mass per bin since the last update (sticky memories)
     spans: Tensor         # [B, C, 2] float64 span [a, b] of each remembered token in the memory coordinate
     span_tokens: Tensor   # [B, C] int64 token index (since the row's last reset) of each span; -1 = empty slot
+    compressed: Tensor    # [B, Cm, e] Compressive Transformer memory, newest last ([B, 0, e] for other models)
 
 
 @dataclass(frozen=True)
@@ -183,7 +184,8 @@ class MemoryState:
         layers = tuple(dataclasses.replace(
             m, stm=clear(m.stm), current=clear(m.current), incoming=clear(m.incoming),
             coefficients=clear(m.coefficients), filled=clear(m.filled, False), bin_mass=clear(m.bin_mass),
-            spans=clear(m.spans), span_tokens=clear(m.span_tokens, -1)) for m in self.layers)
+            spans=clear(m.spans), span_tokens=clear(m.span_tokens, -1), compressed=clear(m.compressed))
+            for m in self.layers)
         return MemoryState(layers, clear(self.position), self.num_updates)
 
     # -- persistence (safetensors: no pickle, so a saved memory is safe to load) --
@@ -206,7 +208,17 @@ class MemoryState:
                     raise ValueError(f"{path}: not an infformer memory file (no 'infformer-memory' metadata)")
                 n = int(meta["num_layers"])
                 names = [fl.name for fl in dataclasses.fields(LayerMemory)]
-                layers = tuple(LayerMemory(**{k: f.get_tensor(f"layers.{i}.{k}") for k in names}) for i in range(n))
+                keys = set(f.keys())
+
+                def field(i, k):
+                    if f"layers.{i}.{k}" in keys:
+                        return f.get_tensor(f"layers.{i}.{k}")
+                    if k == "compressed":  # files from before the compressive baseline existed
+                        stm = f.get_tensor(f"layers.{i}.stm")
+                        return stm[:, :0]
+                    raise KeyError(f"layers.{i}.{k}")
+
+                layers = tuple(LayerMemory(**{k: field(i, k) for k in names}) for i in range(n))
                 return cls(layers, f.get_tensor("position"), int(meta["num_updates"]))
         except (OSError, KeyError, json.JSONDecodeError) as e:
             raise ValueError(f"{path}: cannot read memory state ({e})") from None

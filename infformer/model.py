@@ -41,6 +41,10 @@ class Block(nn.Module):
         self.ltm = None
         if cfg.ltm is not None:
             self.ltm = LongTermAttention(e, cfg.n_heads, basis, cfg.ltm.sigma_sq_min, cfg.ltm.gate)
+        self.compress = None
+        if cfg.compressive_len:  # Compressive Transformer: strided Conv1d over the leaving vectors
+            c = cfg.compression_rate
+            self.compress = nn.Conv1d(e, e, kernel_size=c, stride=c)
         self.mlp = nn.Sequential(nn.Linear(e, cfg.d_ff), nn.GELU(), nn.Linear(cfg.d_ff, e))
         self.drop = nn.Dropout(cfg.dropout)
         self.hook_resid_pre = HookPoint()
@@ -97,7 +101,8 @@ class InfFormer(nn.Module):
         layer = LayerMemory(stm=zeros(B, cfg.stm_len, e), current=zeros(B, 0, e), incoming=zeros(B, 0, e),
                             coefficients=zeros(B, N, e), filled=zeros(B, dtype=torch.bool), bin_mass=zeros(B, D),
                             spans=zeros(B, C, 2, dtype=torch.float64),
-                            span_tokens=torch.full((B, C), -1, dtype=torch.long, device=device))
+                            span_tokens=torch.full((B, C), -1, dtype=torch.long, device=device),
+                            compressed=zeros(B, cfg.compressive_len, e))
         return MemoryState(tuple(layer for _ in range(cfg.n_layers)), zeros(B, dtype=torch.long), 0)
 
     def check_state(self, state: MemoryState, batch_size: int):
@@ -137,23 +142,26 @@ class InfFormer(nn.Module):
         cfg = self.cfg
         B, T = tokens.shape
         if state.pending == 0 and state.layers[0].incoming.shape[1]:
-            state = self._write_long_term_memory(state)
-        S, p = cfg.stm_len, state.pending
+            state = self._write_memories(state)
+        S, p, Cm, c = cfg.stm_len, state.pending, cfg.compressive_len, cfg.compression_rate
         device = tokens.device
 
-        # Local window: [short-term memory (S) | segment so far (p) | new tokens (T)].
-        k_pos = torch.arange(S + p + T, device=device)
-        q_pos = k_pos[S + p:]
+        # Local window: [compressed (Cm) | short-term memory (S) | segment so far (p) | new tokens (T)].
+        # A compressed slot sits at the position of the c tokens it summarises, just before the STM.
+        k_pos = torch.cat([(torch.arange(Cm, device=device) - Cm) * c, torch.arange(S + p + T, device=device)])
+        q_pos = k_pos[Cm + S + p:]
         seg_start = state.position - p                                           # [B]
         stm_valid = (seg_start.view(B, 1) - S + torch.arange(S, device=device)) >= 0  # [B, S]
-        key_valid = torch.cat([stm_valid, torch.ones(B, p + T, dtype=torch.bool, device=device)], 1)
+        num_compressed = ((seg_start - S) // c).clamp(0, Cm)                     # [B] slots written so far
+        cm_valid = torch.arange(Cm, device=device) >= (Cm - num_compressed).view(B, 1)  # newest last
+        key_valid = torch.cat([cm_valid, stm_valid, torch.ones(B, p + T, dtype=torch.bool, device=device)], 1)
         causal = k_pos.view(1, -1) <= q_pos.view(-1, 1)                          # [T, K]
         mask = (causal.unsqueeze(0) & key_valid.unsqueeze(1)).unsqueeze(1)       # [B, 1, T, K]
 
         x = self.drop(self.embed(tokens))
         layers = []
         for block, mem in zip(self.blocks, state.layers):
-            context = torch.cat([mem.stm, mem.current], 1).to(x.dtype)
+            context = torch.cat([mem.compressed, mem.stm, mem.current], 1).to(x.dtype)
             new_current = torch.cat([mem.current, x.detach().float()], 1)
             x, mu, sigma_sq = block(x, context, mask, q_pos, k_pos, mem)
             mass = mem.bin_mass
@@ -166,18 +174,23 @@ class InfFormer(nn.Module):
             rolled = []
             for mem in layers:
                 window = torch.cat([mem.stm, mem.current], 1)  # [B, S + L, e]
-                incoming = window[:, :cfg.segment_len] if cfg.ltm is not None else mem.incoming
+                writes = cfg.ltm is not None or cfg.compressive_len > 0  # else what leaves is dropped
+                incoming = window[:, :cfg.segment_len] if writes else mem.incoming
                 rolled.append(dataclasses.replace(mem, stm=window[:, cfg.segment_len:], current=window[:, :0],
                                                   incoming=incoming))
             layers = rolled
         return logits, MemoryState(tuple(layers), state.position + T, state.num_updates)
 
-    def _write_long_term_memory(self, state: MemoryState) -> MemoryState:
-        """Write the vectors that left the short-term window into every layer's long-term memory."""
+    def _write_memories(self, state: MemoryState) -> MemoryState:
+        """Write the vectors that left the short-term window into every layer's long-term memory
+        (or compressed memory). Done at the start of the next segment, inside its autograd graph,
+        so a gate or compression network learns from the reads; the stored state is detached."""
         cfg, L, S = self.cfg, self.cfg.segment_len, self.cfg.stm_len
         first_token = state.position - L - S                                     # [B]
         tokens = first_token.view(-1, 1) + torch.arange(L, device=first_token.device)
         valid = first_token >= 0  # rows reset since these vectors left carry nothing to write
+        if cfg.ltm is None:
+            return self._write_compressed(state, valid)
         generator = sampling_generator(cfg.ltm.seed, state.num_updates)
         layers = []
         for block, mem in zip(self.blocks, state.layers):
@@ -192,4 +205,14 @@ class InfFormer(nn.Module):
             layers.append(dataclasses.replace(
                 mem, incoming=mem.incoming[:, :0], coefficients=coefficients, filled=result.filled,
                 bin_mass=torch.zeros_like(mem.bin_mass), spans=result.spans, span_tokens=result.span_tokens))
+        return MemoryState(tuple(layers), state.position, state.num_updates + 1)
+
+    def _write_compressed(self, state: MemoryState, valid: Tensor) -> MemoryState:
+        """Compressive Transformer: L leaving vectors -> L/c compressed slots, oldest slots dropped."""
+        layers = []
+        for block, mem in zip(self.blocks, state.layers):
+            new = block.compress(mem.incoming.transpose(1, 2)).transpose(1, 2)  # [B, L/c, e]
+            shifted = torch.cat([mem.compressed, new], 1)[:, new.shape[1]:]
+            compressed = torch.where(valid.view(-1, 1, 1), shifted, mem.compressed)
+            layers.append(dataclasses.replace(mem, incoming=mem.incoming[:, :0], compressed=compressed))
         return MemoryState(tuple(layers), state.position, state.num_updates + 1)
