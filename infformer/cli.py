@@ -1,4 +1,4 @@
-"""Command line: `python -m infformer {trace,generate,train} ...` (see --help of each).
+"""Command line: `python -m infformer {trace,generate,evaluate,train} ...` (see --help of each).
 
 Bad input (missing, empty, binary or undecodable file, bad option value, a directory that is
 not a checkpoint) exits with status 2 and one line `error: …` on stderr, never a traceback.
@@ -158,6 +158,33 @@ def cmd_generate(args) -> int:
     return 0
 
 
+# --------------------------------------------------------------------------- evaluate
+def cmd_evaluate(args) -> int:
+    import torch
+    from tqdm.auto import tqdm
+
+    from .evaluate import perplexity_report
+    from .textio import read_text
+
+    text = read_text(args.text)
+    model, tokenizer, _ = load_model(args)
+    ids, _ = tokenizer.encode(text)
+    if len(ids) < 2:
+        raise UsageError(f"{args.text}: too short to score (fewer than 2 tokens)")
+    torch.set_grad_enabled(False)
+    bar = tqdm(total=0, unit="seg", desc="evaluate", disable=args.quiet, file=sys.stderr)
+
+    def progress(done, total):
+        bar.total = total
+        bar.update(done - bar.n)
+
+    report = perplexity_report(model, ids, args.position_bins, progress)
+    bar.close()
+    report = {"text": str(args.text), "model": str(args.model or "default"), **report}
+    print(json.dumps(report, indent=2))
+    return 0
+
+
 # --------------------------------------------------------------------------- train
 def cmd_train(args) -> int:
     import torch
@@ -215,12 +242,21 @@ def build_parser() -> Parser:
     g.add_argument("--sample-seed", type=nonneg_int, default=0, help="seed of the token sampling")
     g.set_defaults(func=cmd_generate)
 
+    e = sub.add_parser("evaluate", help="perplexity of a text read with the memory carried",
+                       description="Print JSON: perplexity, tokens, seconds, the memory settings, and "
+                                   "perplexity in equal stretches of the text (by_position).")
+    e.add_argument("--text", required=True, metavar="FILE")
+    add_model_options(e)
+    e.add_argument("--position-bins", type=positive_int, default=10)
+    e.add_argument("--quiet", action="store_true", help="no progress bar")
+    e.set_defaults(func=cmd_evaluate)
+
     r = sub.add_parser("train", help="train a model on text files (resumes if --out holds a run)",
                        description="Each file is one document, streamed as consecutive segments with the memory "
                                    "carried through it. A directory means its *.txt files.")
     r.add_argument("corpus", nargs="+", metavar="CORPUS")
     r.add_argument("--out", required=True, metavar="DIR")
-    r.add_argument("--variant", choices=["none", "stm", "ltm", "sticky"], default="sticky")
+    r.add_argument("--variant", choices=["none", "stm", "compressive", "ltm", "sticky"], default="sticky")
     r.add_argument("--steps", type=positive_int, default=2000)
     r.add_argument("--batch-size", type=positive_int, default=8)
     r.add_argument("--lr", type=float, default=1e-3)
