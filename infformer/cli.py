@@ -1,4 +1,4 @@
-"""Command line: `python -m infformer {trace,generate,evaluate,train} ...` (see --help of each).
+"""Command line: `python -m infformer {trace,generate,evaluate,sorting,train} ...` (see --help of each).
 
 Bad input (missing, empty, binary or undecodable file, bad option value, a directory that is
 not a checkpoint) exits with status 2 and one line `error: …` on stderr, never a traceback.
@@ -185,6 +185,30 @@ def cmd_evaluate(args) -> int:
     return 0
 
 
+# --------------------------------------------------------------------------- sorting
+def cmd_sorting_train(args) -> int:
+    from .sorting_train import SortingTrainConfig, sorting_model_config, train_sorting
+    cfg = sorting_model_config(args.variant, segment_len=args.segment_len, stm_len=args.stm_len,
+                               num_basis=args.num_basis, d_model=args.d_model, n_layers=args.layers)
+    tc = SortingTrainConfig(length=args.length, steps=args.steps, batch_size=args.batch_size, lr=args.lr,
+                            eval_every=args.eval_every, checkpoint_every=args.checkpoint_every, seed=args.seed)
+    train_sorting(args.out, cfg, tc, device=args.device, progress=not args.quiet)
+    print(f"checkpoint: {args.out}/")
+    return 0
+
+
+def cmd_sorting_evaluate(args) -> int:
+    from .checkpoint import load_checkpoint
+    from .sorting import VOCAB_SIZE
+    from .sorting_train import evaluate_sorting
+    model, _, info = load_checkpoint(args.model)
+    if model.cfg.vocab_size != VOCAB_SIZE or info.get("task") != "sorting":
+        raise UsageError(f"{args.model}: not a sorting model (its config.json says task={info.get('task')!r})")
+    report = evaluate_sorting(model, args.length, args.examples, args.seed)
+    print(json.dumps({"model": str(args.model), **report}, indent=2))
+    return 0
+
+
 # --------------------------------------------------------------------------- train
 def cmd_train(args) -> int:
     import torch
@@ -250,6 +274,33 @@ def build_parser() -> Parser:
     e.add_argument("--position-bins", type=positive_int, default=10)
     e.add_argument("--quiet", action="store_true", help="no progress bar")
     e.set_defaults(func=cmd_evaluate)
+
+    so = sub.add_parser("sorting", help="the paper's sorting task: train and evaluate")
+    so_sub = so.add_subparsers(dest="sorting_command", required=True, parser_class=Parser)
+    st = so_sub.add_parser("train", help="train a model on the sorting task (resumes if --out holds a run)")
+    st.add_argument("--out", required=True, metavar="DIR")
+    st.add_argument("--variant", choices=["none", "stm", "compressive", "ltm", "sticky"], default="ltm")
+    st.add_argument("--length", type=positive_int, default=1024, help="symbols before the separator")
+    st.add_argument("--steps", type=positive_int, default=3000)
+    st.add_argument("--batch-size", type=positive_int, default=8)
+    st.add_argument("--lr", type=float, default=1e-3)
+    st.add_argument("--segment-len", type=positive_int, default=128)
+    st.add_argument("--stm-len", type=nonneg_int, default=128)
+    st.add_argument("--num-basis", type=positive_int, default=128)
+    st.add_argument("--d-model", type=positive_int, default=128)
+    st.add_argument("--layers", type=positive_int, default=3)
+    st.add_argument("--eval-every", type=nonneg_int, default=250)
+    st.add_argument("--checkpoint-every", type=positive_int, default=250)
+    st.add_argument("--device", default="cpu")
+    st.add_argument("--seed", type=nonneg_int, default=0)
+    st.add_argument("--quiet", action="store_true")
+    st.set_defaults(func=cmd_sorting_train)
+    se = so_sub.add_parser("evaluate", help="accuracy on fresh examples, as JSON")
+    se.add_argument("--model", required=True, metavar="DIR")
+    se.add_argument("--length", type=positive_int, required=True)
+    se.add_argument("--examples", type=positive_int, default=200)
+    se.add_argument("--seed", type=nonneg_int, default=12345)
+    se.set_defaults(func=cmd_sorting_evaluate)
 
     r = sub.add_parser("train", help="train a model on text files (resumes if --out holds a run)",
                        description="Each file is one document, streamed as consecutive segments with the memory "

@@ -46,3 +46,23 @@ def answer_mask(length: int) -> np.ndarray:
     mask = np.zeros(length + NUM_SYMBOLS, dtype=bool)
     mask[length:] = True  # the targets after the separator: the 20 answer symbols
     return mask
+
+
+def make_batch(length: int, batch_size: int, seed: int, index: int) -> np.ndarray:
+    """Batch `index` of a seeded stream of examples: [batch_size, length + 21]. Reproducible by (seed, index)."""
+    rng = np.random.default_rng([int(seed), int(index)])
+    return np.stack([make_example(length, rng) for _ in range(batch_size)])
+
+
+def sorting_tokenizer():
+    """A word-level tokenizer for the 22 task symbols ("0".."19", "<sep>", "<pad>"), so a sorting
+    model is a checkpoint directory like any other."""
+    from tokenizers import Tokenizer as HFTokenizer
+    from tokenizers import decoders, models, pre_tokenizers
+
+    from .tokenizer import Tokenizer
+    vocab = {str(i): i for i in range(NUM_SYMBOLS)} | {"<sep>": SEPARATOR, "<pad>": PADDING}
+    hf = HFTokenizer(models.WordLevel(vocab, unk_token="<pad>"))
+    hf.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
+    hf.decoder = decoders.WordPiece(prefix="##", cleanup=False)
+    return Tokenizer(hf)

@@ -1,0 +1,219 @@
+"""Training and evaluating models on the sorting task (the paper's Figure 3).
+
+Each example (length T, then the separator, then the 20-symbol answer) is fed segment by
+segment through a fresh memory; as in the reference, every segment but the last runs without
+gradients, and only the 20 answer positions are scored (teacher forced).
+
+Regression error (Figure 3 right), defined here: at every long-term memory write, the relative
+error of the refitted signal on the vectors just written, ‖X̄(t_i) − x_i‖ / ‖x_i‖, averaged over
+the written vectors, the writes, the layers and the examples.
+"""
+from __future__ import annotations
+
+import csv
+import dataclasses
+import json
+import math
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from .checkpoint import save_checkpoint
+from .config import ModelConfig
+from .hooks import hook_points
+from .memory import slot_midpoints
+from .model import InfFormer
+from .regression import reconstruct
+from .sorting import NUM_SYMBOLS, VOCAB_SIZE, make_batch, sorting_tokenizer
+from .train import autocast, load_optimizer, save_optimizer
+
+VALID_SEED_OFFSET = 1_000_000  # validation examples come from a seed stream training never uses
+
+
+@dataclass(frozen=True)
+class SortingTrainConfig:
+    length: int = 1024            # T, symbols before the separator
+    steps: int = 3000
+    batch_size: int = 8
+    lr: float = 1e-3              # reference: Adam 2e-4 for 20k steps; a shorter run needs a larger step
+    min_lr: float = 1e-5
+    warmup: int = 100
+    grad_clip: float = 0.25       # reference
+    eval_every: int = 250
+    eval_examples: int = 128
+    checkpoint_every: int = 250
+    bf16: bool = True
+    seed: int = 0
+
+
+def sorting_model_config(variant: str, segment_len: int = 128, stm_len: int = 128, num_basis: int = 128,
+                         d_model: int = 128, n_layers: int = 3, n_heads: int = 4, **ltm) -> ModelConfig:
+    """The CPU-scale sorting model: the reference's memory settings (widths {0.01, 0.05}, λ = 1,
+    τ = 0.75, σ² ≥ 1e-6) at a smaller width, segment and N."""
+    from .config import LTMConfig
+    ltm_cfg = LTMConfig(num_basis=num_basis, widths=(0.01, 0.05), ridge=1.0, tau=0.75,
+                        num_samples=ltm.pop("num_samples", num_basis), sigma_sq_min=1e-6, span_capacity=512, **ltm)
+    return ModelConfig.for_variant(variant, vocab_size=VOCAB_SIZE, d_model=d_model, n_layers=n_layers,
+                                   n_heads=n_heads, d_ff=2 * d_model, dropout=0.1, segment_len=segment_len,
+                                   stm_len=stm_len, ltm=ltm_cfg)
+
+
+def answer_logits(model: InfFormer, batch: torch.Tensor, grad: bool, bf16: bool) -> torch.Tensor:
+    """Feed inputs = batch[:, :-1]; return the logits of the 20 answer targets [B, 20, V].
+
+    All segments before the one holding the separator run without gradients (the reference's
+    truncation); from that segment on, the answer is scored with gradients."""
+    inputs = batch[:, :-1]
+    L, total = model.cfg.segment_len, inputs.shape[1]
+    last_start = ((total - NUM_SYMBOLS) // L) * L
+    device = model.embed.weight.device
+    with torch.no_grad(), autocast(device, bf16):
+        _, state = model(inputs[:, :last_start])
+    with torch.set_grad_enabled(grad), autocast(device, bf16):
+        logits, _ = model(inputs[:, last_start:], state)
+    return logits[:, -NUM_SYMBOLS:].float()
+
+
+class RegressionErrorMeter:
+    """Relative fit error on the vectors written at each memory update (see the module docstring)."""
+
+    def __init__(self, model: InfFormer):
+        self.model, self.pending, self.errors, self.handles = model, {}, [], []
+        for name, hp in hook_points(model).items():
+            what = name.rsplit(".hook_", 1)[-1]
+            if ".ltm.hook_" in name and what in ("memory_vectors", "update_kind", "coefficients"):
+                self.handles.append(hp.register_forward_hook(self._hook(int(name.split(".")[1]), what)))
+
+    def _hook(self, layer, what):
+        def hook(module, inputs, output):
+            if what != "coefficients":
+                self.pending[(layer, what)] = output.detach()
+                return
+            x = self.pending.pop((layer, "memory_vectors")).float()   # [B, L, e]
+            kind = self.pending.pop((layer, "update_kind"))           # [B]
+            L, tau = x.shape[1], self.model.cfg.ltm.tau
+            # where the vectors were placed: (τ, 1] after a contraction, all of [0, 1] at a first write
+            t = torch.where((kind == 1).view(-1, 1), slot_midpoints(L).float(), slot_midpoints(L, tau, 1.0).float())
+            rec = reconstruct(output.detach().float(), self.model.basis, t.to(x.device))  # [B, L, e]
+            err = (rec - x).norm(dim=-1) / x.norm(dim=-1).clamp_min(1e-12)
+            written = kind > 0
+            if bool(written.any()):
+                self.errors.append(err[written].mean().item())
+        return hook
+
+    def mean(self) -> float:
+        return float(np.mean(self.errors)) if self.errors else float("nan")
+
+    def remove(self):
+        for h in self.handles:
+            h.remove()
+
+
+@torch.no_grad()
+def evaluate_sorting(model: InfFormer, length: int, examples: int, seed: int, batch_size: int = 16,
+                     bf16: bool = False) -> dict:
+    """Token accuracy on the 20 answer positions of `examples` fresh examples (seeded)."""
+    was_training = model.training
+    model.eval()
+    meter = RegressionErrorMeter(model) if model.cfg.ltm is not None else None
+    correct = total = 0
+    t0 = time.perf_counter()
+    try:
+        for i in range(math.ceil(examples / batch_size)):
+            n = min(batch_size, examples - i * batch_size)
+            batch = torch.from_numpy(make_batch(length, n, seed, i)).to(model.embed.weight.device)
+            pred = answer_logits(model, batch, grad=False, bf16=bf16).argmax(-1)
+            correct += (pred == batch[:, -NUM_SYMBOLS:]).sum().item()
+            total += pred.numel()
+    finally:
+        if meter is not None:
+            meter.remove()
+        model.train(was_training)
+    acc = correct / total
+    return {"accuracy": round(acc, 5), "accuracy_stderr": round(math.sqrt(acc * (1 - acc) / total), 5),
+            "examples": examples, "length": length, "seed": seed, "variant": model.cfg.variant,
+            "regression_error": None if meter is None else round(meter.mean(), 5),
+            "seconds": round(time.perf_counter() - t0, 2)}
+
+
+def train_sorting(out_dir, model_cfg: ModelConfig, tc: SortingTrainConfig = SortingTrainConfig(),
+                  device: str = "cpu", progress: bool = True) -> InfFormer:
+    """Train (or resume from out_dir) a sorting model; checkpoints and metrics.csv in out_dir."""
+    from safetensors.torch import load_file
+    from tqdm.auto import tqdm
+
+    from .train import lr_at
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    state_file = out / "train_state.json"
+    start = 0
+    if state_file.is_file():
+        saved = json.loads(state_file.read_text())
+        model_cfg = ModelConfig.from_dict(saved["model"])
+        tc = dataclasses.replace(SortingTrainConfig(**saved["train"]), steps=tc.steps)
+        start = saved["step"]
+    torch.manual_seed(tc.seed)
+    dev = torch.device(device)
+    model = InfFormer(model_cfg).to(dev)
+    opt = torch.optim.Adam(model.parameters(), lr=tc.lr)
+    if start:
+        model.load_state_dict(load_file(str(out / "model.safetensors")))
+        load_optimizer(opt, out / "optimizer.safetensors")
+    tokenizer = sorting_tokenizer()
+    metrics = out / "metrics.csv"
+    header = ["step", "loss", "accuracy", "lr", "valid_accuracy", "regression_error", "seconds"]
+    kept = []
+    if start and metrics.exists():
+        with open(metrics, newline="") as f:
+            kept = [r for r in csv.DictReader(f) if int(r["step"]) <= start]
+    with open(metrics, "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=header)
+        w.writeheader()
+        w.writerows(kept)
+    t0 = time.time() - (float(kept[-1]["seconds"]) if kept else 0.0)
+    lr_cfg = _as_train_config(tc)
+    model.train()
+    bar = tqdm(range(start, tc.steps), initial=start, total=tc.steps, disable=not progress, desc="sorting")
+    for step in bar:
+        lr = lr_at(step, lr_cfg)
+        for g in opt.param_groups:
+            g["lr"] = lr
+        batch = torch.from_numpy(make_batch(tc.length, tc.batch_size, tc.seed, step)).to(dev)
+        logits = answer_logits(model, batch, grad=True, bf16=tc.bf16)
+        targets = batch[:, -NUM_SYMBOLS:]
+        loss = F.cross_entropy(logits.flatten(0, 1), targets.flatten())
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), tc.grad_clip)
+        opt.step()
+        acc = (logits.argmax(-1) == targets).float().mean().item()
+        bar.set_postfix(loss=f"{loss.item():.3f}", acc=f"{acc:.3f}")
+        done = step + 1
+        valid, reg = "", ""
+        if (tc.eval_every and done % tc.eval_every == 0) or done == tc.steps:
+            report = evaluate_sorting(model, tc.length, tc.eval_examples, tc.seed + VALID_SEED_OFFSET, bf16=tc.bf16)
+            valid = report["accuracy"]
+            reg = "" if report["regression_error"] is None else report["regression_error"]
+        with open(metrics, "a", newline="") as f:
+            csv.writer(f).writerow([done, f"{loss.item():.4f}", f"{acc:.4f}", f"{lr:.6g}", valid, reg,
+                                    f"{time.time() - t0:.1f}"])
+        if done % tc.checkpoint_every == 0 or done == tc.steps:
+            save_checkpoint(out, model, tokenizer, {"task": "sorting", "length": tc.length, "steps": done,
+                                                    "variant": model_cfg.variant})
+            save_optimizer(opt, out / "optimizer.safetensors.tmp")
+            (out / "optimizer.safetensors.tmp").replace(out / "optimizer.safetensors")
+            tmp = out / "train_state.json.tmp"
+            tmp.write_text(json.dumps({"step": done, "model": model_cfg.to_dict(), "train": dataclasses.asdict(tc)},
+                                      indent=2))
+            tmp.replace(state_file)
+    bar.close()
+    return model
+
+
+def _as_train_config(tc: SortingTrainConfig):
+    from .train import TrainConfig
+    return TrainConfig(steps=tc.steps, lr=tc.lr, min_lr=tc.min_lr, warmup=tc.warmup)
