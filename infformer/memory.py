@@ -34,8 +34,9 @@ def slot_midpoints(num: int, start: float = 0.0, end: float = 1.0, dtype=torch.f
 
 
 def linear_sample_positions(batch: int, num_samples: int, device=None) -> Tensor:
-    """Linear sampling s_k = (k + ½)/M, the same for every row: [B, M]."""
-    return slot_midpoints(num_samples).to(device=device, dtype=torch.float32).expand(batch, num_samples)
+    """Linear sampling s_k = (k + ½)/M, the same for every row: [B, M] float64 (the warp of the
+    spans uses these exact values, so linear sampling shrinks every span by exactly τ)."""
+    return slot_midpoints(num_samples).to(device=device).expand(batch, num_samples)
 
 
 # ------------------------------------------------------------------------------- sticky memories
@@ -55,7 +56,7 @@ def bin_probabilities(mass: Tensor) -> Tensor:
 
 
 def sticky_sample_positions(bin_probs: Tensor, num_samples: int, generator: torch.Generator) -> Tensor:
-    """Draw M positions from the D-bin histogram: [B, D] -> sorted [B, M] in (0, 1).
+    """Draw M positions from the D-bin histogram: [B, D] -> sorted [B, M] float64 in (0, 1).
 
     Bins are drawn i.i.d. (as the reference code does); the n_j samples that fall in bin j are
     spread evenly inside it, at (j + (r + ½)/n_j)/D, instead of all sitting on its left edge.
@@ -69,8 +70,8 @@ def sticky_sample_positions(bin_probs: Tensor, num_samples: int, generator: torc
     first = counts.cumsum(-1) - counts  # index of the first sample of each bin
     rank = torch.arange(num_samples).expand(B, -1) - first.gather(1, bins)
     n = counts.gather(1, bins)
-    positions = (bins + (rank + 0.5) / n) / D
-    return positions.to(device=bin_probs.device, dtype=torch.float32)
+    positions = (bins + (rank + 0.5) / n.double()) / D
+    return positions.to(device=bin_probs.device, dtype=torch.float64)
 
 
 def sampling_generator(seed: int, update: int) -> torch.Generator:
@@ -109,10 +110,14 @@ def push_spans(spans: Tensor, sample_positions: Tensor, tau: float) -> Tensor:
 
 
 def keep_widest(spans: Tensor, tokens: Tensor, capacity: int) -> tuple[Tensor, Tensor]:
-    """Keep the `capacity` widest spans (empty slots have token -1), ordered by token: [B, K, 2], [B, K]."""
+    """Keep the `capacity` widest spans (empty slots have token -1), ordered by token: [B, K, 2], [B, K].
+
+    Among equal widths the newer token stays (the older one has had its turn)."""
     width = torch.where(tokens >= 0, spans[..., 1] - spans[..., 0], torch.full_like(spans[..., 0], -1.0))
     if tokens.shape[1] > capacity:
-        keep = width.topk(capacity, dim=1).indices
+        newest_first = tokens.argsort(dim=1, descending=True, stable=True)
+        by_width = width.gather(1, newest_first).argsort(dim=1, descending=True, stable=True)
+        keep = newest_first.gather(1, by_width)[:, :capacity]
         spans, tokens = spans.gather(1, keep.unsqueeze(-1).expand(-1, -1, 2)), tokens.gather(1, keep)
         width = width.gather(1, keep)
     tokens = torch.where(width >= 0, tokens, torch.full_like(tokens, -1))
@@ -191,10 +196,10 @@ class MemoryState:
     # -- persistence (safetensors: no pickle, so a saved memory is safe to load) --
     def save(self, path) -> None:
         from safetensors.torch import save_file
-        tensors = {"position": self.position.contiguous().cpu()}
+        tensors = {"position": self.position.detach().cpu().clone()}
         for i, m in enumerate(self.layers):
-            for k, v in vars(m).items():
-                tensors[f"layers.{i}.{k}"] = v.contiguous().cpu()
+            for k, v in vars(m).items():  # clone: slices of one window may share storage
+                tensors[f"layers.{i}.{k}"] = v.detach().cpu().clone()
         save_file(tensors, str(path), metadata={"format": "infformer-memory", "num_layers": str(len(self.layers)),
                                                 "num_updates": str(self.num_updates)})
 

@@ -98,12 +98,15 @@ class InfFormer(nn.Module):
         D = cfg.ltm.num_bins if cfg.ltm else 0
         C = cfg.ltm.span_capacity if cfg.ltm else 0
         zeros = lambda *shape, dtype=torch.float32: torch.zeros(*shape, dtype=dtype, device=device)
-        layer = LayerMemory(stm=zeros(B, cfg.stm_len, e), current=zeros(B, 0, e), incoming=zeros(B, 0, e),
-                            coefficients=zeros(B, N, e), filled=zeros(B, dtype=torch.bool), bin_mass=zeros(B, D),
-                            spans=zeros(B, C, 2, dtype=torch.float64),
-                            span_tokens=torch.full((B, C), -1, dtype=torch.long, device=device),
-                            compressed=zeros(B, cfg.compressive_len, e))
-        return MemoryState(tuple(layer for _ in range(cfg.n_layers)), zeros(B, dtype=torch.long), 0)
+
+        def layer() -> LayerMemory:  # fresh tensors for every layer: no layer shares storage with another
+            return LayerMemory(stm=zeros(B, cfg.stm_len, e), current=zeros(B, 0, e), incoming=zeros(B, 0, e),
+                               coefficients=zeros(B, N, e), filled=zeros(B, dtype=torch.bool), bin_mass=zeros(B, D),
+                               spans=zeros(B, C, 2, dtype=torch.float64),
+                               span_tokens=torch.full((B, C), -1, dtype=torch.long, device=device),
+                               compressed=zeros(B, cfg.compressive_len, e))
+
+        return MemoryState(tuple(layer() for _ in range(cfg.n_layers)), zeros(B, dtype=torch.long), 0)
 
     def check_state(self, state: MemoryState, batch_size: int):
         cfg = self.cfg
@@ -195,8 +198,10 @@ class InfFormer(nn.Module):
         layers = []
         for block, mem in zip(self.blocks, state.layers):
             ltm = block.ltm
-            incoming = ltm.hook_memory_vectors(ltm.gate_incoming(block.ln_1(mem.incoming)))
-            result = update_memory(mem, incoming, tokens, valid, self.basis, cfg.ltm, generator)
+            incoming = ltm.hook_memory_vectors(ltm.gate_incoming(block.ln_1(mem.incoming)).float())
+            # the fit in float32 even under bf16 autocast: bf16 keeps ~3 digits, too few for a ridge solve
+            with torch.autocast(device_type=incoming.device.type, enabled=False):
+                result = update_memory(mem, incoming, tokens, valid, self.basis, cfg.ltm, generator)
             ltm.hook_bin_probs(result.bin_probs)
             ltm.hook_sample_positions(result.sample_positions)
             ltm.hook_update_kind(result.kind)

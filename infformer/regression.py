@@ -59,7 +59,8 @@ def fit_coefficients(values: Tensor, positions: Tensor, basis: GaussianBasis, ri
     """The exact minimiser of ‖Fᵀ B − X‖² + ridge·‖B‖²: values [..., L, e], positions [L] -> [..., N, e]."""
     if values.shape[-2] != positions.shape[-1]:
         raise ValueError(f"{values.shape[-2]} values but {positions.shape[-1]} positions")
-    G = solve_matrix(positions.to(torch.float32), basis, ridge, edge_padding).to(values)
+    dtype = torch.float64 if values.dtype == torch.float64 else torch.float32  # float64 in, float64 accuracy out
+    G = solve_matrix(positions.to(dtype), basis, ridge, edge_padding).to(values)
     return G @ values
 
 

@@ -4,10 +4,11 @@ detached, picklable `Trace`; plus pure functions of a trace for everything the a
 Shape letters: T tokens, Y layers, H heads, U memory updates, D bins, M samples, N basis
 functions, e width, C provenance capacity, K coefficient snapshots, G grid points.
 
-Size bound (float32 unless said): μ and σ² 2·Y·T·H, token losses T, histograms U·Y·D, sample
-positions U·Y·M, at most `max_snapshots` coefficient snapshots K·Y·N·e, final spans Y·C·2
-(float64). With the shipped model (Y=4, H=4, L=128, D=128, M=256, N=256, e=256) that is about
-150 bytes per token plus ~40 MB: a million-token trace takes about 200 MB.
+Size bound (float32 unless said): μ and σ² 2·Y·T·H, token ids and losses 12·T bytes, histograms
+U·Y·D, sample positions U·Y·M (float64), at most `max_snapshots` coefficient snapshots K·Y·N·e,
+initial and final spans 2·Y·C·2 (float64). With the shipped model (Y=4, H=4, L=128, D=128,
+M=256, N=256, e=256, U = T/128) that is about 220 bytes per token plus ~40 MB: a million-token
+trace takes about 260 MB.
 """
 from __future__ import annotations
 
@@ -49,7 +50,7 @@ class Trace:
     update_kind: np.ndarray       # [U] 0 nothing written, 1 first write (fills [0, 1]), 2 contraction + write
     update_tokens: np.ndarray     # [U, 2] token range [start, end) written at each update
     bin_probs: np.ndarray         # [U, Y, D] the histogram each update sampled from
-    sample_positions: np.ndarray  # [U, Y, M] old-coordinate positions s_k (sorted)
+    sample_positions: np.ndarray  # [U, Y, M] float64 old-coordinate positions s_k (sorted)
     snapshot_updates: np.ndarray  # [K] updates after which coefficients were kept
     coefficients: np.ndarray      # [K, Y, N, e] those coefficient snapshots
     final_coefficients: np.ndarray  # [Y, N, e] the memory at the end
@@ -57,7 +58,10 @@ class Trace:
     final_span_tokens: np.ndarray  # [Y, C] int64 token of each span (-1 empty)
     basis_centers: np.ndarray     # [N]
     basis_widths: np.ndarray      # [N]
+    initial_spans: np.ndarray     # [Y, C, 2] spans of the memory the trace started from (empty for a fresh one)
+    initial_span_tokens: np.ndarray  # [Y, C]
     num_text_tokens: int          # tokens of the document; the rest (if any) is the query
+    token_offset: int = 0         # tokens the memory had seen before the trace; span tokens count from there
     text: str = ""                # the traced text (document, then query) when traced from text
     offsets: np.ndarray | None = None  # [T, 2] character offsets of each token in `text`
 
@@ -95,11 +99,14 @@ class Trace:
 
     # ------------------------------------------------------------- provenance
     def spans_after(self, update: int, layer: int) -> tuple[np.ndarray, np.ndarray]:
-        """Spans [C, 2] and their tokens [C] in the memory after update `update` (-1: before any)."""
+        """Spans [C, 2] and their tokens [C] in the memory after update `update` (-1: before any).
+
+        Token numbers count from the memory's last reset, like the model state's `span_tokens`: the
+        traced token i is number `token_offset + i` (the same for a trace of a fresh memory)."""
         C = self.final_spans.shape[1]
         tau, L = self.ltm["tau"], None
-        spans = torch.zeros(1, C, 2, dtype=torch.float64)
-        tokens = torch.full((1, C), -1, dtype=torch.long)
+        spans = torch.tensor(self.initial_spans[layer][None])
+        tokens = torch.tensor(self.initial_span_tokens[layer][None])
         for u in range(update + 1):
             kind = int(self.update_kind[u])
             if kind == 0:
@@ -107,7 +114,7 @@ class Trace:
             start, end = (int(x) for x in self.update_tokens[u])
             L = end - start
             if kind == 2:
-                spans = push_spans(spans, torch.tensor(self.sample_positions[u, layer][None], dtype=torch.float64), tau)
+                spans = push_spans(spans, torch.tensor(self.sample_positions[u, layer][None]), tau)
                 edges = token_slots(L, tau, 1.0)
             else:
                 edges = token_slots(L)
@@ -140,9 +147,10 @@ class Trace:
                 if update < 0 or np.isnan(mu).all():
                     continue
                 spans, tokens = self.spans_after(update, layer)
-                keep = tokens >= 0
+                traced = tokens - self.token_offset
+                keep = (tokens >= 0) & (traced >= 0)  # tokens before the trace are not in this table
                 mass = span_mass(spans[keep], mu, sigma_sq).sum(0)
-                np.add.at(total, tokens[keep], mass)
+                np.add.at(total, traced[keep], mass)
         return total / max(1, count)
 
     def default_queries(self) -> np.ndarray:
@@ -158,9 +166,9 @@ class Trace:
         T = self.num_tokens
         start = np.full(T, np.nan)
         end = np.full(T, np.nan)
-        if self.ltm is not None:
-            tokens = self.final_span_tokens[0]
-            keep = tokens >= 0
+        if self.ltm is not None:  # the first layer's spans (with sticky memories each layer warps its own way)
+            tokens = self.final_span_tokens[0] - self.token_offset
+            keep = (self.final_span_tokens[0] >= 0) & (tokens >= 0)
             start[tokens[keep]] = self.final_spans[0, keep, 0]
             end[tokens[keep]] = self.final_spans[0, keep, 1]
         attention = self.token_attention(self.default_queries() if queries is None else queries) \
@@ -196,22 +204,22 @@ class Trace:
 # ----------------------------------------------------------------- pure plot quantities
 def density_on_grid(mu, sigma_sq, grid) -> np.ndarray:
     """N(t; μ, σ²) on a grid: mu, sigma_sq [...], grid [G] -> [..., G]."""
-    mu, var, t = (np.asarray(a, dtype=np.float64) for a in (mu, sigma_sq, grid))
+    mu, var, t = (np.array(a, dtype=np.float64) for a in (mu, sigma_sq, grid))
     return np.exp(-0.5 * (t - mu[..., None]) ** 2 / var[..., None]) / np.sqrt(2 * np.pi * var[..., None])
 
 
 def reconstruct_signal(coefficients, basis: GaussianBasis, grid) -> np.ndarray:
     """X̄(t) = Bᵀψ(t) on a grid: coefficients [N, e], grid [G] -> [G, e]."""
-    t = torch.as_tensor(np.asarray(grid), dtype=torch.float64)
+    t = torch.tensor(np.asarray(grid), dtype=torch.float64)
     psi = gaussian_density(t[:, None], basis.centers.double(), basis.widths.double() ** 2)
-    return (psi @ torch.as_tensor(np.asarray(coefficients), dtype=torch.float64)).numpy()
+    return (psi @ torch.tensor(np.asarray(coefficients), dtype=torch.float64)).numpy()
 
 
 def span_mass(spans, mu, sigma_sq) -> np.ndarray:
     """Mass of N(μ, σ²) on each span: spans [C, 2], mu, sigma_sq [Q] -> [Q, C]."""
-    s = torch.as_tensor(np.asarray(spans), dtype=torch.float64)
-    m = torch.as_tensor(np.asarray(mu), dtype=torch.float64)[:, None]
-    sd = torch.as_tensor(np.asarray(sigma_sq), dtype=torch.float64).sqrt()[:, None]
+    s = torch.tensor(np.asarray(spans), dtype=torch.float64)
+    m = torch.tensor(np.asarray(mu), dtype=torch.float64)[:, None]
+    sd = torch.tensor(np.asarray(sigma_sq), dtype=torch.float64).sqrt()[:, None]
     return (torch.special.ndtr((s[:, 1] - m) / sd) - torch.special.ndtr((s[:, 0] - m) / sd)).numpy()
 
 
@@ -306,6 +314,8 @@ def run_with_trace(model: InfFormer, tokens, state: MemoryState | None = None, *
         bounds.append((start, end))
         start = end
 
+    token_offset = int(state.position[0])
+    initial = state.layers
     recorder = _Recorder(model)
     prev_last_logits = None
     try:
@@ -337,7 +347,7 @@ def run_with_trace(model: InfFormer, tokens, state: MemoryState | None = None, *
                 upd_kind.append(kind)
                 upd_tokens.append((max(first_token, 0), max(first_token + L, 0)))
                 bins.append(np.stack([rec["bin_probs"][y][0].float().cpu().numpy() for y in range(Y)]))
-                samples.append(np.stack([rec["sample_positions"][y][0].float().cpu().numpy() for y in range(Y)]))
+                samples.append(np.stack([rec["sample_positions"][y][0].double().cpu().numpy() for y in range(Y)]))
                 if kind and u % stride == 0:
                     snap_updates.append(u)
                     snaps.append(np.stack([rec["coefficients"][y][0].float().cpu().numpy() for y in range(Y)]))
@@ -359,12 +369,15 @@ def run_with_trace(model: InfFormer, tokens, state: MemoryState | None = None, *
         mu=mu, sigma_sq=sigma_sq,
         update_segment=arr(upd_segment, (U,), np.int64), update_kind=arr(upd_kind, (U,), np.int8),
         update_tokens=arr(upd_tokens, (U, 2), np.int64), bin_probs=arr(bins, (U, Y, D)),
-        sample_positions=arr(samples, (U, Y, M)),
+        sample_positions=arr(samples, (U, Y, M), np.float64),
         snapshot_updates=np.asarray(snap_updates, dtype=np.int64),
         coefficients=np.stack(snaps) if snaps else np.zeros((0, Y, N, cfg.d_model), np.float32),
         final_coefficients=np.stack([m.coefficients[0].float().cpu().numpy() for m in final]),
         final_spans=np.stack([m.spans[0].cpu().numpy() for m in final]),
         final_span_tokens=np.stack([m.span_tokens[0].cpu().numpy() for m in final]),
+        initial_spans=np.stack([m.spans[0].cpu().numpy() for m in initial]),
+        initial_span_tokens=np.stack([m.span_tokens[0].cpu().numpy() for m in initial]),
+        token_offset=token_offset,
         basis_centers=model.basis.centers.numpy() if has_ltm else np.zeros(0, np.float32),
         basis_widths=model.basis.widths.numpy() if has_ltm else np.zeros(0, np.float32),
         num_text_tokens=T if num_text_tokens is None else int(num_text_tokens), text=text,
@@ -376,12 +389,25 @@ def run_with_trace(model: InfFormer, tokens, state: MemoryState | None = None, *
     return (torch.cat(logits_out, 1) if keep_logits else None), state, trace
 
 
+def disjoint_offsets(offsets) -> np.ndarray:
+    """Make character offsets [T, 2] non-overlapping: the byte pieces of one multi-byte character
+    all carry that character's offsets; the first piece keeps it, the others become empty, so
+    text[start:end] over the tokens spells the text once."""
+    out = np.array(offsets, dtype=np.int64).reshape(-1, 2)
+    if len(out):
+        ends = np.maximum.accumulate(out[:, 1])
+        out[1:, 0] = np.maximum(out[1:, 0], ends[:-1])
+        out[:, 1] = np.maximum(out[:, 1], out[:, 0])
+    return out
+
+
 def trace_text(model: InfFormer, tokenizer, text: str, query: str | None = None, **kwargs):
     """Tokenise text (and an optional query after it, separated by a blank line) and trace it."""
     full = text if not query else text.rstrip("\n") + "\n\n" + query
     ids, offsets = tokenizer.encode(full)
     if not ids:
         raise ValueError("the text has no tokens")
+    offsets = disjoint_offsets(offsets)
     doc_end = len(text.rstrip("\n")) if query else len(full)
     num_text = int(np.searchsorted(np.asarray([o[0] for o in offsets]), doc_end, side="left")) if query else len(ids)
     return run_with_trace(model, torch.tensor(ids), num_text_tokens=num_text, text=full, offsets=offsets, **kwargs)

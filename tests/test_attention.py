@@ -1,0 +1,130 @@
+"""Continuous long-term attention: μ ∈ (0, 1), σ² above its floor, the KL regulariser, and the
+closed-form context against quadrature of the value signal."""
+import math
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from conftest import examples
+
+from infformer import GaussianBasis
+from infformer.attention import LongTermAttention, variance_kl
+from infformer.hooks import hook_points
+
+
+def make_ltm(d_model=16, heads=2, n=16, floor=1e-4, gate=False, seed=0, widths=(0.005, 0.01)):
+    torch.manual_seed(seed)
+    return LongTermAttention(d_model, heads, GaussianBasis.paper_layout(n, widths), floor, gate)
+
+
+@settings(max_examples=examples(30))
+@given(seed=st.integers(0, 2 ** 16), scale=st.floats(0.01, 3.0), floor=st.sampled_from([1e-4, 1e-6, 1e-2]),
+       weight_scale=st.floats(0.0, 5.0))
+def test_mu_in_open_unit_interval_and_sigma_sq_above_floor(seed, scale, floor, weight_scale):
+    ltm = make_ltm(floor=floor, seed=seed % 97)
+    with torch.no_grad():
+        ltm.sigma.weight.mul_(weight_scale)
+        ltm.sigma.bias.fill_(-20.0 if seed % 2 else 0.0)  # drive softplus under the floor half the time
+    g = torch.Generator().manual_seed(seed)
+    q = torch.randn(3, 2, 5, 8, generator=g) * scale
+    coefficients = torch.randn(3, 16, 16, generator=g) * scale
+    out, mu, sigma_sq = ltm(q, coefficients, torch.ones(3, dtype=torch.bool))
+    assert out.shape == (3, 5, 16) and mu.shape == sigma_sq.shape == (3, 2, 5)
+    assert ((mu > 0) & (mu < 1)).all()
+    assert (sigma_sq >= floor).all()
+    assert torch.isfinite(out).all()
+
+
+def test_mu_and_sigma_sq_finite_for_extreme_scores():
+    ltm = make_ltm()
+    q = torch.randn(1, 2, 4, 8) * 1e3
+    coefficients = torch.randn(1, 16, 16) * 1e3
+    out, mu, sigma_sq = ltm(q, coefficients, torch.ones(1, dtype=torch.bool))
+    assert ((mu >= 0) & (mu <= 1)).all()
+    assert (sigma_sq >= 1e-4).all() and torch.isfinite(sigma_sq).all()
+    assert torch.isfinite(out).all()
+
+
+def test_output_is_zero_for_rows_with_an_empty_memory():
+    ltm = make_ltm()
+    q = torch.randn(2, 2, 3, 8)
+    out, _, _ = ltm(q, torch.randn(2, 16, 16), torch.tensor([False, True]))
+    assert (out[0] == 0).all()
+    assert (out[1] != 0).any()
+
+
+@settings(max_examples=examples(50))
+@given(sigma_sq=st.floats(1e-8, 1e4), sigma0=st.floats(1e-3, 1.0))
+def test_variance_kl_nonnegative(sigma_sq, sigma0):
+    kl = variance_kl(torch.tensor(sigma_sq, dtype=torch.float64), sigma0)
+    assert kl >= 0
+    # the closed form of KL(N(μ, σ²) ‖ N(μ, σ0²))
+    r = sigma_sq / sigma0 ** 2
+    assert math.isclose(float(kl), 0.5 * (r - math.log(r) - 1), rel_tol=1e-9, abs_tol=1e-12)
+
+
+@settings(max_examples=examples(30))
+@given(sigma0=st.floats(1e-3, 1.0), rel=st.floats(0.5, 2.0))
+def test_variance_kl_zero_at_sigma0_and_grows_away(sigma0, rel):
+    assert float(variance_kl(torch.tensor(sigma0 ** 2, dtype=torch.float64), sigma0)) == pytest.approx(0.0, abs=1e-12)
+    assert float(variance_kl(torch.tensor(sigma0 ** 2, dtype=torch.float32), sigma0)) == pytest.approx(0.0, abs=1e-6)
+    if abs(rel - 1) > 1e-3:
+        assert float(variance_kl(torch.tensor((rel * sigma0) ** 2, dtype=torch.float64), sigma0)) > 0
+
+
+def test_variance_kl_float32_nonnegative_near_sigma0():
+    s = torch.linspace(0.9, 1.1, 10001) * 0.05 ** 2
+    assert (variance_kl(s, 0.05) >= -1e-7).all()
+
+
+def test_variance_kl_matches_numerical_kl():
+    """KL between two zero-mean normals by quadrature (float64)."""
+    sigma, sigma0 = 0.2, 0.05
+    t = np.linspace(-3, 3, 600001)
+    p = np.exp(-0.5 * (t / sigma) ** 2) / (sigma * math.sqrt(2 * math.pi))
+    log_p = -0.5 * (t / sigma) ** 2 - math.log(sigma * math.sqrt(2 * math.pi))
+    log_q = -0.5 * (t / sigma0) ** 2 - math.log(sigma0 * math.sqrt(2 * math.pi))
+    numeric = np.trapezoid(p * (log_p - log_q), t)
+    assert float(variance_kl(torch.tensor(sigma ** 2, dtype=torch.float64), sigma0)) == pytest.approx(numeric, rel=1e-6)
+
+
+def test_context_equals_quadrature_of_the_value_signal():
+    """head output = ∫ N(t; μ, σ²) V̄_h(t) dt with V̄(t) = (Bᵀψ(t)) W_V: the closed form against a dense grid."""
+    ltm = make_ltm(d_model=8, heads=2, n=16, widths=(0.01, 0.05))
+    recorded = {}
+    hp = hook_points(ltm)
+    handle = hp["hook_context"].register_forward_hook(lambda m, i, o: recorded.setdefault("context", o.detach()))
+    try:
+        q = torch.randn(1, 2, 3, 4)
+        coefficients = torch.randn(1, 16, 8)
+        with torch.no_grad():
+            _, mu, sigma_sq = ltm(q, coefficients, torch.ones(1, dtype=torch.bool))
+    finally:
+        handle.remove()
+    context = recorded["context"][0].double()  # [T, H*d]
+    basis = ltm.basis.to(dtype=torch.float64)
+    W_V = ltm.value.weight.detach().double()  # [e, e]
+    for h in range(2):
+        for i in range(3):
+            m, s2 = float(mu[0, h, i]), float(sigma_sq[0, h, i])
+            s = math.sqrt(s2)
+            t = torch.linspace(m - 12 * s, m + 12 * s, 40001, dtype=torch.float64)
+            values = basis.evaluate(t) @ coefficients[0].double() @ W_V.T  # [G, e]
+            density = torch.exp(-0.5 * ((t - m) / s) ** 2) / (s * math.sqrt(2 * math.pi))
+            want = torch.trapezoid(density[:, None] * values, t, dim=0)[h * 4:(h + 1) * 4]
+            got = context[i, h * 4:(h + 1) * 4]
+            assert torch.allclose(got, want, rtol=1e-4, atol=1e-5), (h, i, got, want)
+
+
+def test_gate_shapes_and_effect():
+    ltm = make_ltm(gate=True)
+    x = torch.randn(2, 8, 16)
+    y = ltm.gate_incoming(x)
+    assert y.shape == x.shape
+    assert not torch.allclose(x, y)
+    # the gate multiplies by a sigmoid in (0, 1): |y| ≤ |x|
+    assert (y.abs() <= x.abs() + 1e-6).all()
+    assert make_ltm(gate=False).gate_incoming(x) is x

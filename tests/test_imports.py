@@ -1,0 +1,28 @@
+"""The model core imports neither streamlit nor plotly (the dependency points one way)."""
+import subprocess
+import sys
+
+from conftest import cli_env
+
+PROBE = """
+import sys
+import infformer, infformer.trace, infformer.cli, infformer.train, infformer.checkpoint, infformer.generate
+import infformer.data, infformer.tokenizer, infformer.memory, infformer.model
+bad = sorted(m for m in sys.modules if m.split('.')[0] in ('streamlit', 'plotly'))
+print(','.join(bad))
+"""
+
+
+def test_core_imports_no_ui_libraries(tmp_path):
+    r = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, timeout=120, cwd=tmp_path,
+                       env=cli_env())
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "", f"infformer imported: {r.stdout.strip()}"
+
+
+def test_public_api_names():
+    import infformer
+    for name in ("GaussianBasis", "fit_coefficients", "reconstruct", "LTMConfig", "ModelConfig", "VARIANTS",
+                 "LayerMemory", "MemoryState", "InfFormer"):
+        assert hasattr(infformer, name), name
+    assert {"none", "stm", "ltm", "sticky"} <= set(infformer.VARIANTS)
