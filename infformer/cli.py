@@ -110,21 +110,8 @@ def cmd_trace(args) -> int:
     seconds = time.perf_counter() - t0
     bar.close()
     out.mkdir(parents=True, exist_ok=True)
-    cfg = model.cfg
-    summary = {
-        "input": str(args.input), "model": str(args.model or "default"), "variant": cfg.variant,
-        "num_tokens": trace.num_tokens, "num_text_tokens": trace.num_text_tokens,
-        "num_query_tokens": trace.num_tokens - trace.num_text_tokens,
-        "num_segments": len(trace.segments), "num_memory_updates": int((trace.update_kind > 0).sum()),
-        "seconds": round(seconds, 3), "tokens_per_second": round(trace.num_tokens / seconds, 1),
-        "layers": cfg.n_layers, "heads": cfg.n_heads, "segment_len": cfg.segment_len, "stm_len": cfg.stm_len,
-    }
-    if cfg.ltm is not None:
-        ltm = cfg.ltm
-        summary.update({"N": ltm.num_basis, "widths": list(ltm.widths), "tau": ltm.tau, "M": ltm.num_samples,
-                        "sticky": ltm.sticky, "D": ltm.num_bins, "ridge": ltm.ridge, "seed": ltm.seed})
-    loss = trace.token_loss[~torch.isnan(torch.tensor(trace.token_loss)).numpy()]
-    summary["perplexity"] = round(float(torch.tensor(loss).double().mean().exp()), 3) if len(loss) else None
+    summary = {"input": str(args.input), "model": str(args.model or "default"), "variant": model.cfg.variant,
+               **trace.summary(seconds)}
     (out / "summary.json").write_text(json.dumps(summary, indent=2))
     trace.tokens_table(tokenizer).drop(columns=["loss"]).to_csv(out / "tokens.csv", index=False)
     trace.queries_table().to_csv(out / "queries.csv", index=False)

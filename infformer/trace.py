@@ -98,30 +98,38 @@ class Trace:
         return int(np.searchsorted(self.segments[:, 1], token, side="right"))
 
     # ------------------------------------------------------------- provenance
-    def spans_after(self, update: int, layer: int) -> tuple[np.ndarray, np.ndarray]:
-        """Spans [C, 2] and their tokens [C] in the memory after update `update` (-1: before any).
+    def spans_at(self, updates, layer: int) -> dict:
+        """{update: (spans [C, 2], tokens [C])} in the memory after each of `updates` (-1: before
+        any), replayed from the recorded sample positions in one pass.
 
         Token numbers count from the memory's last reset, like the model state's `span_tokens`: the
         traced token i is number `token_offset + i` (the same for a trace of a fresh memory)."""
-        C = self.final_spans.shape[1]
-        tau, L = self.ltm["tau"], None
+        wanted = sorted({int(u) for u in updates})
+        C, tau = self.final_spans.shape[1], self.ltm["tau"]
         spans = torch.tensor(self.initial_spans[layer][None])
         tokens = torch.tensor(self.initial_span_tokens[layer][None])
-        for u in range(update + 1):
+        out = {}
+        if wanted and wanted[0] < 0:
+            out[-1] = (spans[0].numpy(), tokens[0].numpy())
+        for u in range((wanted[-1] + 1) if wanted else 0):
             kind = int(self.update_kind[u])
-            if kind == 0:
-                continue
-            start, end = (int(x) for x in self.update_tokens[u])
-            L = end - start
-            if kind == 2:
-                spans = push_spans(spans, torch.tensor(self.sample_positions[u, layer][None]), tau)
-                edges = token_slots(L, tau, 1.0)
-            else:
-                edges = token_slots(L)
-            entered = torch.stack([edges[:-1], edges[1:]], -1)[None]
-            spans, tokens = keep_widest(torch.cat([spans, entered], 1),
-                                        torch.cat([tokens, torch.arange(start, end)[None]], 1), C)
-        return spans[0].numpy(), tokens[0].numpy()
+            if kind:
+                start, end = (int(x) for x in self.update_tokens[u])
+                if kind == 2:
+                    spans = push_spans(spans, torch.tensor(self.sample_positions[u, layer][None]), tau)
+                    edges = token_slots(end - start, tau, 1.0)
+                else:
+                    edges = token_slots(end - start)
+                entered = torch.stack([edges[:-1], edges[1:]], -1)[None]
+                spans, tokens = keep_widest(torch.cat([spans, entered], 1),
+                                            torch.cat([tokens, torch.arange(start, end)[None]], 1), C)
+            if u in out or u in wanted:
+                out[u] = (spans[0].numpy(), tokens[0].numpy())
+        return out
+
+    def spans_after(self, update: int, layer: int) -> tuple[np.ndarray, np.ndarray]:
+        """Spans [C, 2] and their tokens [C] in the memory after update `update` (see `spans_at`)."""
+        return self.spans_at([update], layer)[update]
 
     def memory_seen_by(self, segment: int) -> int:
         """Index of the last update before `segment`'s queries read the memory (-1 if none)."""
@@ -140,13 +148,14 @@ class Trace:
         for q in queries:
             by_update.setdefault(self.memory_seen_by(self.segment_of(int(q))), []).append(int(q))
         for layer in layers:
+            history = self.spans_at(by_update, layer)  # one replay per layer for all the queries
             for update, qs in by_update.items():
                 mu = self.mu[layer, qs][:, heads].reshape(-1)
                 sigma_sq = self.sigma_sq[layer, qs][:, heads].reshape(-1)
                 count += len(mu)
                 if update < 0 or np.isnan(mu).all():
                     continue
-                spans, tokens = self.spans_after(update, layer)
+                spans, tokens = history[update]
                 traced = tokens - self.token_offset
                 keep = (tokens >= 0) & (traced >= 0)  # tokens before the trace are not in this table
                 mass = span_mass(spans[keep], mu, sigma_sq).sum(0)
@@ -159,6 +168,25 @@ class Trace:
             return np.arange(self.num_text_tokens, self.num_tokens)
         start, end = self.segments[-1]
         return np.arange(start, end)
+
+    def summary(self, seconds: float | None = None) -> dict:
+        """The numbers of the CLI's summary.json: sizes, time, perplexity and the memory settings."""
+        seconds = float(self.seconds.sum()) if seconds is None else float(seconds)
+        loss = self.token_loss[~np.isnan(self.token_loss)]
+        cfg = self.config
+        out = {"num_tokens": self.num_tokens, "num_text_tokens": self.num_text_tokens,
+               "num_query_tokens": self.num_tokens - self.num_text_tokens, "num_segments": len(self.segments),
+               "num_memory_updates": int((self.update_kind > 0).sum()), "seconds": round(seconds, 3),
+               "tokens_per_second": round(self.num_tokens / max(seconds, 1e-9), 1),
+               "perplexity": round(float(np.exp(loss.astype(np.float64).mean())), 3) if len(loss) else None,
+               "layers": cfg["n_layers"], "heads": cfg["n_heads"], "segment_len": cfg["segment_len"],
+               "stm_len": cfg["stm_len"]}
+        if self.ltm:
+            ltm = self.ltm
+            out.update({"N": ltm["num_basis"], "widths": list(ltm["widths"]), "tau": ltm["tau"],
+                        "M": ltm["num_samples"], "sticky": ltm["sticky"], "D": ltm["num_bins"],
+                        "ridge": ltm["ridge"], "seed": ltm["seed"]})
+        return out
 
     # ------------------------------------------------------------- tables (the CLI's CSV files)
     def tokens_table(self, tokenizer=None, queries=None) -> "pandas.DataFrame":
@@ -239,7 +267,10 @@ def sentence_bounds(text: str, offsets, num_tokens: int | None = None) -> np.nda
     offsets = np.asarray(offsets)
     n = len(offsets) if num_tokens is None else num_tokens
     cuts = [m.end() for m in re.finditer(r"[.!?;]+[\"')\]]*\s+|\n\s*\n", text)]
-    token_cuts = np.searchsorted(offsets[:n, 0], cuts, side="left")
+    # a BPE token carries its leading space (" Harry"): place it by its first visible character
+    starts = np.array([a + len(text[a:b]) - len(text[a:b].lstrip()) if b > a else a for a, b in offsets[:n]],
+                      dtype=np.int64)
+    token_cuts = np.searchsorted(starts, cuts, side="left")
     edges = np.unique(np.concatenate([[0], token_cuts, [n]]))
     return np.stack([edges[:-1], edges[1:]], 1)
 

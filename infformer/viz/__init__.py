@@ -1,0 +1,13 @@
+"""Figure builders for the app: (a Trace or plain arrays) -> plotly `go.Figure`. Never imports streamlit.
+
+`infformer` itself never imports this package (it needs plotly); import it explicitly:
+
+    from infformer.viz import signal, attention, sticky, excerpts, lab, provenance
+    fig = attention.gaussians_figure(trace, queries=[120, 121])
+
+Builders put any downsampling note in `fig.layout.meta["notes"]` (see `common.notes`), which the
+app shows under the figure.
+"""
+from . import attention, common, excerpts, lab, provenance, signal, sticky
+
+__all__ = ["attention", "common", "excerpts", "lab", "provenance", "signal", "sticky"]

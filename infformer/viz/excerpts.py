@@ -1,0 +1,108 @@
+"""The paper's Figure 4 for any text: the document with every token's background set by the
+attention mass it received from the chosen query tokens, and the top excerpts.
+
+Shape letters: T tokens, P sentences.
+"""
+from __future__ import annotations
+
+import html
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from ..trace import Trace, sentence_bounds
+from .common import add_note, pool_max, shorten, style
+
+HIGHLIGHT_RGB = (255, 127, 14)
+
+
+def highlight_html(text: str, offsets, mass, start: int = 0, end: int | None = None, queries=(),
+                   scale: float | None = None) -> str:
+    """Tokens start..end of `text` as HTML, each on a background whose opacity is its mass
+    relative to `scale` (default: the largest mass shown). Chosen query tokens are outlined.
+    Hovering a token shows its index and mass."""
+    offsets = np.asarray(offsets)
+    mass = np.asarray(mass, dtype=np.float64)
+    end = len(offsets) if end is None else min(int(end), len(offsets))
+    start = max(0, int(start))
+    shown = mass[start:end]
+    scale = float(shown.max()) if scale is None and len(shown) else (scale or 0.0)
+    queries = set(int(q) for q in np.atleast_1d(queries)) if len(queries) else set()
+    r, g, b = HIGHLIGHT_RGB
+    out = ['<div style="white-space: pre-wrap; line-height: 1.7; font-size: 0.95rem; '
+           'font-family: Georgia, serif; max-height: 32rem; overflow-y: auto; padding: 0.5rem; '
+           'border: 1px solid #ddd; border-radius: 0.4rem">']
+    cursor = int(offsets[start, 0]) if end > start else 0
+    for i in range(start, end):
+        a, e = int(offsets[i, 0]), int(offsets[i, 1])
+        if a > cursor:
+            out.append(html.escape(text[cursor:a]))
+        alpha = (mass[i] / scale) ** 0.6 if scale > 0 else 0.0  # a mild gamma keeps weak mass visible
+        style_ = f"background: rgba({r},{g},{b},{alpha:.3f})" if alpha > 0.01 else ""
+        if i in queries and text[a:e].strip():
+            style_ += "; outline: 2px solid #1f77b4; border-radius: 2px"
+        out.append(f'<span title="token {i}: mass {mass[i]:.2e}" style="{style_}">{html.escape(text[max(a, cursor):e])}</span>')
+        cursor = max(cursor, e)
+    out.append("</div>")
+    return "".join(out)
+
+
+def excerpt_table(trace: Trace, mass, top: int = 5, max_chars: int = 160) -> pd.DataFrame:
+    """The sentences of the document ranked by the attention mass their tokens received."""
+    bounds = sentence_bounds(trace.text, trace.offsets, trace.num_text_tokens)
+    mass = np.asarray(mass, dtype=np.float64)
+    csum = np.concatenate([[0.0], np.cumsum(mass[:trace.num_text_tokens])])
+    score = csum[bounds[:, 1]] - csum[bounds[:, 0]]
+    total = max(csum[-1], 1e-30)
+    order = np.argsort(-score)[:top]
+    offsets = trace.offsets
+    return pd.DataFrame({
+        "rank": np.arange(1, len(order) + 1),
+        "score": score[order],
+        "share of mass": score[order] / total,
+        "tokens": [f"{bounds[i, 0]}–{bounds[i, 1] - 1}" for i in order],
+        "excerpt": [shorten(trace.text[offsets[bounds[i, 0], 0]:offsets[bounds[i, 1] - 1, 1]], max_chars) for i in order],
+    })
+
+
+def densest_window(mass, num_tokens: int, width: int) -> int:
+    """Start of the width-token window of the document that received the most mass."""
+    if num_tokens <= width:
+        return 0
+    csum = np.concatenate([[0.0], np.cumsum(np.asarray(mass, dtype=np.float64)[:num_tokens])])
+    return int(np.argmax(csum[width:] - csum[:-width]))
+
+
+def mass_figure(trace: Trace, mass, queries=(), max_points: int = 3000,
+                title: str = "Attention mass each token received") -> go.Figure:
+    """Mass along the document (token index), max-pooled when the text is long (said on the
+    figure); the query tokens are shaded."""
+    T = trace.num_tokens
+    x, y, size = pool_max(mass, max_points)
+    fig = go.Figure()
+    if size == 1 and trace.text:
+        labels = [shorten(trace.text[a:b], 30) for a, b in trace.offsets]
+        fig.add_trace(go.Scatter(x=x, y=y, mode="lines", line=dict(color="rgb(255,127,14)", width=1.2), name="mass",
+                                 fill="tozeroy", text=labels,
+                                 hovertemplate="token %{x} «%{text}»<br>mass %{y:.2e}<extra></extra>"))
+    else:
+        fig.add_trace(go.Scatter(x=x, y=y, mode="lines", line=dict(color="rgb(255,127,14)", width=1.2), name="mass",
+                                 fill="tozeroy", line_shape="hv", customdata=np.minimum(x + size, T) - 1,
+                                 hovertemplate="tokens %{x}–%{customdata}<br>largest mass %{y:.2e}<extra></extra>"))
+        add_note(fig, f"{T:,} tokens: each point is the largest mass among {size} consecutive tokens")
+    written = np.flatnonzero(trace.update_kind > 0)
+    held = int(trace.update_tokens[written[-1], 1]) if len(written) else 0
+    if held < trace.num_text_tokens:
+        fig.add_vrect(x0=held - 0.5, x1=trace.num_text_tokens - 0.5, fillcolor="#888", opacity=0.12, line_width=0,
+                      annotation_text="short-term window", annotation_position="top left")
+    if trace.num_text_tokens < T:
+        fig.add_vrect(x0=trace.num_text_tokens - 0.5, x1=T - 0.5, fillcolor="#1f77b4", opacity=0.12, line_width=0,
+                      annotation_text="query", annotation_position="bottom right")
+    queries = [int(q) for q in np.atleast_1d(queries)] if len(queries) else []
+    if queries and trace.num_text_tokens == T:
+        fig.add_vrect(x0=min(queries) - 0.5, x1=max(queries) + 0.5, fillcolor="#1f77b4", opacity=0.12, line_width=0,
+                      annotation_text="query tokens", annotation_position="top left")
+    fig.update_xaxes(title_text="token index", range=[-0.5, T - 0.5])
+    fig.update_yaxes(title_text="mass Σ Φ((b−μ)/σ) − Φ((a−μ)/σ)", rangemode="tozero")
+    return style(fig, title, height=300)

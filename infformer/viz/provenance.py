@@ -1,0 +1,142 @@
+"""What the figures need from a trace that the trace does not keep: pure helpers, no plotting.
+
+Shape letters: Y layers, U memory updates, C provenance capacity, P fit points (M + L, or L at
+the first write), e width, K snapshots.
+
+- `spans_at_updates`: token spans after many updates in one pass (now `Trace.spans_at`).
+- `trace_with_targets`: `trace_text` plus a recorder on the `hook_memory_vectors`,
+  `hook_sample_positions`, `hook_update_kind` and `hook_coefficients` hook points that keeps, at
+  the trace's coefficient snapshots, the points each fit was made through: the M old-signal
+  samples placed in [0, τ] and the L incoming memory vectors in (τ, 1]. That is what the app
+  draws as "the discrete memory vectors against the fitted curve".
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from ..hooks import hook_points
+from ..memory import keep_widest, push_spans, slot_midpoints, token_slots
+from ..regression import reconstruct
+from ..trace import Trace, trace_text
+
+
+def spans_at_updates(trace: Trace, layer: int, updates) -> dict:
+    """{update: (spans [C, 2], tokens [C])} after each of `updates`, in one pass (`Trace.spans_at`)."""
+    return trace.spans_at(updates, layer)
+
+
+def traced_tokens(trace: Trace, span_tokens) -> np.ndarray:
+    """Span token numbers (counted from the memory's last reset) as indices into the trace's
+    tokens; -1 for empty slots and for tokens read before the trace began."""
+    tokens = np.asarray(span_tokens, dtype=np.int64) - trace.token_offset
+    return np.where((np.asarray(span_tokens) >= 0) & (tokens >= 0), tokens, -1)
+
+
+@dataclass(frozen=True, eq=False)
+class FitTargets:
+    """The points each kept fit went through. `values[i]` belongs to `updates[i]`."""
+
+    updates: np.ndarray   # [K] update indices (those of the trace's coefficient snapshots)
+    positions: list       # K arrays [P]: where each point sat in [0, 1]
+    values: list          # K arrays [Y, P, e] float16: the old-signal samples, then the incoming vectors
+    num_old: np.ndarray   # [K] how many of the P points are old-signal samples (0 at the first write)
+
+    def at(self, update: int):
+        """(positions [P], values [Y, P, e] float32, num_old) of one update, or None if not kept."""
+        hit = np.flatnonzero(self.updates == update)
+        if not len(hit):
+            return None
+        i = int(hit[0])
+        return self.positions[i], self.values[i].astype(np.float32), int(self.num_old[i])
+
+    def nbytes(self) -> int:
+        return sum(v.nbytes for v in self.values) + sum(p.nbytes for p in self.positions)
+
+
+class _TargetRecorder:
+    """Keeps the fit points of the updates the trace will keep as snapshots (same thinning rule)."""
+
+    def __init__(self, model, max_snapshots: int):
+        cfg = model.cfg
+        self.basis, self.tau, self.max = model.basis, cfg.ltm.tau, max_snapshots
+        self.M, self.L, self.Y = cfg.ltm.num_samples, cfg.segment_len, cfg.n_layers
+        self.update, self.stride = -1, 1
+        self.prev: dict = {}     # layer -> coefficients before the current update [N, e]
+        self.pending: dict = {}  # layer -> values this update
+        self.kind = 0
+        self.incoming: dict = {}
+        self.samples: dict = {}
+        self.kept: dict = {}     # update -> (positions, values [Y, P, e], num_old)
+        self.handles = []
+        for name, hp in hook_points(model).items():
+            parts = name.split(".")
+            if len(parts) == 4 and parts[0] == "blocks" and parts[2] == "ltm":
+                what = parts[3][5:]
+                if what in ("memory_vectors", "sample_positions", "update_kind", "coefficients"):
+                    self.handles.append(hp.register_forward_hook(self._hook(int(parts[1]), what)))
+
+    def _hook(self, layer: int, what: str):
+        def hook(module, inputs, output):
+            out = output.detach()[0]
+            if what == "memory_vectors":
+                self.incoming[layer] = out
+            elif what == "sample_positions":
+                self.samples[layer] = out
+            elif what == "update_kind":
+                if layer == 0:
+                    self.update += 1
+                    self.kind = int(out)
+                    self.pending = {}
+            else:  # coefficients: the last hook of a layer's update
+                keep = self.kind > 0 and self.update % self.stride == 0
+                if keep:
+                    if self.kind == 2:
+                        old = reconstruct(self.prev[layer].to(self.incoming[layer].dtype), self.basis,
+                                          self.samples[layer])
+                        self.pending[layer] = torch.cat([old, self.incoming[layer]], 0)
+                    else:
+                        self.pending[layer] = self.incoming[layer]
+                self.prev[layer] = out
+                if keep and layer == self.Y - 1:
+                    self._store()
+        return hook
+
+    def _store(self):
+        if self.kind == 2:
+            positions = torch.cat([self.tau * slot_midpoints(self.M), slot_midpoints(self.L, self.tau, 1.0)])
+            num_old = self.M
+        else:
+            positions, num_old = slot_midpoints(self.L), 0
+        values = torch.stack([self.pending[y] for y in range(self.Y)]).float().cpu().numpy().astype(np.float16)
+        self.kept[self.update] = (positions.numpy(), values, num_old)
+        if len(self.kept) > self.max:  # the trace's rule: keep every other one and double the stride
+            keys = sorted(self.kept)
+            self.kept = {k: self.kept[k] for k in keys[::2]}
+            self.stride *= 2
+
+    def remove(self):
+        for h in self.handles:
+            h.remove()
+        self.handles.clear()
+
+
+def trace_with_targets(model, tokenizer, text: str, query: str | None = None, *, max_snapshots: int = 32,
+                       on_segment=None) -> tuple[Trace, FitTargets | None]:
+    """`trace_text` (same arguments) plus the fit points at the trace's snapshot updates."""
+    if model.cfg.ltm is None:
+        _, _, trace = trace_text(model, tokenizer, text, query, max_snapshots=max_snapshots, on_segment=on_segment)
+        return trace, None
+    recorder = _TargetRecorder(model, max_snapshots)
+    try:
+        _, _, trace = trace_text(model, tokenizer, text, query, max_snapshots=max_snapshots, on_segment=on_segment)
+    finally:
+        recorder.remove()
+    keep = [u for u in trace.snapshot_updates.tolist() if u in recorder.kept]
+    targets = FitTargets(updates=np.asarray(keep, dtype=np.int64),
+                         positions=[recorder.kept[u][0] for u in keep],
+                         values=[recorder.kept[u][1] for u in keep],
+                         num_old=np.asarray([recorder.kept[u][2] for u in keep], dtype=np.int64))
+    return trace, targets

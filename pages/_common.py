@@ -1,0 +1,457 @@
+"""Shared app helpers: the cached model and trace, the shared sidebar (model and memory settings),
+examples, the current document, URL state, and showing figures with their downloads.
+
+Pages read top to bottom: widgets -> `current_run()` (cached core call) -> `infformer.viz`
+figure -> `show()`. Caching: the model lives in `st.cache_resource` (shared, never mutated);
+traces and derived arrays in `st.cache_data`, keyed by the text's hash, the model and every
+memory setting including the seed; per-user choices in `st.session_state`; the example and the
+settings in the URL (`st.query_params`), so a link reproduces the view.
+"""
+from __future__ import annotations
+
+import contextvars
+import hashlib
+import json
+import random
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import streamlit as st
+
+from infformer.checkpoint import DEFAULT_MODEL, CheckpointError, list_checkpoints, load_checkpoint, read_config
+from infformer.viz import common as vc
+from infformer.viz.provenance import FitTargets, spans_at_updates, trace_with_targets, traced_tokens
+
+ROOT = Path(__file__).resolve().parent.parent
+ASSETS = ROOT / "assets"
+EXAMPLES: dict = json.loads((ASSETS / "examples" / "examples.json").read_text(encoding="utf-8"))
+DEFAULT_EXAMPLE = "home_alone"
+MAX_INPUT_BYTES = 1_000_000  # about 250,000 tokens; said on the Run page
+LOCAL = "Local checkpoint directory…"
+
+
+# ----------------------------------------------------------------------------- documents
+@dataclass(frozen=True)
+class Doc:
+    """The text the app is looking at, and how it was chosen."""
+
+    text: str
+    query: str = ""
+    label: str = ""
+    example: str | None = None              # an EXAMPLES key, or None for the user's own text
+    params: dict = field(default_factory=dict)  # generator settings (pass-key length, depth)
+
+    @property
+    def sha(self) -> str:
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+
+PASSKEY_FILLER = "The grass is green. The sky is blue. The sun is yellow. Here we go. There and back again. "
+PASSKEY_TOKENS_PER_FILLER = 30  # with the shipped tokenizer
+
+
+def passkey_text(length: int, depth: float) -> tuple[str, int]:
+    """A pass-key haystack of about `length` tokens with the key sentence at `depth` (0 = start,
+    1 = end). The key depends only on (length, depth), so a link reproduces it."""
+    key = random.Random(f"{int(length)}:{float(depth):.2f}").randint(10000, 99999)
+    intro = ("There is an important piece of information hidden inside a lot of irrelevant text. "
+             "Find it and memorize it.\n\n")
+    n = max(1, round(int(length) / PASSKEY_TOKENS_PER_FILLER))
+    at = min(n, max(0, round(float(depth) * n)))
+    needle = f"The pass key is {key}. Remember it. {key} is the pass key. "
+    return intro + PASSKEY_FILLER * at + needle + PASSKEY_FILLER * (n - at), key
+
+
+def example_doc(name: str, length: int = 2000, depth: float = 0.5) -> Doc:
+    ex = EXAMPLES[name]
+    if name == "passkey":
+        text, key = passkey_text(length, depth)
+        return Doc(text, ex["query"], f"pass-key haystack, about {int(length):,} tokens, key at depth {depth:.0%} (key {key})",
+                   name, {"length": int(length), "depth": round(float(depth), 2)})
+    text = (ASSETS / "examples" / ex["file"]).read_text(encoding="utf-8")
+    return Doc(text, ex["query"], ex["title"], name)
+
+
+def check_text(text: str, name: str = "the text") -> str:
+    """The same checks as an upload (empty, over the limit); raises InputError with the message to show."""
+    from infformer.textio import InputError
+    if len(text.encode("utf-8")) > MAX_INPUT_BYTES:
+        raise InputError(f"{name} is {len(text.encode('utf-8')):,} bytes; the limit is {MAX_INPUT_BYTES:,}")
+    if not text.strip():
+        raise InputError(f"{name} is empty (no text to read)")
+    return text
+
+
+def current_doc() -> Doc:
+    if "doc" not in st.session_state:
+        q = st.query_params
+        name = q.get("example", DEFAULT_EXAMPLE)
+        name = name if name in EXAMPLES else DEFAULT_EXAMPLE
+        try:
+            length = min(200_000, max(200, int(q.get("length", 2000))))
+            depth = min(1.0, max(0.0, float(q.get("depth", 0.5))))
+        except ValueError:
+            length, depth = 2000, 0.5
+        st.session_state["doc"] = example_doc(name, length, depth)
+    return st.session_state["doc"]
+
+
+def set_doc(doc: Doc) -> None:
+    """Make `doc` the current document (and put it in the URL at once: app.py synced it before the page ran)."""
+    st.session_state["doc"] = doc
+    sync_url(current_settings(), doc)
+
+
+# ----------------------------------------------------------------------------- settings
+@dataclass(frozen=True)
+class Settings:
+    """The model and the memory settings that may change at inference."""
+
+    model_dir: str
+    tau: float
+    num_samples: int
+    sticky: bool
+    num_bins: int
+    seed: int
+
+    def overrides(self) -> dict:
+        return dict(tau=self.tau, num_samples=self.num_samples, sticky=self.sticky, num_bins=self.num_bins,
+                    seed=self.seed)
+
+    def model_key(self) -> tuple:
+        """What identifies a loaded model: directory, weights file time (a retrained checkpoint
+        reloads), and the memory settings."""
+        weights = Path(self.model_dir) / "model.safetensors"
+        stamp = weights.stat().st_mtime_ns if weights.is_file() else 0
+        return (str(Path(self.model_dir).resolve()), stamp, tuple(sorted(self.overrides().items())))
+
+
+_SETTING_PARAMS = {"tau": float, "M": int, "sticky": lambda v: v in ("1", "true", "True"), "D": int, "seed": int}
+
+
+def _init_settings(ltm) -> None:
+    """First run of a session: widget values from the URL, else from the default model's config."""
+    if st.session_state.get("_settings_ready"):
+        return
+    q = st.query_params
+    defaults = {"tau": ltm.tau if ltm else 0.5, "M": ltm.num_samples if ltm else 256,
+                "sticky": ltm.sticky if ltm else True, "D": ltm.num_bins if ltm else 128, "seed": ltm.seed if ltm else 0}
+    for name, cast in _SETTING_PARAMS.items():
+        value = defaults[name]
+        if name in q:
+            try:
+                value = cast(q[name])
+            except ValueError:
+                pass
+        st.session_state[f"set_{name}"] = value
+    clamp = {"tau": (0.05, 0.95), "M": (8, 4096), "D": (4, 1024), "seed": (0, 2 ** 31 - 1)}  # the widgets' ranges
+    for name, (lo, hi) in clamp.items():
+        st.session_state[f"set_{name}"] = min(hi, max(lo, st.session_state[f"set_{name}"]))
+    st.session_state["set_tau"] = round(float(st.session_state["set_tau"]) * 20) / 20  # the slider's step
+    shipped = {p.name: p for p in list_checkpoints()}
+    st.session_state["set_model"] = q.get("model") if q.get("model") in shipped else (
+        DEFAULT_MODEL.name if DEFAULT_MODEL.name in shipped else (next(iter(shipped), LOCAL)))
+    st.session_state["_settings_ready"] = True
+
+
+def sidebar() -> Settings:
+    """The shared sidebar: model picker, memory settings, what training fixed, export format."""
+    shipped = {p.name: p for p in list_checkpoints()}
+    base_cfg = None
+    try:
+        base_cfg, _ = read_config(DEFAULT_MODEL)
+    except CheckpointError:
+        pass
+    _init_settings(base_cfg.ltm if base_cfg else None)
+    sb = st.sidebar
+    sb.header("Model")
+    choice = sb.selectbox("Checkpoint", [*shipped, LOCAL], key="set_model",
+                          help="A shipped model, or any checkpoint directory on this machine "
+                               "(config.json, model.safetensors, tokenizer.json).")
+    model_dir = str(shipped.get(choice, DEFAULT_MODEL))
+    if choice == LOCAL:
+        path = sb.text_input("Checkpoint directory", key="set_local_dir", placeholder="/path/to/checkpoint")
+        if path.strip():
+            try:
+                read_config(path.strip())
+                model_dir = path.strip()
+            except CheckpointError as e:
+                sb.error(f"Not a checkpoint: {e}. Using the shipped default model instead.")
+        else:
+            sb.info("Type a directory; until then the shipped default model is used.")
+    cfg = None
+    try:
+        cfg, _ = read_config(model_dir)
+    except CheckpointError as e:
+        sb.error(str(e))
+    ltm = cfg.ltm if cfg else None
+
+    sb.header("Memory settings")
+    sb.caption("These may change at inference; no weight depends on them.")
+    disabled = ltm is None
+    tau = sb.slider("τ, contraction point", 0.05, 0.95, step=0.05, key="set_tau", disabled=disabled,
+                    help="At each update the old memory is squeezed into [0, τ] and the new segment fills (τ, 1].")
+    M = sb.number_input("M, samples of the old signal", 8, 4096, step=8, key="set_M", disabled=disabled)
+    sticky = sb.toggle("Sticky memories", key="set_sticky", disabled=disabled,
+                       help="Sample the old signal where the previous segment's queries attended (else evenly).")
+    D = sb.number_input("D, histogram bins", 4, 1024, step=4, key="set_D", disabled=disabled or not sticky)
+    seed = sb.number_input("Seed of the sticky sampling", 0, 2 ** 31 - 1, step=1, key="set_seed", disabled=disabled)
+    if cfg is not None:
+        sb.header("Fixed by training")
+        rows = {"layers × heads": f"{cfg.n_layers} × {cfg.n_heads}", "width e": cfg.d_model,
+                "segment L / short-term memory": f"{cfg.segment_len} / {cfg.stm_len}"}
+        if ltm is not None:
+            rows.update({"N, basis functions": ltm.num_basis, "widths": ", ".join(f"{w:g}" for w in ltm.widths),
+                         "basis layout": ltm.basis_layout, "λ, ridge": ltm.ridge})
+        else:
+            rows["long-term memory"] = "none (this model has no continuous memory)"
+        sb.dataframe({"": list(rows), "value": [str(v) for v in rows.values()]}, hide_index=True, width="stretch")
+    sb.header("Export")
+    sb.radio("Chart toolbar saves as", ["png", "svg"], horizontal=True, key="export_format",
+             help="The camera icon on each chart's toolbar downloads it in this format.")
+    settings = Settings(model_dir, float(tau), int(M), bool(sticky), int(D), int(seed))
+    st.session_state["settings"] = settings
+    return settings
+
+
+def current_settings() -> Settings:
+    return st.session_state.get("settings") or sidebar()
+
+
+def sync_url(settings: Settings, doc: Doc) -> None:
+    """Write the example and the settings into the URL (the user's own text cannot go there)."""
+    want = {"tau": f"{settings.tau:g}", "M": str(settings.num_samples), "sticky": "1" if settings.sticky else "0",
+            "D": str(settings.num_bins), "seed": str(settings.seed)}
+    shipped = {str(p.resolve()): p.name for p in list_checkpoints()}
+    model = shipped.get(str(Path(settings.model_dir).resolve()))
+    if model:
+        want["model"] = model
+    if doc.example:
+        want["example"] = doc.example
+        want.update({k: str(v) for k, v in doc.params.items()})
+    q = st.query_params
+    for k in list(q.keys()):
+        if k not in want:
+            del q[k]
+    for k, v in want.items():
+        if q.get(k) != v:
+            q[k] = v
+
+
+# ----------------------------------------------------------------------------- cached core calls
+@st.cache_resource(max_entries=4, show_spinner="Loading the model…")
+def load_model(directory: str, stamp: int, overrides: tuple):
+    """(model, tokenizer, info), shared by every session; never mutated."""
+    return load_checkpoint(directory, **dict(overrides))
+
+
+@dataclass(frozen=True, eq=False)
+class Run:
+    """One traced text: the trace, the fit points at its snapshots, and how long it took."""
+
+    key: str
+    trace: object
+    targets: FitTargets | None
+    seconds: float
+    label: str
+    settings: Settings
+
+    @property
+    def summary(self) -> dict:
+        """The numbers the CLI's summary.json has (the app's own run)."""
+        return self.trace.summary(self.seconds)
+
+
+@st.cache_data(max_entries=4, show_spinner=False)  # a 50,000-token run is about 60 MB
+def _trace(model_key: tuple, text_sha: str, query: str, label: str, _settings: Settings, _text: str,
+           _on_segment=None) -> Run:
+    """Trace a text; keyed by the model (directory, weights time, memory settings with the seed),
+    the text's hash and the query."""
+    model, tokenizer, _ = load_model(*model_key)
+    t0 = time.perf_counter()
+    trace, targets = trace_with_targets(model, tokenizer, _text, query or None, on_segment=_on_segment)
+    key = hashlib.sha256(repr((model_key, text_sha, query)).encode()).hexdigest()[:16]
+    return Run(key, trace, targets, time.perf_counter() - t0, label, _settings)
+
+
+def _progress(bar):
+    """A progress callback for the cached trace. It runs the bar update in the context captured
+    here, outside the cached function, so Streamlit does not record the updates for replay
+    (replaying them on a cache hit would target a bar that no longer exists)."""
+    ctx = contextvars.copy_context()
+    last = [0.0]
+
+    def on_segment(done, total):
+        now = time.perf_counter()
+        if done == total or now - last[0] > 0.1:
+            last[0] = now
+            ctx.run(bar.progress, done / total, text=f"Reading the text into the memory: segment {done:,} of {total:,}")
+    return on_segment
+
+
+def current_run(settings: Settings | None = None, doc: Doc | None = None) -> Run:
+    """The trace of the current document under the current settings (computed once, with a
+    progress bar). On a bad model it shows the error and stops the page."""
+    settings = settings or current_settings()
+    doc = doc or current_doc()
+    try:
+        key = settings.model_key()
+        model, _, _ = load_model(*key)
+    except (CheckpointError, OSError, ValueError) as e:
+        st.error(f"The model could not be loaded: {e}")
+        st.stop()
+    if model.cfg.ltm is None:
+        st.warning("This model has no long-term memory, so there is nothing to show here. Pick another checkpoint.")
+        st.stop()
+    bar = st.progress(0.0, text="Reading the text into the memory…")
+    try:
+        run = _trace(key, doc.sha, doc.query, doc.label, settings, doc.text, _on_segment=_progress(bar))
+    except ValueError as e:  # e.g. a text with no tokens
+        bar.empty()
+        st.error(f"The text could not be traced: {e}")
+        st.stop()
+    bar.empty()
+    return run
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def spans(_run: Run, run_key: str, layer: int, updates: tuple) -> dict:
+    """{update: (spans, tokens)} of one layer after each update (one pass over the updates)."""
+    return spans_at_updates(_run.trace, layer, updates)
+
+
+def ruler(run: Run, layer: int, update: int, bins: int = 200):
+    """The token ruler of one layer's memory after one update (-1: empty)."""
+    return rulers(run, layer, (update,), bins)[update]
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _rulers(_run: Run, run_key: str, layer: int, updates: tuple, bins: int) -> dict:
+    tr = _run.trace
+    history = spans(_run, run_key, layer, updates)
+    return {u: vc.token_ruler(s, traced_tokens(tr, t), tr.text, tr.offsets, tr.num_tokens, bins)
+            for u, (s, t) in history.items()}
+
+
+def rulers(run: Run, layer: int, updates, bins: int = 200) -> dict:
+    return _rulers(run, run.key, int(layer), tuple(int(u) for u in updates), bins)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _attention(_run: Run, run_key: str, queries: tuple, layers, heads) -> np.ndarray:
+    return _run.trace.token_attention(list(queries), layers=layers, heads=heads)
+
+
+def token_attention(run: Run, queries, layers=None, heads=None) -> np.ndarray:
+    """Mass [T] each token received from the query tokens (cached per choice)."""
+    return _attention(run, run.key, tuple(int(q) for q in queries), layers, heads)
+
+
+# ----------------------------------------------------------------------------- page helpers
+def intro(name: str, title: str) -> None:
+    """A page's title and its two-line explanation from assets/<name>.md."""
+    st.title(title)
+    st.markdown((ASSETS / f"{name}.md").read_text(encoding="utf-8"))
+
+
+def chart_config(name: str) -> dict:
+    fmt = st.session_state.get("export_format", "png")
+    return {"displaylogo": False, "toImageButtonOptions": {"format": fmt, "filename": name, "scale": 2}}
+
+
+def show(fig, name: str) -> None:
+    """A figure, its downsampling notes, and a standalone-HTML download (built only when clicked)."""
+    st.plotly_chart(fig, key=f"fig_{name}", config=chart_config(name), width="stretch")
+    for note in vc.notes(fig):
+        st.caption(f"Note: {note}")
+    st.download_button("Download this figure as HTML", data=lambda: vc.to_html(fig), file_name=f"{name}.html",
+                       mime="text/html", key=f"html_{name}", on_click="ignore", icon=":material/download:")
+
+
+def persistent(widget, key: str, default, valid=None, **kwargs):
+    """A widget whose value outlives page switches (Streamlit forgets the state of widgets that a
+    run does not draw): kept under `key`, drawn with the widget key `_w_<key>`."""
+    wkey = f"_w_{key}"
+    value = st.session_state[wkey] if wkey in st.session_state else st.session_state.get(key, default)
+    if valid is not None:
+        value = valid(value)
+    st.session_state[wkey] = value  # always: a widget of the same key on another page is another widget
+    out = widget(key=wkey, **kwargs)
+    st.session_state[key] = out
+    return out
+
+
+def pick_layer(run: Run, key: str = "layer", label: str = "Layer") -> int:
+    n = run.trace.num_layers
+    return persistent(st.selectbox, key, n - 1, valid=lambda v: v if 0 <= v < n else n - 1, label=label,
+                      options=list(range(n)), format_func=lambda y: f"layer {y}")
+
+
+MAX_QUERY_OPTIONS = 4000
+
+
+def pick_queries(run: Run, label: str = "Query tokens") -> list:
+    """Choose query tokens (shared by the pages that use them); default: the query after the
+    text, or the text's last 8 tokens when there is none."""
+    from infformer.viz.attention import token_label
+    tr = run.trace
+    has_memory = ~np.isnan(tr.mu[0, :, 0])
+    candidates = np.flatnonzero(has_memory)
+    if len(candidates) > MAX_QUERY_OPTIONS:
+        candidates = candidates[-MAX_QUERY_OPTIONS:]
+    visible = [i for i in candidates.tolist() if tr.text[tr.offsets[i, 0]:tr.offsets[i, 1]].strip()]
+    if tr.num_text_tokens < tr.num_tokens:
+        default = [i for i in visible if i >= tr.num_text_tokens][:24]
+    else:
+        default = visible[-8:]
+    allowed = set(candidates.tolist())
+    if st.session_state.get("queries_for") != run.key:  # a new text: back to its default
+        st.session_state["queries"] = default
+        st.session_state.pop("_w_queries", None)
+        st.session_state["queries_for"] = run.key
+    chosen = persistent(st.multiselect, "queries", default, label=label, options=candidates.tolist(),
+                        valid=lambda v: [q for q in v if q in allowed],
+                        format_func=lambda i: token_label(tr, i),
+                        help="Tokens whose continuous attention to show. Only tokens that read a non-empty "
+                             "long-term memory are offered" + (f" (the last {MAX_QUERY_OPTIONS:,} of them)."
+                                                               if len(candidates) == MAX_QUERY_OPTIONS else "."))
+    if len(candidates) == MAX_QUERY_OPTIONS:
+        st.caption(f"Note: the text is long: only its last {MAX_QUERY_OPTIONS:,} tokens are offered as queries.")
+    return chosen
+
+
+# ----------------------------------------------------------------------------- replies
+@st.cache_data(max_entries=4, show_spinner=False)
+def _reply(model_key: tuple, run_key: str, max_new_tokens: int, _run: Run, _on_segment=None) -> tuple:
+    """Greedy reply after the text and query, then a trace of text + query + reply, so each reply
+    token's attention can be shown. -> (Run of the whole thing, first reply token index)."""
+    import torch
+
+    from infformer.generate import generate
+    from infformer.trace import run_with_trace
+
+    model, tokenizer, _ = load_model(*model_key)
+    tr = _run.trace
+    prompt = torch.as_tensor(np.asarray(tr.token_ids))[None]
+    t0 = time.perf_counter()
+    new, _ = generate(model, prompt, max_new_tokens)
+    new_ids = new[0].tolist()
+    pieces = [tokenizer.decode(new_ids[:i]) for i in range(len(new_ids) + 1)]
+    base = len(tr.text)
+    offsets = np.concatenate([np.asarray(tr.offsets), np.asarray(
+        [(base + len(pieces[i]), base + len(pieces[i + 1])) for i in range(len(new_ids))], dtype=np.int64).reshape(-1, 2)])
+    _, _, trace = run_with_trace(model, torch.tensor(list(tr.token_ids) + new_ids), num_text_tokens=tr.num_text_tokens,
+                                 text=tr.text + pieces[-1], offsets=offsets, on_segment=_on_segment)
+    key = hashlib.sha256(f"{run_key}:reply:{max_new_tokens}".encode()).hexdigest()[:16]
+    return Run(key, trace, None, time.perf_counter() - t0, _run.label + " + reply", _run.settings), tr.num_tokens
+
+
+def reply_run(run: Run, max_new_tokens: int) -> tuple:
+    """(Run of text + query + a generated reply, index of the first reply token), cached."""
+    bar = st.progress(0.0, text="Writing a reply with the memory…")
+    with st.spinner("Writing a reply with the memory…"):
+        out = _reply(run.settings.model_key(), run.key, int(max_new_tokens), run, _on_segment=_progress(bar))
+    bar.empty()
+    return out

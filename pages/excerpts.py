@@ -1,0 +1,77 @@
+"""Excerpts (the paper's Figure 4): the document shaded by the attention mass its tokens received
+from the chosen query tokens, the top excerpts, and optionally a reply whose tokens show what
+they attended to."""
+import streamlit as st
+
+from infformer.viz import excerpts as ve
+from infformer.viz.attention import token_label
+from pages._common import current_run, intro, persistent, pick_queries, reply_run, show, token_attention
+
+intro("excerpts", "Excerpts: what the memory read")
+WINDOW = 2500  # tokens of the document drawn at once
+
+# ------------------------------------------------------------------ widgets
+run = current_run()
+trace = run.trace
+c1, c2, c3 = st.columns(3)
+with c1:
+    layer_choice = persistent(st.selectbox, "exc_layers", "all layers", label="Layers",
+                              options=["all layers", *[f"layer {y}" for y in range(trace.num_layers)]],
+                              valid=lambda v: v if v == "all layers" or int(v.split()[-1]) < trace.num_layers else "all layers")
+with c2:
+    head_choice = persistent(st.selectbox, "exc_heads", "all heads", label="Heads",
+                             options=["all heads", *[f"head {h}" for h in range(trace.num_heads)]],
+                             valid=lambda v: v if v == "all heads" or int(v.split()[-1]) < trace.num_heads else "all heads")
+with c3:
+    top = persistent(st.slider, "exc_top", 5, label="Top excerpts", min_value=3, max_value=20)
+layers = None if layer_choice == "all layers" else (int(layer_choice.split()[-1]),)
+heads = None if head_choice == "all heads" else (int(head_choice.split()[-1]),)
+generate = persistent(st.toggle, "exc_generate", False, label="Generate a reply with the memory (greedy)")
+
+if generate:
+    n_new = persistent(st.slider, "exc_new_tokens", 30, label="Reply length (tokens)", min_value=5, max_value=80)
+    if trace.num_tokens > 20_000:
+        st.caption("Note: the text is long: writing a reply reads it twice more (once to write, once to trace the reply).")
+    run, first_reply = reply_run(run, n_new)
+    trace = run.trace
+    reply_tokens = list(range(first_reply, trace.num_tokens))
+    st.markdown("**Reply:** " + trace.text[trace.offsets[first_reply, 0]:].replace("\n", " "))
+    chosen = st.select_slider("Reply token whose attention to show", options=reply_tokens,
+                              format_func=lambda i: token_label(trace, i, 16))
+    queries = [chosen]
+else:
+    queries = pick_queries(run)
+if not queries:
+    st.info("Choose at least one query token above.")
+    st.stop()
+
+# ------------------------------------------------------------------ cached core call
+mass = token_attention(run, queries, layers, heads)
+
+# ------------------------------------------------------------------ figures
+show(ve.mass_figure(trace, mass, queries, title=f"Attention mass each token received ({layer_choice}, {head_choice})"),
+     "attention_mass")
+st.caption(f"Mass received from {len(queries)} query token{'s' if len(queries) > 1 else ''}, averaged over them, "
+           f"the chosen layers and heads; in total {mass.sum():.3f} of it fell on tokens of the text "
+           "(the rest fell outside [0, 1] or on forgotten, zero-width spans).")
+
+st.subheader("Top excerpts")
+table = ve.excerpt_table(trace, mass, top=top)
+st.dataframe(table, hide_index=True, width="stretch",
+             column_config={"score": st.column_config.NumberColumn(format="%.4f"),
+                            "share of mass": st.column_config.NumberColumn(format="percent"),
+                            "excerpt": st.column_config.TextColumn(width="large")})
+
+st.subheader("The document, shaded by attention mass")
+n = trace.num_text_tokens
+start = 0
+if n > WINDOW:
+    best = ve.densest_window(mass, n, WINDOW)
+    start = st.slider("First token shown", 0, n - WINDOW, value=best, step=50,
+                      help=f"The text is long: {WINDOW:,} tokens are drawn at a time, starting where the mass is densest.")
+    st.caption(f"Note: showing tokens {start:,}–{start + WINDOW - 1:,} of {n:,}.")
+st.html(ve.highlight_html(trace.text, trace.offsets, mass, start, min(n, start + WINDOW), queries,
+                          scale=float(mass[:n].max()) if n else None))
+if trace.num_tokens > n:
+    st.markdown("**Query" + (" and reply" if generate else "") + "** (outlined: the chosen query tokens)")
+    st.html(ve.highlight_html(trace.text, trace.offsets, mass * 0, n, trace.num_tokens, queries))

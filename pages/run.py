@@ -1,0 +1,108 @@
+"""Run (home): choose a text and a query, read them into the memory, see the summary."""
+import dataclasses
+import json
+
+import streamlit as st
+
+from infformer.textio import InputError, decode_text
+from pages._common import (EXAMPLES, MAX_INPUT_BYTES, Doc, check_text, current_doc, current_run, example_doc,
+                           intro, persistent, set_doc)
+
+intro("run", "Run: give the memory a text")
+doc = current_doc()
+limit = f"{MAX_INPUT_BYTES / 1e6:g} MB"
+
+# ------------------------------------------------------------------ widgets: the text and the query
+SOURCES = ["Example", "Paste", "Upload"]
+source = persistent(st.segmented_control, "source", "Example" if doc.example else "Paste", label="Text from",
+                    options=SOURCES, valid=lambda v: v if v in SOURCES else "Example", selection_mode="single")
+source = source or "Example"
+query_label = "Query or dialogue turn, read after the text (optional)"
+
+if source == "Example":
+    names = list(EXAMPLES)
+    name = st.selectbox("Example", names, index=names.index(doc.example) if doc.example in names else 0,
+                        format_func=lambda k: EXAMPLES[k]["title"])
+    if name == "passkey":
+        c1, c2 = st.columns(2)
+        length = c1.slider("Length (about, in tokens)", 500, 100_000, step=500,
+                           value=min(100_000, max(500, doc.params.get("length", 2000))))
+        depth = c2.slider("Depth of the pass key in the text", 0.0, 1.0, step=0.05, value=float(doc.params.get("depth", 0.5)))
+        chosen = example_doc(name, length, depth)
+    else:
+        chosen = example_doc(name)
+    query = st.text_input(query_label, value=doc.query if doc.example == name else chosen.query)
+    chosen = dataclasses.replace(chosen, query=query.strip())
+    if chosen != doc:
+        set_doc(chosen)
+        doc = chosen
+    st.caption(f"Source: {EXAMPLES[name]['attribution']}")
+elif source == "Paste":
+    with st.form("paste"):
+        text = st.text_area("Your text", value="" if doc.example else doc.text, height=220,
+                            placeholder="Paste a long text: a chapter, an article, a transcript…")
+        query = st.text_input(query_label, value="" if doc.example else doc.query)
+        if st.form_submit_button("Run", type="primary"):
+            try:
+                set_doc(Doc(check_text(text, "the pasted text"), query.strip(), "pasted text"))
+                doc = current_doc()
+            except InputError as e:
+                st.error(f"{e}. The memory still holds the previous text.")
+    st.caption(f"Up to {limit} of UTF-8 text.")
+else:
+    query = st.text_input(query_label, value="" if doc.example else doc.query)
+    upload = st.file_uploader(f"A .txt or .md file, UTF-8, at most {limit}", type=["txt", "md"])
+    if upload is not None:
+        try:
+            text = decode_text(upload.getvalue(), upload.name, MAX_INPUT_BYTES)
+            chosen = Doc(text, query.strip(), f"uploaded file {upload.name}")
+            if chosen != doc:
+                set_doc(chosen)
+                doc = chosen
+        except InputError as e:
+            st.error(f"{e}. The memory still holds the previous text.")
+if not doc.example:
+    st.caption("Links to this page reproduce the example and the settings; your own text is not part of the link.")
+
+# ------------------------------------------------------------------ the cached core call
+run = current_run()
+trace, summary = run.trace, run.summary
+
+# ------------------------------------------------------------------ the summary
+st.subheader(doc.label or "Your text")
+c = st.columns(5)
+c[0].metric("Tokens", f"{summary['num_tokens']:,}", help=f"{summary['num_text_tokens']:,} of the text, "
+                                                          f"{summary['num_query_tokens']:,} of the query")
+c[1].metric("Segments", f"{summary['num_segments']:,}", help=f"{trace.config['segment_len']} tokens each")
+c[2].metric("Memory updates", f"{summary['num_memory_updates']:,}", help="contractions and writes of the long-term memory")
+c[3].metric("Time", f"{summary['seconds']:.2f} s", help="wall time of the trace when it was computed (then cached)")
+c[4].metric("Tokens per second", f"{summary['tokens_per_second']:,.0f}")
+ltm = trace.ltm
+st.caption(f"Memory: N = {ltm['num_basis']} basis functions, τ = {ltm['tau']:g}, M = {ltm['num_samples']}, "
+           f"{'sticky (D = %d bins, seed %d)' % (ltm['num_bins'], ltm['seed']) if ltm['sticky'] else 'linear sampling'}; "
+           f"{trace.num_layers} layers × {trace.num_heads} heads.")
+if doc.query:
+    st.markdown(f"**Query** (read after the text): {doc.query}")
+
+with st.expander("The text as read", expanded=False):
+    st.text(trace.text[:20_000] + ("\n…" if len(trace.text) > 20_000 else ""))
+
+st.subheader("Downloads")
+st.caption("The same files as `python -m infformer trace INPUT --out DIR` writes.")
+d = st.columns(4)
+d[0].download_button("tokens.csv", data=lambda: trace.tokens_table().drop(columns=["loss"]).to_csv(index=False),
+                     file_name="tokens.csv", mime="text/csv", on_click="ignore", icon=":material/download:")
+d[1].download_button("queries.csv", data=lambda: trace.queries_table().to_csv(index=False), file_name="queries.csv",
+                     mime="text/csv", on_click="ignore", icon=":material/download:")
+d[2].download_button("histograms.csv", data=lambda: trace.histograms_table().to_csv(index=False),
+                     file_name="histograms.csv", mime="text/csv", on_click="ignore", icon=":material/download:")
+d[3].download_button("summary.json", data=json.dumps(summary, indent=2), file_name="summary.json",
+                     mime="application/json", on_click="ignore", icon=":material/download:")
+
+st.subheader("Look inside")
+for path, text in [("pages/memory_signal.py", "Memory signal: X̄(t) per layer and update"),
+                   ("pages/attention.py", "Attention Gaussians: where each query looks"),
+                   ("pages/sticky.py", "Sticky memories: histograms, samples, shares"),
+                   ("pages/excerpts.py", "Excerpts: the text shaded by what the memory read"),
+                   ("pages/precision_lab.py", "Precision lab: how precise a continuous memory can be")]:
+    st.page_link(path, label=text)

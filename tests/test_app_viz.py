@@ -1,0 +1,103 @@
+"""The app's pure helpers in infformer.viz (no Streamlit): provenance in one pass, the fit points,
+the token ruler, sentence cuts, downsampling, standalone HTML, and the import boundaries."""
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+from conftest_app import ROOT, needs_model, reference  # noqa: F401
+from infformer.regression import fit_coefficients
+from infformer.trace import sentence_bounds
+from infformer.viz import common, provenance
+
+
+@needs_model
+def test_spans_in_one_pass_equal_spans_after(reference):
+    trace = reference[0]
+    updates = [-1, *range(trace.num_updates)]
+    for layer in (0, trace.num_layers - 1):
+        history = provenance.spans_at_updates(trace, layer, updates)
+        for u in updates:
+            spans, tokens = trace.spans_after(u, layer)
+            np.testing.assert_array_equal(history[u][1], tokens)
+            np.testing.assert_array_equal(history[u][0], spans)
+    spans, tokens = provenance.spans_at_updates(trace, 0, [trace.num_updates - 1])[trace.num_updates - 1]
+    np.testing.assert_array_equal(tokens, trace.final_span_tokens[0])
+    held = tokens >= 0
+    np.testing.assert_allclose(spans[held], trace.final_spans[0][held])
+
+
+@needs_model
+def test_fit_points_refit_to_the_snapshots(reference):
+    trace, targets = reference[:2]
+    assert list(targets.updates) == list(trace.snapshot_updates)
+    M, L = trace.ltm["num_samples"], trace.config["segment_len"]
+    for k, u in enumerate(targets.updates):
+        positions, values, num_old = targets.at(int(u))
+        assert num_old == (M if trace.update_kind[u] == 2 else 0) and len(positions) == num_old + L
+        for layer in (0, trace.num_layers - 1):
+            B = fit_coefficients(torch.tensor(values[layer]), torch.tensor(positions, dtype=torch.float32),
+                                 trace.basis, trace.ltm["ridge"]).numpy()
+            ref = trace.coefficients[k, layer]
+            assert np.abs(B - ref).max() < 2e-3 * np.abs(ref).max()  # float16 storage
+
+
+@needs_model
+def test_token_ruler(reference):
+    trace = reference[0]
+    spans, tokens = trace.spans_after(trace.num_updates - 1, 0)
+    ruler = common.token_ruler(spans, tokens, trace.text, trace.offsets, trace.num_tokens, bins=100)
+    assert len(ruler.t) == len(ruler.label) == 100 and ruler.t[0] == pytest.approx(0.005)
+    held = ruler.first >= 0
+    assert held.all()  # the memory covers [0, 1]
+    assert (np.diff(ruler.first) >= 0).all() and (ruler.last >= ruler.first).all()
+    a, b = trace.offsets[ruler.first[-1]][0], trace.offsets[ruler.last[-1]][1]
+    assert common.shorten(trace.text[a:b], 70) in ruler.label[-1]
+    empty = common.token_ruler(np.zeros((4, 2)), np.full(4, -1), trace.text, trace.offsets, trace.num_tokens, bins=10)
+    assert empty.label == ["(empty)"] * 10 and np.isnan(empty.position).all()
+
+
+def test_sentence_bounds_give_a_sentence_its_first_word():
+    from infformer.tokenizer import Tokenizer
+    path = ROOT / "assets/models/austen-sticky/tokenizer.json"
+    if not path.is_file():
+        pytest.skip("the shipped tokenizer is missing")
+    text = "It rained. Harry and Marv broke in. Kevin ran!\n\nThe end."
+    tok = Tokenizer.from_file(path)
+    ids, offsets = tok.encode(text)
+    bounds = sentence_bounds(text, offsets, len(ids))  # BPE tokens carry their leading space
+    starts = [text[offsets[a][0]:offsets[b - 1][1]].strip() for a, b in bounds]
+    assert starts == ["It rained.", "Harry and Marv broke in.", "Kevin ran!", "The end."]
+
+
+def test_downsampling_helpers():
+    values = np.zeros(10_000)
+    values[1234] = 5.0
+    x, y, size = common.pool_max(values, 1000)
+    assert size == 10 and len(y) == 1000 and y.max() == 5.0 and x[np.argmax(y)] <= 1234 < x[np.argmax(y)] + size
+    idx = common.sample_indices(1_000_000, 20_000)
+    assert len(idx) == 20_000 and (np.diff(idx) > 0).all()
+    assert (common.sample_indices(50, 100) == np.arange(50)).all()
+
+
+def test_notes_and_standalone_html():
+    import plotly.graph_objects as go
+    fig = common.style(go.Figure(go.Scatter(x=[0, 1], y=[1, 2])), "A title")
+    common.add_note(fig, "showing 10 of 20 points")
+    assert common.notes(fig) == ["showing 10 of 20 points"]
+    assert "showing 10 of 20" in fig.layout.title.subtitle.text
+    html = common.to_html(fig)
+    assert html.lstrip().lower().startswith("<!doctype html>")
+    assert len(html) > 1_000_000 and '<script src="http' not in html  # plotly.js inlined: works offline
+
+
+def test_import_boundaries():
+    """The core never imports plotly or streamlit; the figure builders never import streamlit."""
+    probe = ("import sys, infformer, infformer.trace, infformer.checkpoint; core = [m for m in ('plotly', 'streamlit') "
+             "if m in sys.modules]; import infformer.viz; viz = [m for m in ('streamlit',) if m in sys.modules]; "
+             "print(core, viz)")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[] []"

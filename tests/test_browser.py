@@ -1,0 +1,153 @@
+"""Real browser: `streamlit run app.py` driven by Debian's Chromium through Playwright.
+
+Opens every page on the default example, fails on any exception box, checks that the charts
+drew, uploads a binary file and sees the message, and saves a screenshot of each page to
+docs/screenshots/ (the README shows them). Needs /usr/bin/chromium (`apt-get install chromium`);
+`playwright install` is not used (it would download a browser).
+"""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+SHOTS = ROOT / "docs" / "screenshots"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow,
+              pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium at /usr/bin/chromium")]
+sync_api = pytest.importorskip("playwright.sync_api")
+
+# (url path, file stem, how many charts the page draws at least)
+PAGES = [("", "run", 0), ("signal", "memory_signal", 3), ("gaussians", "attention", 2), ("sticky-memories", "sticky", 3),
+         ("highlights", "excerpts", 1), ("lab", "precision_lab", 4)]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server():
+    port = free_port()
+    env = dict(os.environ, HF_HUB_OFFLINE="1", OMP_NUM_THREADS="1", STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+                             "--server.address", "127.0.0.1", "--server.headless", "true"],
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(120):
+            try:
+                if urllib.request.urlopen(url + "/_stcore/health", timeout=2).read() == b"ok":
+                    break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            pytest.fail("streamlit did not start: " + proc.stdout.read1(4000).decode(errors="replace"))
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="module")
+def page(server):
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        pg = context.new_page()
+        pg.set_default_timeout(240_000)
+        yield pg
+        browser.close()
+
+
+def settle(pg) -> None:
+    """Wait until the script run is over (the status widget goes) and the page is still."""
+    pg.wait_for_selector('[data-testid="stApp"]')
+    time.sleep(1.0)
+    deadline = time.time() + 240
+    while time.time() < deadline:
+        running = pg.locator('[data-testid="stStatusWidget"]').count()
+        if not running:
+            time.sleep(0.8)
+            if not pg.locator('[data-testid="stStatusWidget"]').count():
+                return
+        time.sleep(0.5)
+    raise AssertionError("the app kept running for 4 minutes")
+
+
+def screenshot(pg, stem: str) -> None:
+    """The whole page: Streamlit scrolls inside its main section, so grow the viewport to fit it."""
+    height = pg.evaluate("document.querySelector('[data-testid=stMain]').scrollHeight")
+    pg.set_viewport_size({"width": 1400, "height": min(7000, max(1000, int(height)))})
+    time.sleep(1.5)  # let Plotly redraw at the new size
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    pg.screenshot(path=str(SHOTS / f"{stem}.png"))
+    pg.set_viewport_size({"width": 1400, "height": 1000})
+
+
+def no_exception(pg, where: str) -> None:
+    boxes = pg.locator('[data-testid="stException"]')
+    assert boxes.count() == 0, f"{where}: exception shown: {boxes.first.inner_text()[:2000]}"
+
+
+@pytest.mark.parametrize("path,stem,charts", PAGES)
+def test_page_renders_without_exception(page, server, path, stem, charts):
+    page.goto(f"{server}/{path}")
+    settle(page)
+    no_exception(page, stem)
+    if charts:
+        page.wait_for_selector(".js-plotly-plot .main-svg", timeout=60_000)
+        assert page.locator(".js-plotly-plot").count() >= charts
+    else:
+        assert page.get_by_text("Tokens per second").count() >= 1
+    screenshot(page, stem)
+
+
+def test_binary_upload_shows_message(page, server, tmp_path):
+    page.goto(f"{server}/")
+    settle(page)
+    page.get_by_role("radio", name="Upload").click()
+    settle(page)
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
+    page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(bad))
+    page.wait_for_selector('[data-testid="stAlert"]:has-text("looks binary")', timeout=60_000)
+    settle(page)
+    no_exception(page, "bad upload")
+    # the app keeps working: the summary of the previous text is still there
+    assert page.get_by_text("Tokens per second").count() >= 1
+
+
+def test_downloads_csv_and_standalone_html(page, server, tmp_path):
+    page.goto(f"{server}/")
+    settle(page)
+    with page.expect_download() as info:
+        page.get_by_role("button", name="tokens.csv").click()
+    path = tmp_path / "tokens.csv"
+    info.value.save_as(path)
+    header = path.read_text().splitlines()[0].split(",")
+    assert header[:7] == ["token_index", "text", "char_start", "char_end", "ltm_t_start", "ltm_t_end", "ltm_attention"]
+    page.goto(f"{server}/lab")
+    settle(page)
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download this figure as HTML").first.click()
+    html = tmp_path / "figure.html"
+    info.value.save_as(html)
+    text = html.read_text()
+    assert html.stat().st_size > 1_000_000 and "Plotly.newPlot" in text  # plotly.js inlined: opens offline
+    no_exception(page, "downloads")
