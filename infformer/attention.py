@@ -69,7 +69,8 @@ class LongTermAttention(nn.Module):
     r_j = E_{N(μ,σ²)}[ψ_j] in closed form. Output projection W_O is its own.
     """
 
-    def __init__(self, d_model: int, n_heads: int, basis: GaussianBasis, sigma_sq_min: float, gate: bool):
+    def __init__(self, d_model: int, n_heads: int, basis: GaussianBasis, sigma_sq_min: float, gate: bool,
+                 sigma_init: float | None = None):
         super().__init__()
         self.n_heads, self.basis, self.sigma_sq_min = n_heads, basis, sigma_sq_min
         N = basis.num_basis
@@ -78,11 +79,17 @@ class LongTermAttention(nn.Module):
         self.out = nn.Linear(d_model, d_model)                # W_O
         self.mu = nn.Linear(N, 1)                             # w_μ (shared by the heads, as in the reference)
         self.sigma = nn.Linear(N, 1)                          # w_σ
+        self.sigma_init = sigma_init  # applied by reset_sigma(), after the model's weight init
         # Optional gate on incoming vectors (reference code): X ⊙ sigmoid(Conv1d_k3(X)).
         self.gate = nn.Conv1d(d_model, d_model, kernel_size=3, padding=1) if gate else None
         for name in ("scores", "mu", "sigma_sq", "context", "memory_vectors", "bin_probs",
                      "sample_positions", "coefficients", "update_kind"):
             self.add_module(f"hook_{name}", HookPoint())
+
+    def reset_sigma(self):
+        """Start σ² = softplus(w_σ·s) near sigma_init² (bias = softplus⁻¹(σ²), small weights)."""
+        if self.sigma_init is not None:
+            nn.init.constant_(self.sigma.bias, math.log(math.expm1(self.sigma_init ** 2)))
 
     def gate_incoming(self, x: Tensor) -> Tensor:
         """Incoming memory vectors [B, L, e], gated if configured."""

@@ -205,7 +205,8 @@ def cmd_train(args) -> int:
             raise UsageError(f"{f}: no such file")
     if args.device.startswith("cuda") and not torch.cuda.is_available():
         raise UsageError("--device cuda: no GPU is available here")
-    ltm = LTMConfig(num_basis=args.num_basis, tau=args.tau, num_samples=args.num_samples, num_bins=args.num_bins)
+    ltm = LTMConfig(num_basis=args.num_basis, tau=args.tau, num_samples=args.num_samples, num_bins=args.num_bins,
+                    sigma_init=args.sigma_init)
     model_cfg = ModelConfig.for_variant(args.variant, d_model=args.d_model, n_layers=args.layers, n_heads=args.heads,
                                         d_ff=args.d_ff, segment_len=args.segment_len, stm_len=args.stm_len,
                                         dropout=args.dropout, ltm=ltm)
@@ -306,6 +307,8 @@ def build_parser() -> Parser:
     r.add_argument("--tau", type=unit_float, default=0.5)
     r.add_argument("--num-samples", type=positive_int, default=256)
     r.add_argument("--num-bins", type=positive_int, default=128)
+    r.add_argument("--sigma-init", type=unit_float, default=None,
+                   help="σ the attention Gaussians start at (default: softplus(0), σ ≈ 0.83; 0.05 keeps them focused)")
     r.add_argument("--vocab-size", type=positive_int, default=4096)
     r.add_argument("--eval-every", type=nonneg_int, default=250)
     r.add_argument("--checkpoint-every", type=positive_int, default=250)

@@ -30,6 +30,8 @@ class LTMConfig:
     sticky: bool = False                 # sticky memories: sample where the previous segment attended
     num_bins: int = 128                  # D: histogram bins for sticky sampling (paper 128)
     sigma_sq_min: float = 1e-4           # floor on σ² (paper LM 1e-4, sorting 1e-6)
+    sigma_init: float | None = None      # σ the attention Gaussians start at (None: softplus(0), σ ≈ 0.83).
+                                         # It sets the regime: started wide they stay wide (issue 4 probe)
     kl_weight: float = 1e-6              # weight of KL(N(μ,σ²) ‖ N(μ,σ0²)) in the training loss (reference code)
     kl_sigma0: float = 0.05              # σ0 of that regulariser
     gate: bool = False                   # X ⊙ sigmoid(Conv1d_k3(X)) on incoming memory vectors (reference code option)
@@ -49,6 +51,7 @@ class LTMConfig:
             (self.num_samples >= 1, "num_samples must be >= 1"),
             (self.num_bins >= 1, "num_bins must be >= 1"),
             (self.sigma_sq_min > 0, "sigma_sq_min must be > 0"),
+            (self.sigma_init is None or self.sigma_init ** 2 > self.sigma_sq_min, "sigma_init² must exceed sigma_sq_min"),
             (self.kl_weight >= 0 and self.kl_sigma0 > 0, "kl_weight must be >= 0 and kl_sigma0 > 0"),
             (self.span_capacity >= 1, "span_capacity must be >= 1"),
         ]

@@ -40,7 +40,8 @@ class Block(nn.Module):
         self.attn = LocalAttention(e, cfg.n_heads, cfg.dropout, cfg.rope_base)
         self.ltm = None
         if cfg.ltm is not None:
-            self.ltm = LongTermAttention(e, cfg.n_heads, basis, cfg.ltm.sigma_sq_min, cfg.ltm.gate)
+            self.ltm = LongTermAttention(e, cfg.n_heads, basis, cfg.ltm.sigma_sq_min, cfg.ltm.gate,
+                                         cfg.ltm.sigma_init)
         self.compress = None
         if cfg.compressive_len:  # Compressive Transformer: strided Conv1d over the leaving vectors
             c = cfg.compression_rate
@@ -77,6 +78,9 @@ class InfFormer(nn.Module):
         for name, p in self.named_parameters():  # GPT-2: scale residual projections by depth
             if name.endswith(("attn.out.weight", "mlp.2.weight", "ltm.out.weight")):
                 nn.init.normal_(p, 0.0, 0.02 / math.sqrt(2 * cfg.n_layers))
+        for block in self.blocks:
+            if block.ltm is not None:
+                block.ltm.reset_sigma()
 
     @staticmethod
     def _init_weights(m: nn.Module):

@@ -128,3 +128,23 @@ def test_gate_shapes_and_effect():
     # the gate multiplies by a sigmoid in (0, 1): |y| ≤ |x|
     assert (y.abs() <= x.abs() + 1e-6).all()
     assert make_ltm(gate=False).gate_incoming(x) is x
+
+
+def test_sigma_init_starts_the_gaussians_at_the_given_width():
+    import torch
+
+    from infformer import InfFormer, LTMConfig, ModelConfig
+    cfg = ModelConfig.for_variant("ltm", vocab_size=50, d_model=32, n_heads=2, n_layers=2, d_ff=64, segment_len=8,
+                                  stm_len=8, ltm=LTMConfig(num_basis=16, num_samples=16, span_capacity=64,
+                                                           sigma_init=0.05))
+    model = InfFormer(cfg).eval()
+    seen = []
+    model.blocks[0].ltm.hook_sigma_sq.register_forward_hook(lambda m, i, o: seen.append(o))
+    with torch.no_grad():
+        model(torch.randint(0, 50, (1, 40)))
+    sigma = seen[-1].sqrt()
+    assert ((sigma > 0.03) & (sigma < 0.08)).float().mean() > 0.95
+    default = InfFormer(ModelConfig.for_variant("ltm", vocab_size=50, d_model=32, n_heads=2, n_layers=2, d_ff=64,
+                                                segment_len=8, stm_len=8,
+                                                ltm=LTMConfig(num_basis=16, num_samples=16, span_capacity=64)))
+    assert abs(default.blocks[0].ltm.sigma.bias.item()) < 1e-6  # unchanged without sigma_init
