@@ -214,7 +214,12 @@ def cmd_train(args) -> int:
                             warmup=min(args.warmup, args.steps), eval_every=args.eval_every,
                             checkpoint_every=args.checkpoint_every, bf16=not args.no_bf16, seed=args.seed,
                             vocab_size=args.vocab_size)
-    train(args.corpus, args.out, model_cfg, train_cfg, device=args.device, progress=not args.quiet)
+    tokenizer = None
+    if args.tokenizer:  # e.g. the default model's, so that compared runs share one vocabulary
+        from .tokenizer import Tokenizer
+        tokenizer = Tokenizer.from_file(args.tokenizer)
+    train(args.corpus, args.out, model_cfg, train_cfg, tokenizer=tokenizer, device=args.device,
+          progress=not args.quiet)
     if int(os.environ.get("RANK", "0")) == 0:  # under torchrun, one line from rank 0
         print(f"checkpoint: {args.out}/")
     return 0
@@ -309,7 +314,8 @@ def build_parser() -> Parser:
     r.add_argument("--num-bins", type=positive_int, default=128)
     r.add_argument("--sigma-init", type=unit_float, default=None,
                    help="σ the attention Gaussians start at (default: softplus(0), σ ≈ 0.83; 0.05 keeps them focused)")
-    r.add_argument("--vocab-size", type=positive_int, default=4096)
+    r.add_argument("--vocab-size", type=positive_int, default=4096, help="of a tokenizer trained on the corpus")
+    r.add_argument("--tokenizer", metavar="FILE", help="use this tokenizer.json instead of training one")
     r.add_argument("--eval-every", type=nonneg_int, default=250)
     r.add_argument("--checkpoint-every", type=positive_int, default=250)
     r.add_argument("--no-bf16", action="store_true", help="train in float32")

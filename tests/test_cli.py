@@ -204,3 +204,19 @@ def test_train_tiny(cli, tiny_corpus, tmp_path):
     model, tok, info = load_checkpoint(out)
     assert model.cfg.variant == "sticky" and model.cfg.d_model == 16 and info["steps"] == 3
     assert tok.vocab_size <= 280
+
+
+def test_train_with_a_given_tokenizer_and_narrow_sigma(cli, tiny_corpus, tiny_checkpoint, tmp_path):
+    out = tmp_path / "run"
+    args = ["train", tiny_corpus, "--out", out, "--variant", "compressive", "--steps", "2", "--batch-size", "2",
+            "--d-model", "16", "--layers", "1", "--heads", "2", "--d-ff", "32", "--segment-len", "8", "--stm-len", "8",
+            "--num-basis", "8", "--tokenizer", tiny_checkpoint / "tokenizer.json", "--sigma-init", "0.05",
+            "--warmup", "1", "--eval-every", "0", "--no-bf16", "--quiet"]
+    r = cli(args, tmp_path)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert (out / "tokenizer.json").read_text() == (tiny_checkpoint / "tokenizer.json").read_text()
+    from infformer.checkpoint import load_checkpoint
+    model, _, _ = load_checkpoint(out)
+    assert model.cfg.variant == "compressive" and model.cfg.compressive_len == 8
+    bad = cli(args[:-1] + ["--quiet", "--sigma-init", "2"], tmp_path)
+    assert bad.returncode == 2 and bad.stderr.startswith("error:")
