@@ -13,6 +13,7 @@ from safetensors.torch import save_file
 
 from .config import ModelConfig
 from .model import InfFormer
+from .runfiles import write_atomically
 from .tokenizer import Tokenizer
 
 CONFIG, WEIGHTS, TOKENIZER = "config.json", "model.safetensors", "tokenizer.json"
@@ -29,14 +30,10 @@ def save_checkpoint(directory, model: InfFormer, tokenizer: Tokenizer, info: dic
     d = Path(directory)
     d.mkdir(parents=True, exist_ok=True)
     config = {"model": model.cfg.to_dict(), "info": info or {}}
-    tmp = d / (CONFIG + ".tmp")
-    tmp.write_text(json.dumps(config, indent=2))
-    tmp.replace(d / CONFIG)
+    write_atomically(d / CONFIG, lambda p: p.write_text(json.dumps(config, indent=2)))
     weights = {k: v.detach().contiguous().cpu() for k, v in model.state_dict().items()}
-    save_file(weights, str(d / (WEIGHTS + ".tmp")), metadata={"format": "infformer"})
-    (d / (WEIGHTS + ".tmp")).replace(d / WEIGHTS)
-    tokenizer.save(d / (TOKENIZER + ".tmp"))
-    (d / (TOKENIZER + ".tmp")).replace(d / TOKENIZER)
+    write_atomically(d / WEIGHTS, lambda p: save_file(weights, str(p), metadata={"format": "infformer"}))
+    write_atomically(d / TOKENIZER, tokenizer.save)
     return d
 
 

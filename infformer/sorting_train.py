@@ -10,9 +10,7 @@ the written vectors, the writes, the layers and the examples.
 """
 from __future__ import annotations
 
-import csv
 import dataclasses
-import json
 import math
 import time
 from dataclasses import dataclass
@@ -29,7 +27,8 @@ from .memory import slot_midpoints
 from .model import InfFormer
 from .regression import reconstruct
 from .sorting import NUM_SYMBOLS, VOCAB_SIZE, make_batch, sorting_tokenizer
-from .train import autocast, load_optimizer, save_optimizer
+from .runfiles import OPTIMIZER, append_metrics, load_optimizer, read_resume_state, restart_metrics, save_resume_state
+from .train import autocast, lr_at
 
 VALID_SEED_OFFSET = 1_000_000  # validation examples come from a seed stream training never uses
 
@@ -146,13 +145,11 @@ def train_sorting(out_dir, model_cfg: ModelConfig, tc: SortingTrainConfig = Sort
     from safetensors.torch import load_file
     from tqdm.auto import tqdm
 
-    from .train import lr_at
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    state_file = out / "train_state.json"
+    saved = read_resume_state(out)
     start = 0
-    if state_file.is_file():
-        saved = json.loads(state_file.read_text())
+    if saved is not None:
         model_cfg = ModelConfig.from_dict(saved["model"])
         tc = dataclasses.replace(SortingTrainConfig(**saved["train"]), steps=tc.steps)
         start = saved["step"]
@@ -162,24 +159,14 @@ def train_sorting(out_dir, model_cfg: ModelConfig, tc: SortingTrainConfig = Sort
     opt = torch.optim.Adam(model.parameters(), lr=tc.lr)
     if start:
         model.load_state_dict(load_file(str(out / "model.safetensors")))
-        load_optimizer(opt, out / "optimizer.safetensors")
+        load_optimizer(opt, out / OPTIMIZER)
     tokenizer = sorting_tokenizer()
-    metrics = out / "metrics.csv"
     header = ["step", "loss", "accuracy", "lr", "valid_accuracy", "regression_error", "seconds"]
-    kept = []
-    if start and metrics.exists():
-        with open(metrics, newline="") as f:
-            kept = [r for r in csv.DictReader(f) if int(r["step"]) <= start]
-    with open(metrics, "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=header)
-        w.writeheader()
-        w.writerows(kept)
-    t0 = time.time() - (float(kept[-1]["seconds"]) if kept else 0.0)
-    lr_cfg = _as_train_config(tc)
+    t0 = time.time() - restart_metrics(out, header, start)  # seconds count across resumes
     model.train()
     bar = tqdm(range(start, tc.steps), initial=start, total=tc.steps, disable=not progress, desc="sorting")
     for step in bar:
-        lr = lr_at(step, lr_cfg)
+        lr = lr_at(step, tc)
         for g in opt.param_groups:
             g["lr"] = lr
         batch = torch.from_numpy(make_batch(tc.length, tc.batch_size, tc.seed, step)).to(dev)
@@ -198,22 +185,12 @@ def train_sorting(out_dir, model_cfg: ModelConfig, tc: SortingTrainConfig = Sort
             report = evaluate_sorting(model, tc.length, tc.eval_examples, tc.seed + VALID_SEED_OFFSET, bf16=tc.bf16)
             valid = report["accuracy"]
             reg = "" if report["regression_error"] is None else report["regression_error"]
-        with open(metrics, "a", newline="") as f:
-            csv.writer(f).writerow([done, f"{loss.item():.4f}", f"{acc:.4f}", f"{lr:.6g}", valid, reg,
-                                    f"{time.time() - t0:.1f}"])
+        append_metrics(out, [done, f"{loss.item():.4f}", f"{acc:.4f}", f"{lr:.6g}", valid, reg,
+                             f"{time.time() - t0:.1f}"])
         if done % tc.checkpoint_every == 0 or done == tc.steps:
             save_checkpoint(out, model, tokenizer, {"task": "sorting", "length": tc.length, "steps": done,
                                                     "variant": model_cfg.variant})
-            save_optimizer(opt, out / "optimizer.safetensors.tmp")
-            (out / "optimizer.safetensors.tmp").replace(out / "optimizer.safetensors")
-            tmp = out / "train_state.json.tmp"
-            tmp.write_text(json.dumps({"step": done, "model": model_cfg.to_dict(), "train": dataclasses.asdict(tc)},
-                                      indent=2))
-            tmp.replace(state_file)
+            save_resume_state(out, opt, {"step": done, "model": model_cfg.to_dict(), "train": dataclasses.asdict(tc)})
     bar.close()
     return model
 
-
-def _as_train_config(tc: SortingTrainConfig):
-    from .train import TrainConfig
-    return TrainConfig(steps=tc.steps, lr=tc.lr, min_lr=tc.min_lr, warmup=tc.warmup)

@@ -5,13 +5,12 @@ Everything a run needs to resume lives in its output directory:
   config.json, model.safetensors, tokenizer.json   the latest checkpoint (loadable as a model)
   optimizer.safetensors, memory.safetensors         optimizer state and the streams' memory
   train_state.json                                  step, settings, data order
-  metrics.csv                                       step, tokens, loss, lr, val_loss, seconds
+  metrics.csv                                       step, tokens, loss, kl, lr, val_loss, seconds
+(see runfiles.py for how they are written)
 """
 from __future__ import annotations
 
-import csv
 import dataclasses
-import json
 import math
 import time
 from dataclasses import dataclass, field
@@ -19,8 +18,6 @@ from pathlib import Path
 
 import torch
 import torch.nn.functional as F
-from safetensors import safe_open
-from safetensors.torch import save_file
 
 from .attention import variance_kl
 from .checkpoint import save_checkpoint
@@ -29,6 +26,8 @@ from .data import SegmentStreams, load_documents, split_heldout
 from .hooks import hook_points
 from .memory import MemoryState
 from .model import InfFormer
+from .runfiles import (OPTIMIZER, append_metrics, load_optimizer, read_resume_state, restart_metrics,
+                       save_resume_state, write_atomically)
 from .tokenizer import Tokenizer
 
 
@@ -54,28 +53,12 @@ def memory_file(rank: int) -> str:
     return "memory.safetensors" if rank == 0 else f"memory.rank{rank}.safetensors"
 
 
-def lr_at(step: int, tc: TrainConfig) -> float:
+def lr_at(step: int, tc) -> float:
+    """Linear warm-up, then cosine from tc.lr to tc.min_lr at tc.steps (any config with those fields)."""
     if step < tc.warmup:
         return tc.lr * (step + 1) / tc.warmup
     progress = min(1.0, (step - tc.warmup) / max(1, tc.steps - tc.warmup))
     return tc.min_lr + 0.5 * (tc.lr - tc.min_lr) * (1 + math.cos(math.pi * progress))
-
-
-def save_optimizer(opt: torch.optim.Optimizer, path: Path) -> None:
-    sd = opt.state_dict()
-    tensors = {f"{pid}.{k}": (v if torch.is_tensor(v) else torch.tensor(v)).contiguous()
-               for pid, st in sd["state"].items() for k, v in st.items()}
-    save_file(tensors, str(path), metadata={"param_groups": json.dumps(sd["param_groups"])})
-
-
-def load_optimizer(opt: torch.optim.Optimizer, path: Path) -> None:
-    state = {}
-    with safe_open(str(path), framework="pt", device="cpu") as f:
-        groups = json.loads(f.metadata()["param_groups"])
-        for key in f.keys():
-            pid, name = key.split(".", 1)
-            state.setdefault(int(pid), {})[name] = f.get_tensor(key)
-    opt.load_state_dict({"state": state, "param_groups": groups})
 
 
 class KLCollector:
@@ -169,15 +152,14 @@ def train(corpus, out_dir, model_cfg: ModelConfig | None = None, train_cfg: Trai
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    state_file = out / "train_state.json"
-    resume = state_file.is_file()
+    saved = read_resume_state(out)
+    resume = saved is not None
     torch.manual_seed(train_cfg.seed)
     ddp = Distributed.from_env(device)
     dev = torch.device(f"cuda:{ddp.local_rank}" if device.startswith("cuda") and ddp.world > 1 else device)
     progress = progress and ddp.main
 
     if resume:
-        saved = json.loads(state_file.read_text())
         model_cfg = ModelConfig.from_dict(saved["model"])
         train_cfg = dataclasses.replace(TrainConfig(**saved["train"]), steps=train_cfg.steps)
         tokenizer = Tokenizer.from_file(out / "tokenizer.json")
@@ -209,7 +191,7 @@ def train(corpus, out_dir, model_cfg: ModelConfig | None = None, train_cfg: Trai
     if resume:
         from safetensors.torch import load_file
         model.load_state_dict(load_file(str(out / "model.safetensors")))
-        load_optimizer(opt, out / "optimizer.safetensors")
+        load_optimizer(opt, out / OPTIMIZER)
         if saved.get("ranks", 1) == ddp.world:
             state = MemoryState.load(out / memory_file(ddp.rank), dev)
         # else: the streams were dealt to a different number of ranks; their memories start empty
@@ -218,38 +200,23 @@ def train(corpus, out_dir, model_cfg: ModelConfig | None = None, train_cfg: Trai
         from torch.nn.parallel import DistributedDataParallel
         net = DistributedDataParallel(model, device_ids=[dev.index] if dev.type == "cuda" else None)
 
-    metrics_path = out / "metrics.csv"
     header = ["step", "tokens", "loss", "kl", "lr", "val_loss", "seconds"]
-    kept = []
-    if resume and metrics_path.exists() and ddp.main:  # drop rows an interrupted run wrote after its last checkpoint
-        with open(metrics_path, newline="") as f:
-            kept = [row for row in csv.DictReader(f) if int(row["step"]) <= start_step]
-    if ddp.main:
-        with open(metrics_path, "w", newline="") as f:
-            writer = csv.DictWriter(f, fieldnames=header)
-            writer.writeheader()
-            writer.writerows(kept)
+    seconds_before = restart_metrics(out, header, start_step) if ddp.main else 0.0
 
     def checkpoint(step: int):
-        name = memory_file(ddp.rank)  # every rank keeps its own streams' memory
-        state.save(out / (name + ".tmp"))
-        (out / (name + ".tmp")).replace(out / name)
+        write_atomically(out / memory_file(ddp.rank), state.save)  # every rank keeps its own streams' memory
         ddp.barrier()
         if ddp.main:
             info = {"steps": step, "tokens": step * train_cfg.batch_size * ddp.world * model_cfg.segment_len,
                     "documents": names, "variant": model_cfg.variant, "ranks": ddp.world}
             save_checkpoint(out, model, tokenizer, info)
-            save_optimizer(opt, out / "optimizer.safetensors.tmp")
-            (out / "optimizer.safetensors.tmp").replace(out / "optimizer.safetensors")
-            tmp = out / "train_state.json.tmp"
-            tmp.write_text(json.dumps({"step": step, "ranks": ddp.world, "model": model_cfg.to_dict(),
-                                       "train": dataclasses.asdict(train_cfg)}, indent=2))
-            tmp.replace(state_file)  # written last: a state file always points at complete files
+            save_resume_state(out, opt, {"step": step, "ranks": ddp.world, "model": model_cfg.to_dict(),
+                                         "train": dataclasses.asdict(train_cfg)})
         ddp.barrier()
 
     kl_collector = KLCollector(model) if model_cfg.ltm is not None else None
     model.train()
-    t0 = time.time() - (float(kept[-1]["seconds"]) if kept else 0.0)  # seconds count across resumes
+    t0 = time.time() - seconds_before  # seconds count across resumes
     bar = tqdm(range(start_step, train_cfg.steps), initial=start_step, total=train_cfg.steps,
                disable=not progress, desc="train", unit="step")
     step, smooth = start_step, None
@@ -281,9 +248,8 @@ def train(corpus, out_dir, model_cfg: ModelConfig | None = None, train_cfg: Trai
                                             or done == train_cfg.steps):
                 val = f"{evaluate_streams(model, val_streams, train_cfg.eval_batches, train_cfg.bf16):.4f}"
             if ddp.main:
-                with open(metrics_path, "a", newline="") as f:
-                    csv.writer(f).writerow([done, done * inputs.numel() * ddp.world, f"{loss.item():.4f}", f"{kl.item():.4f}",
-                                            f"{lr:.6g}", val, f"{time.time() - t0:.1f}"])
+                append_metrics(out, [done, done * inputs.numel() * ddp.world, f"{loss.item():.4f}",
+                                     f"{kl.item():.4f}", f"{lr:.6g}", val, f"{time.time() - t0:.1f}"])
             if on_step is not None:
                 on_step({"step": done, "loss": loss.item(), "val_loss": val})
             if done % train_cfg.checkpoint_every == 0 or done == train_cfg.steps:
