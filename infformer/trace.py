@@ -104,14 +104,14 @@ class Trace:
 
         Token numbers count from the memory's last reset, like the model state's `span_tokens`: the
         traced token i is number `token_offset + i` (the same for a trace of a fresh memory)."""
-        wanted = sorted({int(u) for u in updates})
+        wanted = {int(u) for u in updates}
         C, tau = self.final_spans.shape[1], self.ltm["tau"]
         spans = torch.tensor(self.initial_spans[layer][None])
         tokens = torch.tensor(self.initial_span_tokens[layer][None])
         out = {}
-        if wanted and wanted[0] < 0:
+        if -1 in wanted:
             out[-1] = (spans[0].numpy(), tokens[0].numpy())
-        for u in range((wanted[-1] + 1) if wanted else 0):
+        for u in range(max(wanted, default=-1) + 1):
             kind = int(self.update_kind[u])
             if kind:
                 start, end = (int(x) for x in self.update_tokens[u])
@@ -123,7 +123,7 @@ class Trace:
                 entered = torch.stack([edges[:-1], edges[1:]], -1)[None]
                 spans, tokens = keep_widest(torch.cat([spans, entered], 1),
                                             torch.cat([tokens, torch.arange(start, end)[None]], 1), C)
-            if u in out or u in wanted:
+            if u in wanted:
                 out[u] = (spans[0].numpy(), tokens[0].numpy())
         return out
 

@@ -22,7 +22,7 @@ import streamlit as st
 
 from infformer.checkpoint import DEFAULT_MODEL, CheckpointError, list_checkpoints, load_checkpoint, read_config
 from infformer.viz import common as vc
-from infformer.viz.provenance import FitTargets, spans_at_updates, trace_with_targets, traced_tokens
+from infformer.viz.provenance import FitTargets, trace_with_targets, traced_tokens
 
 ROOT = Path(__file__).resolve().parent.parent
 ASSETS = ROOT / "assets"
@@ -319,7 +319,7 @@ def current_run(settings: Settings | None = None, doc: Doc | None = None) -> Run
 @st.cache_data(max_entries=32, show_spinner=False)
 def spans(_run: Run, run_key: str, layer: int, updates: tuple) -> dict:
     """{update: (spans, tokens)} of one layer after each update (one pass over the updates)."""
-    return spans_at_updates(_run.trace, layer, updates)
+    return _run.trace.spans_at(updates, layer)
 
 
 def ruler(run: Run, layer: int, update: int, bins: int = 200):

@@ -18,12 +18,12 @@ def test_spans_in_one_pass_equal_spans_after(reference):
     trace = reference[0]
     updates = [-1, *range(trace.num_updates)]
     for layer in (0, trace.num_layers - 1):
-        history = provenance.spans_at_updates(trace, layer, updates)
+        history = trace.spans_at(updates, layer)
         for u in updates:
             spans, tokens = trace.spans_after(u, layer)
             np.testing.assert_array_equal(history[u][1], tokens)
             np.testing.assert_array_equal(history[u][0], spans)
-    spans, tokens = provenance.spans_at_updates(trace, 0, [trace.num_updates - 1])[trace.num_updates - 1]
+    spans, tokens = trace.spans_at([trace.num_updates - 1], 0)[trace.num_updates - 1]
     np.testing.assert_array_equal(tokens, trace.final_span_tokens[0])
     held = tokens >= 0
     np.testing.assert_allclose(spans[held], trace.final_spans[0][held])

@@ -3,7 +3,6 @@
 Shape letters: Y layers, U memory updates, C provenance capacity, P fit points (M + L, or L at
 the first write), e width, K snapshots.
 
-- `spans_at_updates`: token spans after many updates in one pass (now `Trace.spans_at`).
 - `trace_with_targets`: `trace_text` plus a recorder on the `hook_memory_vectors`,
   `hook_sample_positions`, `hook_update_kind` and `hook_coefficients` hook points that keeps, at
   the trace's coefficient snapshots, the points each fit was made through: the M old-signal
@@ -18,14 +17,9 @@ import numpy as np
 import torch
 
 from ..hooks import hook_points
-from ..memory import keep_widest, push_spans, slot_midpoints, token_slots
+from ..memory import slot_midpoints
 from ..regression import reconstruct
 from ..trace import Trace, trace_text
-
-
-def spans_at_updates(trace: Trace, layer: int, updates) -> dict:
-    """{update: (spans [C, 2], tokens [C])} after each of `updates`, in one pass (`Trace.spans_at`)."""
-    return trace.spans_at(updates, layer)
 
 
 def traced_tokens(trace: Trace, span_tokens) -> np.ndarray:
