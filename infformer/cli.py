@@ -152,6 +152,9 @@ def cmd_evaluate(args) -> int:
     text = read_text(args.text)
     model, tokenizer, _ = load_model(args)
     ids, _ = tokenizer.encode(text)
+    if args.heldout is not None:  # the same split train() validates on: the last fraction of the tokens
+        from .data import split_heldout
+        ids = split_heldout(ids, args.heldout)[1]
     if len(ids) < 2:
         raise UsageError(f"{args.text}: too short to score (fewer than 2 tokens)")
     torch.set_grad_enabled(False)
@@ -163,7 +166,7 @@ def cmd_evaluate(args) -> int:
 
     report = perplexity_report(model, ids, args.position_bins, progress)
     bar.close()
-    report = {"text": str(args.text), "model": str(args.model or "default"), **report}
+    report = {"text": str(args.text), "model": str(args.model or "default"), "heldout": args.heldout, **report}
     print(json.dumps(report, indent=2))
     return 0
 
@@ -226,6 +229,26 @@ def cmd_train(args) -> int:
 
 
 # --------------------------------------------------------------------------- parser
+def add_run_options(p, *, variant: str, steps: int, d_model: int, layers: int, num_basis: int):
+    """The options every training command shares (defaults differ by task)."""
+    from .config import VARIANTS
+    p.add_argument("--out", required=True, metavar="DIR")
+    p.add_argument("--variant", choices=VARIANTS, default=variant)
+    p.add_argument("--steps", type=positive_int, default=steps)
+    p.add_argument("--batch-size", type=positive_int, default=8)
+    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--segment-len", type=positive_int, default=128)
+    p.add_argument("--stm-len", type=nonneg_int, default=128)
+    p.add_argument("--num-basis", type=positive_int, default=num_basis)
+    p.add_argument("--d-model", type=positive_int, default=d_model)
+    p.add_argument("--layers", type=positive_int, default=layers)
+    p.add_argument("--eval-every", type=nonneg_int, default=250)
+    p.add_argument("--checkpoint-every", type=positive_int, default=250)
+    p.add_argument("--device", default="cpu", help="cpu or cuda")
+    p.add_argument("--seed", type=nonneg_int, default=0)
+    p.add_argument("--quiet", action="store_true")
+
+
 def build_parser() -> Parser:
     p = Parser(prog="python -m infformer", description="The ∞-former: continuous long-term memory you can look inside.")
     sub = p.add_subparsers(dest="command", required=True, parser_class=Parser)
@@ -261,28 +284,17 @@ def build_parser() -> Parser:
     e.add_argument("--text", required=True, metavar="FILE")
     add_model_options(e)
     e.add_argument("--position-bins", type=positive_int, default=10)
+    e.add_argument("--heldout", type=unit_float, metavar="FRACTION",
+                   help="score only the text's last FRACTION of tokens, read from an empty memory "
+                        "(training's validation split: 0.05)")
     e.add_argument("--quiet", action="store_true", help="no progress bar")
     e.set_defaults(func=cmd_evaluate)
 
     so = sub.add_parser("sorting", help="the paper's sorting task: train and evaluate")
     so_sub = so.add_subparsers(dest="sorting_command", required=True, parser_class=Parser)
     st = so_sub.add_parser("train", help="train a model on the sorting task (resumes if --out holds a run)")
-    st.add_argument("--out", required=True, metavar="DIR")
-    st.add_argument("--variant", choices=["none", "stm", "compressive", "ltm", "sticky"], default="ltm")
+    add_run_options(st, variant="ltm", steps=3000, d_model=128, layers=3, num_basis=128)
     st.add_argument("--length", type=positive_int, default=1024, help="symbols before the separator")
-    st.add_argument("--steps", type=positive_int, default=3000)
-    st.add_argument("--batch-size", type=positive_int, default=8)
-    st.add_argument("--lr", type=float, default=1e-3)
-    st.add_argument("--segment-len", type=positive_int, default=128)
-    st.add_argument("--stm-len", type=nonneg_int, default=128)
-    st.add_argument("--num-basis", type=positive_int, default=128)
-    st.add_argument("--d-model", type=positive_int, default=128)
-    st.add_argument("--layers", type=positive_int, default=3)
-    st.add_argument("--eval-every", type=nonneg_int, default=250)
-    st.add_argument("--checkpoint-every", type=positive_int, default=250)
-    st.add_argument("--device", default="cpu")
-    st.add_argument("--seed", type=nonneg_int, default=0)
-    st.add_argument("--quiet", action="store_true")
     st.set_defaults(func=cmd_sorting_train)
     se = so_sub.add_parser("evaluate", help="accuracy on fresh examples, as JSON")
     se.add_argument("--model", required=True, metavar="DIR")
@@ -295,20 +307,11 @@ def build_parser() -> Parser:
                        description="Each file is one document, streamed as consecutive segments with the memory "
                                    "carried through it. A directory means its *.txt files.")
     r.add_argument("corpus", nargs="+", metavar="CORPUS")
-    r.add_argument("--out", required=True, metavar="DIR")
-    r.add_argument("--variant", choices=["none", "stm", "compressive", "ltm", "sticky"], default="sticky")
-    r.add_argument("--steps", type=positive_int, default=2000)
-    r.add_argument("--batch-size", type=positive_int, default=8)
-    r.add_argument("--lr", type=float, default=1e-3)
+    add_run_options(r, variant="sticky", steps=2000, d_model=256, layers=4, num_basis=256)
     r.add_argument("--warmup", type=nonneg_int, default=100)
-    r.add_argument("--d-model", type=positive_int, default=256)
-    r.add_argument("--layers", type=positive_int, default=4)
     r.add_argument("--heads", type=positive_int, default=4)
     r.add_argument("--d-ff", type=positive_int, default=1024)
     r.add_argument("--dropout", type=float, default=0.1)
-    r.add_argument("--segment-len", type=positive_int, default=128)
-    r.add_argument("--stm-len", type=nonneg_int, default=128)
-    r.add_argument("--num-basis", type=positive_int, default=256)
     r.add_argument("--tau", type=unit_float, default=0.5)
     r.add_argument("--num-samples", type=positive_int, default=256)
     r.add_argument("--num-bins", type=positive_int, default=128)
@@ -316,12 +319,7 @@ def build_parser() -> Parser:
                    help="σ the attention Gaussians start at (default: softplus(0), σ ≈ 0.83; 0.05 keeps them focused)")
     r.add_argument("--vocab-size", type=positive_int, default=4096, help="of a tokenizer trained on the corpus")
     r.add_argument("--tokenizer", metavar="FILE", help="use this tokenizer.json instead of training one")
-    r.add_argument("--eval-every", type=nonneg_int, default=250)
-    r.add_argument("--checkpoint-every", type=positive_int, default=250)
     r.add_argument("--no-bf16", action="store_true", help="train in float32")
-    r.add_argument("--device", default="cpu", help="cpu or cuda")
-    r.add_argument("--seed", type=nonneg_int, default=0)
-    r.add_argument("--quiet", action="store_true")
     r.set_defaults(func=cmd_train)
     return p
 

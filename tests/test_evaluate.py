@@ -21,10 +21,22 @@ def test_evaluate_prints_perplexity_json(cli, tiny_checkpoint, sample_text_file,
     assert sum(b["end_token"] - b["start_token"] for b in report["by_position"]) == report["tokens"]
 
 
+def test_evaluate_heldout_scores_the_last_fraction(cli, tiny_checkpoint, sample_text_file, tmp_path):
+    whole = json.loads(cli(["evaluate", "--model", tiny_checkpoint, "--text", sample_text_file, "--quiet"],
+                           cwd=tmp_path).stdout)
+    r = cli(["evaluate", "--model", tiny_checkpoint, "--text", sample_text_file, "--heldout", "0.25", "--quiet"],
+            cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    part = json.loads(r.stdout)
+    assert part["heldout"] == 0.25
+    assert abs(part["tokens"] - 0.25 * (whole["tokens"] + 1)) <= 2
+
+
 def test_evaluate_bad_input(cli, tiny_checkpoint, tmp_path):
     empty = tmp_path / "empty.txt"
     empty.write_text("")
-    for args in (["--text", empty], ["--text", tmp_path / "missing.txt"], ["--text", empty, "--position-bins", "0"]):
+    for args in (["--text", empty], ["--text", tmp_path / "missing.txt"], ["--text", empty, "--position-bins", "0"],
+                 ["--text", empty, "--heldout", "1.5"]):
         r = cli(["evaluate", "--model", tiny_checkpoint, *args], cwd=tmp_path)
         assert r.returncode == 2 and r.stderr.startswith("error:") and "Traceback" not in r.stderr
         assert len(r.stderr.strip().splitlines()) == 1
