@@ -38,6 +38,16 @@ def int_at_least(minimum: int):
 positive_int, nonneg_int = int_at_least(1), int_at_least(0)
 
 
+def dropout_rate(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not 0.0 <= value < 1.0:
+        raise argparse.ArgumentTypeError(f"must lie in [0, 1), got {value}")
+    return value
+
+
 def unit_float(text: str) -> float:
     try:
         value = float(text)
@@ -146,17 +156,21 @@ def cmd_evaluate(args) -> int:
     import torch
     from tqdm.auto import tqdm
 
+    from .data import corpus_files, split_heldout
     from .evaluate import perplexity_report
     from .textio import read_text
 
-    text = read_text(args.text)
+    files = corpus_files(args.text)
+    texts = [read_text(f) for f in files]  # read them all first: a bad file fails before any work
     model, tokenizer, _ = load_model(args)
-    ids, _ = tokenizer.encode(text)
-    if args.heldout is not None:  # the same split train() validates on: the last fraction of the tokens
-        from .data import split_heldout
-        ids = split_heldout(ids, args.heldout)[1]
-    if len(ids) < 2:
-        raise UsageError(f"{args.text}: too short to score (fewer than 2 tokens)")
+    documents = []
+    for f, text in zip(files, texts):
+        ids, _ = tokenizer.encode(text)
+        if args.heldout is not None:  # the same split train() validates on: the last fraction of the tokens
+            ids = split_heldout(ids, args.heldout)[1]
+        if len(ids) < 2:
+            raise UsageError(f"{f}: too short to score (fewer than 2 tokens)")
+        documents.append(ids)
     torch.set_grad_enabled(False)
     bar = tqdm(total=0, unit="seg", desc="evaluate", disable=args.quiet, file=sys.stderr)
 
@@ -164,9 +178,12 @@ def cmd_evaluate(args) -> int:
         bar.total = total
         bar.update(done - bar.n)
 
-    report = perplexity_report(model, ids, args.position_bins, progress)
+    report = perplexity_report(model, documents, args.position_bins, progress)
     bar.close()
-    report = {"text": str(args.text), "model": str(args.model or "default"), "heldout": args.heldout, **report}
+    for f, doc in zip(files, report["documents"]):
+        doc["text"] = str(f)
+    report = {"texts": [str(f) for f in files], "model": str(args.model or "default"), "heldout": args.heldout,
+              **report}
     print(json.dumps(report, indent=2))
     return 0
 
@@ -174,8 +191,10 @@ def cmd_evaluate(args) -> int:
 # --------------------------------------------------------------------------- sorting
 def cmd_sorting_train(args) -> int:
     from .sorting_train import SortingTrainConfig, sorting_model_config, train_sorting
+    set_threads(args.threads)
     cfg = sorting_model_config(args.variant, segment_len=args.segment_len, stm_len=args.stm_len,
-                               num_basis=args.num_basis, d_model=args.d_model, n_layers=args.layers)
+                               num_basis=args.num_basis, d_model=args.d_model, n_layers=args.layers,
+                               dropout=args.dropout)
     tc = SortingTrainConfig(length=args.length, steps=args.steps, batch_size=args.batch_size, lr=args.lr,
                             eval_every=args.eval_every, checkpoint_every=args.checkpoint_every, seed=args.seed)
     train_sorting(args.out, cfg, tc, device=args.device, progress=not args.quiet)
@@ -196,6 +215,12 @@ def cmd_sorting_evaluate(args) -> int:
 
 
 # --------------------------------------------------------------------------- train
+def set_threads(n):
+    if n is not None:
+        import torch
+        torch.set_num_threads(n)
+
+
 def cmd_train(args) -> int:
     import torch
 
@@ -206,6 +231,7 @@ def cmd_train(args) -> int:
     for f in corpus_files(args.corpus):
         if not f.is_file():
             raise UsageError(f"{f}: no such file")
+    set_threads(args.threads)
     if args.device.startswith("cuda") and not torch.cuda.is_available():
         raise UsageError("--device cuda: no GPU is available here")
     ltm = LTMConfig(num_basis=args.num_basis, tau=args.tau, num_samples=args.num_samples, num_bins=args.num_bins,
@@ -242,10 +268,13 @@ def add_run_options(p, *, variant: str, steps: int, d_model: int, layers: int, n
     p.add_argument("--num-basis", type=positive_int, default=num_basis)
     p.add_argument("--d-model", type=positive_int, default=d_model)
     p.add_argument("--layers", type=positive_int, default=layers)
+    p.add_argument("--dropout", type=dropout_rate, default=0.1)
     p.add_argument("--eval-every", type=nonneg_int, default=250)
     p.add_argument("--checkpoint-every", type=positive_int, default=250)
     p.add_argument("--device", default="cpu", help="cpu or cuda")
     p.add_argument("--seed", type=nonneg_int, default=0)
+    p.add_argument("--threads", type=positive_int, default=None,
+                   help="CPU threads for torch (default: torch's choice; 1 lets two runs share a 2-core machine)")
     p.add_argument("--quiet", action="store_true")
 
 
@@ -281,7 +310,9 @@ def build_parser() -> Parser:
     e = sub.add_parser("evaluate", help="perplexity of a text read with the memory carried",
                        description="Print JSON: perplexity, tokens, seconds, the memory settings, and "
                                    "perplexity in equal stretches of the text (by_position).")
-    e.add_argument("--text", required=True, metavar="FILE")
+    e.add_argument("--text", required=True, nargs="+", metavar="FILE",
+                   help="one or more UTF-8 files (a directory means its *.txt), each read from an empty memory; "
+                        "perplexity is pooled over all their tokens")
     add_model_options(e)
     e.add_argument("--position-bins", type=positive_int, default=10)
     e.add_argument("--heldout", type=unit_float, metavar="FRACTION",
@@ -311,7 +342,6 @@ def build_parser() -> Parser:
     r.add_argument("--warmup", type=nonneg_int, default=100)
     r.add_argument("--heads", type=positive_int, default=4)
     r.add_argument("--d-ff", type=positive_int, default=1024)
-    r.add_argument("--dropout", type=float, default=0.1)
     r.add_argument("--tau", type=unit_float, default=0.5)
     r.add_argument("--num-samples", type=positive_int, default=256)
     r.add_argument("--num-bins", type=positive_int, default=128)

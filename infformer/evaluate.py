@@ -27,16 +27,37 @@ def token_losses(model: InfFormer, ids, on_segment=None) -> np.ndarray:
     return torch.cat(losses).numpy()
 
 
-def perplexity_report(model: InfFormer, ids, position_bins: int = 10, on_segment=None) -> dict:
-    """Perplexity over the text and in `position_bins` equal stretches of it (does memory help later?)."""
-    if len(ids) < 2:
-        raise ValueError("the text needs at least 2 tokens to score")
+def perplexity_report(model: InfFormer, documents, position_bins: int = 10, on_segment=None) -> dict:
+    """Perplexity of `documents` (token sequences, each read from an empty memory), pooled over all
+    their tokens, per document, and by relative position: bin k pools the k-th of `position_bins`
+    equal stretches of every document, so "does memory help later?" reads off one curve."""
+    documents = [list(d) for d in documents]
+    if not documents or any(len(d) < 2 for d in documents):
+        raise ValueError("every text needs at least 2 tokens to score")
     t0 = time.perf_counter()
-    losses = token_losses(model, ids, on_segment)
+    total_segments = sum(math.ceil((len(d) - 1) / model.cfg.segment_len) for d in documents)
+    done = 0
+
+    def progress(k, _):
+        if on_segment is not None:
+            on_segment(done + k, total_segments)
+
+    per_doc = []
+    for d in documents:
+        per_doc.append(token_losses(model, d, progress))
+        done += math.ceil((len(d) - 1) / model.cfg.segment_len)
     seconds = time.perf_counter() - t0
-    edges = np.linspace(0, len(losses), min(position_bins, len(losses)) + 1).round().astype(int)
-    by_position = [{"start_token": int(a), "end_token": int(b), "perplexity": round(math.exp(losses[a:b].mean()), 4)}
-                   for a, b in zip(edges[:-1], edges[1:]) if b > a]
+    bins = max(1, min(position_bins, min(len(l) for l in per_doc)))
+    edges = [np.linspace(0, len(l), bins + 1).round().astype(int) for l in per_doc]
+    by_position = []
+    for k in range(bins):
+        pooled = np.concatenate([l[e[k]:e[k + 1]] for l, e in zip(per_doc, edges)])
+        entry = {"start_fraction": round(k / bins, 4), "end_fraction": round((k + 1) / bins, 4),
+                 "tokens": int(len(pooled)), "perplexity": round(math.exp(float(pooled.mean())), 4)}
+        if len(per_doc) == 1:
+            entry.update(start_token=int(edges[0][k]), end_token=int(edges[0][k + 1]))
+        by_position.append(entry)
+    losses = np.concatenate(per_doc)
     cfg = model.cfg
     settings = {"variant": cfg.variant, "segment_len": cfg.segment_len, "stm_len": cfg.stm_len,
                 "layers": cfg.n_layers, "d_model": cfg.d_model}
@@ -46,4 +67,5 @@ def perplexity_report(model: InfFormer, ids, position_bins: int = 10, on_segment
     if cfg.compressive_len:
         settings.update({"compressive_len": cfg.compressive_len, "compression_rate": cfg.compression_rate})
     return {"perplexity": round(math.exp(float(losses.mean())), 4), "tokens": int(len(losses)),
-            "seconds": round(seconds, 3), "settings": settings, "by_position": by_position}
+            "seconds": round(seconds, 3), "settings": settings, "by_position": by_position,
+            "documents": [{"tokens": int(len(l)), "perplexity": round(math.exp(float(l.mean())), 4)} for l in per_doc]}

@@ -26,7 +26,7 @@ from .hooks import hook_points
 from .memory import slot_midpoints
 from .model import InfFormer
 from .regression import reconstruct
-from .sorting import NUM_SYMBOLS, VOCAB_SIZE, make_batch, sorting_tokenizer
+from .sorting import NUM_SYMBOLS, PADDING, VOCAB_SIZE, make_batch, sorting_tokenizer
 from .runfiles import OPTIMIZER, append_metrics, load_optimizer, read_resume_state, restart_metrics, save_resume_state
 from .train import autocast, lr_at
 
@@ -50,25 +50,39 @@ class SortingTrainConfig:
 
 
 def sorting_model_config(variant: str, segment_len: int = 128, stm_len: int = 128, num_basis: int = 128,
-                         d_model: int = 128, n_layers: int = 3, n_heads: int = 4, **ltm) -> ModelConfig:
+                         d_model: int = 128, n_layers: int = 3, n_heads: int = 4, dropout: float = 0.1, **ltm) -> ModelConfig:
     """The CPU-scale sorting model: the reference's memory settings (widths {0.01, 0.05}, λ = 1,
     τ = 0.75, σ² ≥ 1e-6) at a smaller width, segment and N."""
     from .config import LTMConfig
     ltm_cfg = LTMConfig(num_basis=num_basis, widths=(0.01, 0.05), ridge=1.0, tau=0.75,
                         num_samples=ltm.pop("num_samples", num_basis), sigma_sq_min=1e-6, span_capacity=512, **ltm)
     return ModelConfig.for_variant(variant, vocab_size=VOCAB_SIZE, d_model=d_model, n_layers=n_layers,
-                                   n_heads=n_heads, d_ff=2 * d_model, dropout=0.1, segment_len=segment_len,
+                                   n_heads=n_heads, d_ff=2 * d_model, dropout=dropout, segment_len=segment_len,
                                    stm_len=stm_len, ltm=ltm_cfg)
 
 
-def answer_logits(model: InfFormer, batch: torch.Tensor, grad: bool, bf16: bool) -> torch.Tensor:
-    """Feed inputs = batch[:, :-1]; return the logits of the 20 answer targets [B, 20, V].
+def model_inputs(batch: torch.Tensor, segment_len: int) -> torch.Tensor:
+    """What the model reads for a batch of examples: batch[:, :-1], left-padded with PADDING so that
+    the answer ends exactly at a segment boundary.
 
-    All segments before the one holding the separator run without gradients (the reference's
-    truncation); from that segment on, the answer is scored with gradients."""
+    The last segment (the one trained with gradients) then holds the sequence's last L − 21 symbols,
+    the separator and the answer, and its queries also see the short-term memory: a model without
+    long-term memory sees about segment + STM symbols of the sequence, which is what the paper's
+    ratio length / (segment + STM) assumes. Without the padding a length that is a multiple of L
+    would put the separator first in its segment, and such a model would see only the STM."""
     inputs = batch[:, :-1]
-    L, total = model.cfg.segment_len, inputs.shape[1]
-    last_start = ((total - NUM_SYMBOLS) // L) * L
+    pad = -inputs.shape[1] % segment_len
+    return F.pad(inputs, (pad, 0), value=PADDING)
+
+
+def answer_logits(model: InfFormer, batch: torch.Tensor, grad: bool, bf16: bool) -> torch.Tensor:
+    """Return the logits of the 20 answer targets [B, 20, V] for a batch of examples.
+
+    Every segment but the last runs without gradients (the reference's truncation); a segment
+    shorter than the answer extends this to the last ⌈20 / L⌉ segments."""
+    L = model.cfg.segment_len
+    inputs = model_inputs(batch, L)
+    last_start = max(0, inputs.shape[1] - L * math.ceil(NUM_SYMBOLS / L))
     device = model.embed.weight.device
     with torch.no_grad(), autocast(device, bf16):
         _, state = model(inputs[:, :last_start])

@@ -48,5 +48,26 @@ def test_token_losses_match_the_trace(tiny_checkpoint, tiny_tokenizer, sample_te
     losses = token_losses(model, ids)
     _, _, trace = run_with_trace(model, torch.tensor(ids))
     np.testing.assert_allclose(losses, trace.token_loss[:-1], rtol=1e-4, atol=1e-4)
-    report = perplexity_report(model, ids, 3)
+    report = perplexity_report(model, [ids], 3)
     assert math.isclose(report["perplexity"], math.exp(losses.mean()), rel_tol=1e-3)
+
+
+def test_evaluate_pools_several_texts_each_from_an_empty_memory(cli, tiny_checkpoint, sample_text_file, tmp_path):
+    other = tmp_path / "other.txt"
+    other.write_text(sample_text_file.read_text()[: len(sample_text_file.read_text()) // 2])
+    one = json.loads(cli(["evaluate", "--model", tiny_checkpoint, "--text", sample_text_file, "--quiet"],
+                         cwd=tmp_path).stdout)
+    r = cli(["evaluate", "--model", tiny_checkpoint, "--text", sample_text_file, other, "--position-bins", "3",
+             "--quiet"], cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    both = json.loads(r.stdout)
+    assert both["texts"] == [str(sample_text_file), str(other)]
+    first, second = both["documents"]
+    # the first file scores exactly as alone: the second starts from an empty memory, not the first's
+    assert first["tokens"] == one["tokens"] and math.isclose(first["perplexity"], one["perplexity"], rel_tol=1e-6)
+    assert both["tokens"] == first["tokens"] + second["tokens"]
+    pooled = math.exp((first["tokens"] * math.log(first["perplexity"]) + second["tokens"] * math.log(second["perplexity"]))
+                      / both["tokens"])
+    assert math.isclose(both["perplexity"], pooled, rel_tol=1e-3)
+    assert [b["start_fraction"] for b in both["by_position"]] == [0.0, 0.3333, 0.6667]
+    assert sum(b["tokens"] for b in both["by_position"]) == both["tokens"]

@@ -68,3 +68,16 @@ def test_sorting_training_lowers_loss_and_evaluate_cli(tmp_path, cli):
     again = json.loads(cli(["sorting", "evaluate", "--model", out, "--length", "24", "--examples", "20",
                             "--seed", "7"], cwd=tmp_path).stdout)
     assert again["accuracy"] == report["accuracy"]  # a seed reproduces the figure exactly
+
+
+def test_the_answer_ends_the_last_segment_so_it_also_holds_the_sequence_tail():
+    import torch
+
+    from infformer.sorting import PADDING, SEPARATOR, make_batch
+    from infformer.sorting_train import model_inputs
+    batch = torch.from_numpy(make_batch(64, 3, 0, 0))          # 64 symbols, separator, 20 answers
+    inputs = model_inputs(batch, segment_len=32)               # reads 64 + 20 inputs, padded to 96
+    assert inputs.shape[1] == 96
+    assert (inputs[:, :12] == PADDING).all() and torch.equal(inputs[:, 12:], batch[:, :-1])
+    last = inputs[:, -32:]                                     # 12 symbols, the separator, 19 answer inputs
+    assert (last[:, :12] < 20).all() and (last[:, 12] == SEPARATOR).all()
