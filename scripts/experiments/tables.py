@@ -1,0 +1,137 @@
+"""Collect the experiment runs into the CSV tables under results/ and the Markdown in results/TABLES.md.
+
+Reads what scripts/experiments/{sorting,lm}.sh wrote: the evaluation JSON of every run
+(results/sorting/*.json, results/lm/*.json, each printed by a `python -m infformer ... evaluate`
+command) and the learning curve of every run (runs/*/NAME/metrics.csv, copied to
+results/curves/ so the app can show them without the checkpoints). Missing runs are left out,
+so the tables fill in as the runs finish.
+
+    .venv/bin/python scripts/experiments/tables.py
+"""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# The paper's numbers (../shared/REFERENCE.md), matched to our runs by their place in the design.
+PAPER_BY_LENGTH = {256: (4000, {"stm": 91.0, "compressive": 86.1, "ltm": 86.8}),
+                   512: (8000, {"stm": 63.1, "compressive": 77.0, "ltm": 83.1}),
+                   1024: (16000, {"stm": 34.9, "compressive": 72.0, "ltm": 80.2})}
+PAPER_BY_BASIS = {8: (128, 82.7, 0.145), 16: (256, 83.4, 0.125), 32: (512, 83.7, 0.104),
+                  64: (1024, 84.7, 0.086), 128: (2048, 81.9, 0.065)}   # N / segment as in the paper
+PAPER_LM = {"none": None, "stm": ("GPT-2", 16.85, 33.44), "compressive": ("Compressive", 16.87, 33.09),
+            "ltm": ("∞-former", 16.64, 32.61), "sticky": ("∞-former (sticky memories)", 16.61, 32.48)}
+SORTING_LABELS = {"stm": "Transformer-XL", "compressive": "Compressive", "ltm": "∞-former"}
+LABELS = {"none": "local attention only", "stm": "Transformer-XL (STM only)", "compressive": "Compressive Transformer",
+          "ltm": "∞-former", "sticky": "∞-former, sticky memories", "default": "shipped default (∞-former, sticky)"}
+
+
+def read_json(path: Path) -> dict:
+    return json.loads(path.read_text())
+
+
+def curve(root: Path, run_dir: Path, name: str) -> pd.DataFrame | None:
+    """Copy a run's metrics.csv to results/curves/NAME.csv; return it."""
+    src = run_dir / "metrics.csv"
+    if not src.is_file():
+        return None
+    (root / "results" / "curves").mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(src, root / "results" / "curves" / f"{name}.csv")
+    return pd.read_csv(src)
+
+
+def train_facts(root: Path, run_dir: Path, name: str) -> dict:
+    metrics = curve(root, run_dir, name)
+    if metrics is None or metrics.empty:
+        return {"steps": None, "train_minutes": None}
+    return {"steps": int(metrics["step"].iloc[-1]), "train_minutes": round(float(metrics["seconds"].iloc[-1]) / 60, 1)}
+
+
+def sorting_tables(root: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    rows = []
+    for path in sorted((root / "results" / "sorting").glob("*.json")):
+        r = read_json(path)
+        name = path.stem
+        parts = name.split("-")
+        num_basis = int(parts[2][1:]) if len(parts) > 2 else (32 if parts[0] != "stm" else None)
+        rows.append({"run": name, "variant": r["variant"], "model": SORTING_LABELS.get(r["variant"], r["variant"]),
+                     "length": r["length"], "num_basis": num_basis,
+                     "accuracy": round(100 * r["accuracy"], 2), "accuracy_stderr": round(100 * r["accuracy_stderr"], 2),
+                     "regression_error": r["regression_error"], "examples": r["examples"], "seed": r["seed"],
+                     **train_facts(root, root / "runs" / "sorting" / name, f"sorting-{name}")})
+    runs = pd.DataFrame(rows)
+    if runs.empty:
+        return runs, runs
+    main = runs[~runs["run"].str.contains("-n")].copy()
+    main["paper_length"] = main["length"].map(lambda n: PAPER_BY_LENGTH.get(n, (None,))[0])
+    main["paper_accuracy"] = [PAPER_BY_LENGTH.get(n, (None, {}))[1].get(v) for n, v in zip(main["length"], main["variant"])]
+    by_length = main.sort_values(["length", "variant"]).reset_index(drop=True)
+    sweep = runs[(runs["variant"] == "ltm") & (runs["length"] == 512)].copy()
+    sweep["paper_num_basis"] = sweep["num_basis"].map(lambda n: PAPER_BY_BASIS.get(n, (None,))[0])
+    sweep["paper_accuracy"] = sweep["num_basis"].map(lambda n: PAPER_BY_BASIS.get(n, (None, None))[1])
+    sweep["paper_regression_error"] = sweep["num_basis"].map(lambda n: PAPER_BY_BASIS.get(n, (None, None, None))[2])
+    by_basis = sweep.sort_values("num_basis").reset_index(drop=True)
+    return by_length, by_basis
+
+
+def lm_tables(root: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    rows, positions = [], []
+    order = list(LABELS)
+    for path in sorted((root / "results" / "lm").glob("*.json"), key=lambda p: order.index(p.stem) if p.stem in order else 99):
+        r = read_json(path)
+        v = path.stem
+        run_dir = root / "assets" / "models" / "austen-sticky" if v == "default" else root / "runs" / "lm" / v
+        paper = PAPER_LM.get(v)
+        rows.append({"variant": v, "model": LABELS.get(v, v), "perplexity": r["perplexity"], "tokens": r["tokens"],
+                     **train_facts(root, run_dir, f"lm-{v}"),
+                     "paper_model": paper[0] if paper else None, "paper_wikitext103": paper[1] if paper else None,
+                     "paper_pg19": paper[2] if paper else None})
+        for k, b in enumerate(r["by_position"]):
+            positions.append({"variant": v, "bin": k, "start_fraction": b["start_fraction"],
+                              "end_fraction": b["end_fraction"], "tokens": b["tokens"], "perplexity": b["perplexity"]})
+    return pd.DataFrame(rows), pd.DataFrame(positions)
+
+
+def markdown(df: pd.DataFrame, columns: dict) -> str:
+    shown = df[list(columns)].rename(columns=columns)
+    header = "| " + " | ".join(shown.columns) + " |\n|" + "---|" * len(shown.columns) + "\n"
+    cell = lambda x: "–" if pd.isna(x) else (f"{x:,}" if isinstance(x, int) else str(x))
+    return header + "".join("| " + " | ".join(cell(x) for x in row) + " |\n" for row in shown.itertuples(index=False))
+
+
+def main(root: Path = ROOT) -> str:
+    """Write the CSV tables and TABLES.md under root/results; return the Markdown."""
+    results = root / "results"
+    by_length, by_basis = sorting_tables(root)
+    lm, by_position = lm_tables(root)
+    parts = []
+    if not by_length.empty:
+        by_length.to_csv(results / "sorting_by_length.csv", index=False)
+        parts.append("### Sorting: accuracy by length (Figure 3 left)\n\n" + markdown(by_length, {
+            "length": "length", "paper_length": "paper's length", "model": "model", "accuracy": "accuracy (%)",
+            "accuracy_stderr": "± s.e.", "paper_accuracy": "paper (%)", "steps": "steps", "train_minutes": "minutes"}))
+    if not by_basis.empty:
+        by_basis.to_csv(results / "sorting_by_basis.csv", index=False)
+        parts.append("### Sorting: length 512, varying N (Figure 3 right)\n\n" + markdown(by_basis, {
+            "num_basis": "N", "paper_num_basis": "paper's N", "accuracy": "accuracy (%)", "accuracy_stderr": "± s.e.",
+            "regression_error": "regression error", "paper_accuracy": "paper (%)",
+            "paper_regression_error": "paper's error", "train_minutes": "minutes"}))
+    if not lm.empty:
+        lm.to_csv(results / "lm.csv", index=False)
+        by_position.to_csv(results / "lm_by_position.csv", index=False)
+        parts.append("### Language modelling on Austen (Table 1)\n\n" + markdown(lm, {
+            "model": "model", "perplexity": "held-out ppl", "tokens": "tokens scored", "steps": "steps",
+            "train_minutes": "minutes", "paper_model": "paper's row", "paper_wikitext103": "paper WT-103",
+            "paper_pg19": "paper PG-19"}))
+    text = "<!-- written by scripts/experiments/tables.py -->\n\n" + "\n".join(parts)
+    (results / "TABLES.md").write_text(text)
+    return text
+
+
+if __name__ == "__main__":
+    print(main())

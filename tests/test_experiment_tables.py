@@ -1,0 +1,60 @@
+"""scripts/experiments/tables.py turns the evaluation JSON of every run into the results tables."""
+import importlib.util
+import json
+from pathlib import Path
+
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def load_tables():
+    spec = importlib.util.spec_from_file_location("tables", ROOT / "scripts" / "experiments" / "tables.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def sorting_report(variant, length, accuracy, error=None):
+    return {"accuracy": accuracy, "accuracy_stderr": 0.01, "examples": 100, "length": length, "seed": 7,
+            "variant": variant, "regression_error": error, "seconds": 1.0}
+
+
+def lm_report(ppl):
+    return {"perplexity": ppl, "tokens": 1000, "by_position": [
+        {"start_fraction": 0.0, "end_fraction": 0.5, "tokens": 500, "perplexity": ppl + 1},
+        {"start_fraction": 0.5, "end_fraction": 1.0, "tokens": 500, "perplexity": ppl - 1}]}
+
+
+def test_tables_from_run_reports(tmp_path):
+    sorting = tmp_path / "results" / "sorting"
+    sorting.mkdir(parents=True)
+    for name, report in {"stm-256": sorting_report("stm", 256, 0.5), "ltm-256": sorting_report("ltm", 256, 0.4, 0.2),
+                         "ltm-512": sorting_report("ltm", 512, 0.3, 0.2),
+                         "ltm-512-n16": sorting_report("ltm", 512, 0.25, 0.3)}.items():
+        (sorting / f"{name}.json").write_text(json.dumps(report))
+    run = tmp_path / "runs" / "sorting" / "ltm-512"
+    run.mkdir(parents=True)
+    (run / "metrics.csv").write_text("step,loss,accuracy,lr,valid_accuracy,regression_error,seconds\n"
+                                     "1,3.0,0.05,0.001,,,1.0\n2,2.9,0.1,0.001,0.1,0.2,120.0\n")
+    lm = tmp_path / "results" / "lm"
+    lm.mkdir()
+    for v, ppl in {"none": 60.0, "sticky": 50.0}.items():
+        (lm / f"{v}.json").write_text(json.dumps(lm_report(ppl)))
+
+    text = load_tables().main(tmp_path)
+
+    by_length = pd.read_csv(tmp_path / "results" / "sorting_by_length.csv")
+    assert list(by_length["run"]) == ["ltm-256", "stm-256", "ltm-512"]
+    assert list(by_length["paper_accuracy"]) == [86.8, 91.0, 83.1]     # the paper's row for the same design place
+    assert by_length.set_index("run").loc["ltm-512", "steps"] == 2
+    assert by_length.set_index("run").loc["ltm-512", "train_minutes"] == 2.0
+    by_basis = pd.read_csv(tmp_path / "results" / "sorting_by_basis.csv")
+    assert list(by_basis["num_basis"]) == [16, 32] and list(by_basis["paper_num_basis"]) == [256, 512]
+    assert list(by_basis["accuracy"]) == [25.0, 30.0]
+    table = pd.read_csv(tmp_path / "results" / "lm.csv")
+    assert list(table["variant"]) == ["none", "sticky"] and list(table["perplexity"]) == [60.0, 50.0]
+    assert table["paper_pg19"].iloc[1] == 32.48
+    assert len(pd.read_csv(tmp_path / "results" / "lm_by_position.csv")) == 4
+    assert (tmp_path / "results" / "curves" / "sorting-ltm-512.csv").is_file()
+    assert "| 512 | 8,000 | ∞-former | 30.0 |" in text and (tmp_path / "results" / "TABLES.md").read_text() == text
