@@ -1,0 +1,96 @@
+"""Experiments: the paper's sorting task (Figure 3) and language modelling (Table 1) at CPU scale,
+read from the tables that scripts/experiments/tables.py writes under results/ ($INFFORMER_RESULTS
+points elsewhere). No model and no trace: the results fill in as the runs finish."""
+import os
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from infformer.viz import experiments as ve
+from pages._common import ROOT, intro, persistent, show
+
+intro("experiments", "Experiments")
+
+RESULTS = Path(os.environ.get("INFFORMER_RESULTS") or ROOT / "results")
+SORTING, LM = "scripts/experiments/sorting.sh", "scripts/experiments/lm.sh"
+HEADINGS = {"num_basis": "N", "paper_num_basis": "paper's N", "accuracy": "accuracy (%)",
+            "accuracy_stderr": "± s.e. (%)", "paper_accuracy": "paper (%)", "paper_length": "paper's length",
+            "regression_error": "regression error", "paper_regression_error": "paper's regression error",
+            "train_minutes": "minutes", "perplexity": "held-out ppl", "tokens": "tokens scored",
+            "paper_model": "paper's row", "paper_wikitext103": "paper WT-103", "paper_pg19": "paper PG-19"}
+st.caption(f"Results from `{RESULTS}`.")
+
+
+def read(name: str, script: str, columns) -> pd.DataFrame | None:
+    """A results CSV, or None after saying why not: not written yet (which script writes it), or
+    unreadable or lacking a column the page needs (an error naming the file and the column)."""
+    path = RESULTS / name
+    if not path.is_file():
+        st.info(f"No `{name}` in the results yet: `{script}` writes it (its last step, "
+                "`scripts/experiments/tables.py`, collects the finished runs).")
+        return None
+    try:
+        df = pd.read_csv(path)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
+        st.error(f"`{path}` could not be read: {e}")
+        return None
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        st.error(f"`{path}` has no column {', '.join(f'`{c}`' for c in missing)}: "
+                 "rerun `scripts/experiments/tables.py`.")
+        return None
+    return df
+
+
+def table(df: pd.DataFrame) -> None:
+    st.dataframe(df, hide_index=True, width="stretch", column_config={c: h for c, h in HEADINGS.items() if c in df})
+
+
+# ------------------------------------------------------------------ sorting
+st.header("Sorting (the paper's Figure 3)")
+by_length = read("sorting_by_length.csv", SORTING, ve.COLUMNS["sorting_by_length.csv"])
+if by_length is not None:
+    show(ve.sorting_by_length_figure(by_length), "sorting_by_length")
+    table(by_length)
+by_basis = read("sorting_by_basis.csv", SORTING, ve.COLUMNS["sorting_by_basis.csv"])
+if by_basis is not None:
+    show(ve.sorting_by_basis_figure(by_basis), "sorting_by_basis")
+    table(by_basis)
+
+# ------------------------------------------------------------------ language modelling
+st.header("Language modelling on Austen (the paper's Table 1)")
+lm = read("lm.csv", LM, ve.COLUMNS["lm.csv"])
+if lm is not None:
+    show(ve.lm_perplexity_figure(lm), "lm_perplexity")
+    table(lm)
+by_position = read("lm_by_position.csv", LM, ve.COLUMNS["lm_by_position.csv"])
+if by_position is not None:
+    show(ve.lm_by_position_figure(by_position), "lm_by_position")
+    st.caption("Does the memory help more later in a book? Each point pools the same stretch of every held-out book, "
+               "each book read from an empty memory. Below, each model's perplexity over that of the model without "
+               "memory: a memory that helps more as it fills makes its line fall from left to right.")
+
+# ------------------------------------------------------------------ learning curves
+st.header("Learning curves")
+window = persistent(st.slider, "exp_window", 50, label="Smoothing: rolling mean over this many steps",
+                    min_value=1, max_value=200)
+for group, script, heading in (("sorting", SORTING, "Sorting runs"), ("lm", LM, "Language-model runs")):
+    files = {f.stem.removeprefix(f"{group}-"): f.name for f in (RESULTS / "curves").glob(f"{group}-*.csv")}
+    files = {run: files[run] for run in sorted(files, key=ve.run_order)}
+    if not files:
+        st.info(f"No learning curves of {heading.lower()} in the results yet (`curves/{group}-*.csv`): `{script}` "
+                "writes them (through `scripts/experiments/tables.py`).")
+        continue
+    # default: all language models; the sorting runs at the middle length (the three models side by side)
+    default = list(files) if group == "lm" else [r for r in files if r.endswith("-512")] or list(files)[:3]
+    chosen = persistent(st.multiselect, f"exp_curves_{group}", default, label=heading, options=list(files),
+                        valid=lambda v: [r for r in v if r in files],
+                        format_func=ve.label if group == "lm" else str)
+    curves = {}
+    for run in chosen:
+        df = read(f"curves/{files[run]}", script, ve.CURVE_COLUMNS[group])
+        if df is not None:
+            curves[ve.label(run) if group == "lm" else run] = df
+    if curves:
+        show(ve.learning_curves_figure(curves, window, title=f"Learning curves: {heading.lower()}"), f"curves_{group}")
