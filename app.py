@@ -29,6 +29,8 @@ PAGES = [
     st.Page("pages/sticky.py", title="Sticky memories", icon=":material/push_pin:", url_path="sticky-memories"),
     st.Page("pages/excerpts.py", title="Excerpts", icon=":material/format_quote:", url_path="highlights"),
     st.Page("pages/precision_lab.py", title="Precision lab", icon=":material/science:", url_path="lab"),
+    st.Page("pages/sorting.py", title="Sorting", icon=":material/sort:", url_path="sorting-task"),
+    st.Page("pages/experiments.py", title="Experiments", icon=":material/monitoring:", url_path="experiments-page"),
 ]
 
 page = st.navigation(PAGES)

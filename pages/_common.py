@@ -26,6 +26,7 @@ from infformer.viz.provenance import FitTargets, trace_with_targets, traced_toke
 
 ROOT = Path(__file__).resolve().parent.parent
 ASSETS = ROOT / "assets"
+MODELS = ASSETS / "models"  # where the shipped checkpoints are (the text pages offer those made for text)
 EXAMPLES: dict = json.loads((ASSETS / "examples" / "examples.json").read_text(encoding="utf-8"))
 DEFAULT_EXAMPLE = "home_alone"
 MAX_INPUT_BYTES = 1_000_000  # about 250,000 tokens; said on the Run page
@@ -121,11 +122,30 @@ class Settings:
                     seed=self.seed)
 
     def model_key(self) -> tuple:
-        """What identifies a loaded model: directory, weights file time (a retrained checkpoint
-        reloads), and the memory settings."""
-        weights = Path(self.model_dir) / "model.safetensors"
-        stamp = weights.stat().st_mtime_ns if weights.is_file() else 0
-        return (str(Path(self.model_dir).resolve()), stamp, tuple(sorted(self.overrides().items())))
+        return model_key(self.model_dir, tuple(sorted(self.overrides().items())))
+
+
+def model_key(directory, overrides: tuple = ()) -> tuple:
+    """What identifies a loaded model (the arguments of `load_model`): directory, weights file time
+    (a retrained checkpoint reloads), and the memory settings changed at inference."""
+    weights = Path(directory) / "model.safetensors"
+    stamp = weights.stat().st_mtime_ns if weights.is_file() else 0
+    return (str(Path(directory).resolve()), stamp, overrides)
+
+
+def shipped_models(task: str = "text", root=None) -> dict:
+    """{name: directory} of the checkpoints under `root` (default MODELS) made for `task`, as their
+    config.json info says ("text" when it says nothing). One whose config cannot be read counts as
+    text, so choosing it in the sidebar says what is wrong with it."""
+    found = {}
+    for path in list_checkpoints(MODELS if root is None else root):
+        try:
+            made_for = read_config(path)[1].get("task", "text")
+        except CheckpointError:
+            made_for = "text"
+        if made_for == task:
+            found[path.name] = path
+    return found
 
 
 _SETTING_PARAMS = {"tau": float, "M": int, "sticky": lambda v: v in ("1", "true", "True"), "D": int, "seed": int}
@@ -150,7 +170,7 @@ def _init_settings(ltm) -> None:
     for name, (lo, hi) in clamp.items():
         st.session_state[f"set_{name}"] = min(hi, max(lo, st.session_state[f"set_{name}"]))
     st.session_state["set_tau"] = round(float(st.session_state["set_tau"]) * 20) / 20  # the slider's step
-    shipped = {p.name: p for p in list_checkpoints()}
+    shipped = shipped_models()
     st.session_state["set_model"] = q.get("model") if q.get("model") in shipped else (
         DEFAULT_MODEL.name if DEFAULT_MODEL.name in shipped else (next(iter(shipped), LOCAL)))
     st.session_state["_settings_ready"] = True
@@ -158,7 +178,7 @@ def _init_settings(ltm) -> None:
 
 def sidebar() -> Settings:
     """The shared sidebar: model picker, memory settings, what training fixed, export format."""
-    shipped = {p.name: p for p in list_checkpoints()}
+    shipped = shipped_models()
     base_cfg = None
     try:
         base_cfg, _ = read_config(DEFAULT_MODEL)
@@ -175,8 +195,11 @@ def sidebar() -> Settings:
         path = sb.text_input("Checkpoint directory", key="set_local_dir", placeholder="/path/to/checkpoint")
         if path.strip():
             try:
-                read_config(path.strip())
-                model_dir = path.strip()
+                if read_config(path.strip())[1].get("task") == "sorting":
+                    sb.error("A sorting model: it reads symbols, not text (see the Sorting page). "
+                             "Using the shipped default model instead.")
+                else:
+                    model_dir = path.strip()
             except CheckpointError as e:
                 sb.error(f"Not a checkpoint: {e}. Using the shipped default model instead.")
         else:
@@ -224,7 +247,7 @@ def sync_url(settings: Settings, doc: Doc) -> None:
     """Write the example and the settings into the URL (the user's own text cannot go there)."""
     want = {"tau": f"{settings.tau:g}", "M": str(settings.num_samples), "sticky": "1" if settings.sticky else "0",
             "D": str(settings.num_bins), "seed": str(settings.seed)}
-    shipped = {str(p.resolve()): p.name for p in list_checkpoints()}
+    shipped = {str(p.resolve()): name for name, p in shipped_models().items()}
     model = shipped.get(str(Path(settings.model_dir).resolve()))
     if model:
         want["model"] = model

@@ -107,3 +107,16 @@ def reference():
     model, tokenizer, _ = load_checkpoint(DEFAULT_MODEL_DIR)
     trace, targets = trace_with_targets(model, tokenizer, text, ex["query"])
     return trace, targets, text, ex["query"]
+
+
+@pytest.fixture(scope="session")
+def sorting_models(tmp_path_factory):
+    """A directory holding one tiny sorting model, "sorting-tiny" (trained at length 40 for a few
+    steps: the Sorting page needs a sorting checkpoint, not a good one)."""
+    from infformer.sorting_train import SortingTrainConfig, sorting_model_config, train_sorting
+    root = tmp_path_factory.mktemp("sorting-models")
+    cfg = sorting_model_config("ltm", segment_len=16, stm_len=16, num_basis=16, d_model=32, n_layers=1, n_heads=2)
+    tc = SortingTrainConfig(length=40, steps=3, batch_size=2, warmup=1, eval_every=0, eval_examples=2,
+                            checkpoint_every=3, bf16=False)
+    train_sorting(root / "sorting-tiny", cfg, tc, progress=False)
+    return root

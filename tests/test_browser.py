@@ -29,7 +29,8 @@ sync_api = pytest.importorskip("playwright.sync_api")
 
 # (url path, file stem, how many charts the page draws at least)
 PAGES = [("", "run", 0), ("signal", "memory_signal", 3), ("gaussians", "attention", 2), ("sticky-memories", "sticky", 3),
-         ("highlights", "excerpts", 1), ("lab", "precision_lab", 4)]
+         ("highlights", "excerpts", 1), ("lab", "precision_lab", 4), ("sorting-task", "sorting", 5),
+         ("experiments-page", "experiments", 4)]
 
 
 def free_port() -> int:

@@ -8,6 +8,6 @@
 Builders put any downsampling note in `fig.layout.meta["notes"]` (see `common.notes`), which the
 app shows under the figure.
 """
-from . import attention, common, excerpts, lab, provenance, signal, sticky
+from . import attention, common, excerpts, experiments, lab, provenance, signal, sorting, sticky
 
-__all__ = ["attention", "common", "excerpts", "lab", "provenance", "signal", "sticky"]
+__all__ = ["attention", "common", "excerpts", "experiments", "lab", "provenance", "signal", "sorting", "sticky"]
