@@ -141,6 +141,13 @@ def bad_input(kind, tmp_path, ckpt):
         return ["generate", "--prompt", "Hello", *model, "--top-p", "0"]
     if kind == "train missing corpus":
         return ["train", tmp_path / "nope.txt", *out]
+    if kind == "train dropout 1":
+        return ["train", good, *out, "--dropout", "1"]
+    if kind == "sorting threads 0":
+        return ["sorting", "train", *out, "--threads", "0"]
+    if kind == "evaluate one bad file of two":
+        (tmp_path / "bin.txt").write_bytes(b"text\x00\x01\x02 more \x00 bytes")
+        return ["evaluate", "--text", good, tmp_path / "bin.txt", *model]
     if kind == "no command":
         return []
     raise AssertionError(kind)
@@ -148,7 +155,8 @@ def bad_input(kind, tmp_path, ckpt):
 
 BAD = ["missing file", "empty file", "whitespace file", "binary file", "undecodable file", "directory as input",
        "tau 2", "seed -1", "unknown option", "missing --out", "model not a checkpoint", "empty query",
-       "binary query file", "out is a file", "generate top-p 0", "train missing corpus", "no command"]
+       "binary query file", "out is a file", "generate top-p 0", "train missing corpus", "train dropout 1",
+       "sorting threads 0", "evaluate one bad file of two", "no command"]
 
 
 @pytest.mark.parametrize("kind", BAD)
@@ -203,6 +211,7 @@ def test_train_tiny(cli, tiny_corpus, tmp_path):
     from infformer.checkpoint import load_checkpoint
     model, tok, info = load_checkpoint(out)
     assert model.cfg.variant == "sticky" and model.cfg.d_model == 16 and info["steps"] == 3
+    assert model.cfg.dropout == 0.1
     assert tok.vocab_size <= 280
 
 
@@ -211,12 +220,12 @@ def test_train_with_a_given_tokenizer_and_narrow_sigma(cli, tiny_corpus, tiny_ch
     args = ["train", tiny_corpus, "--out", out, "--variant", "compressive", "--steps", "2", "--batch-size", "2",
             "--d-model", "16", "--layers", "1", "--heads", "2", "--d-ff", "32", "--segment-len", "8", "--stm-len", "8",
             "--num-basis", "8", "--tokenizer", tiny_checkpoint / "tokenizer.json", "--sigma-init", "0.05",
-            "--warmup", "1", "--eval-every", "0", "--no-bf16", "--quiet"]
+            "--warmup", "1", "--eval-every", "0", "--no-bf16", "--dropout", "0", "--threads", "1", "--quiet"]
     r = cli(args, tmp_path)
     assert r.returncode == 0, r.stderr[-2000:]
     assert (out / "tokenizer.json").read_text() == (tiny_checkpoint / "tokenizer.json").read_text()
     from infformer.checkpoint import load_checkpoint
     model, _, _ = load_checkpoint(out)
-    assert model.cfg.variant == "compressive" and model.cfg.compressive_len == 8
+    assert model.cfg.variant == "compressive" and model.cfg.compressive_len == 8 and model.cfg.dropout == 0
     bad = cli(args[:-1] + ["--quiet", "--sigma-init", "2"], tmp_path)
     assert bad.returncode == 2 and bad.stderr.startswith("error:")
