@@ -58,3 +58,17 @@ def test_tables_from_run_reports(tmp_path):
     assert len(pd.read_csv(tmp_path / "results" / "lm_by_position.csv")) == 4
     assert (tmp_path / "results" / "curves" / "sorting-ltm-512.csv").is_file()
     assert "| 512 | 8,000 | ∞-former | 30.0 |" in text and (tmp_path / "results" / "TABLES.md").read_text() == text
+
+
+def test_sorting_ceilings_rules():
+    spec = importlib.util.spec_from_file_location("ceilings", ROOT / "scripts" / "experiments" / "sorting_ceilings.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    answer = list(range(19, -1, -1))
+    assert module.teacher_forced_accuracy(answer, answer) == 1.0
+    # the reverse ranking keeps predicting 0, which is right only at the last position
+    assert module.teacher_forced_accuracy(list(range(20)), answer) == 0.05
+    rows = {r["rule"]: r["accuracy"] for r in module.ceilings(40, examples=50, windows=(10,))}
+    assert rows["counts of everything"] == 100.0
+    assert 17.9 < rows["exclusion only"] < 18.1
+    assert rows["exclusion only"] < rows["counts of the last 10"] < 100.0

@@ -34,4 +34,5 @@ done
 for n in 16 64 8 128; do         # Figure 3 right (N = 32 is ltm-512)
     run "ltm-512-n$n" 512 --variant ltm --num-basis "$n"
 done
+"$PY" scripts/experiments/sorting_ceilings.py
 "$PY" scripts/experiments/tables.py

@@ -121,6 +121,13 @@ def main(root: Path = ROOT) -> str:
             "num_basis": "N", "paper_num_basis": "paper's N", "accuracy": "accuracy (%)", "accuracy_stderr": "± s.e.",
             "regression_error": "regression error", "paper_accuracy": "paper (%)",
             "paper_regression_error": "paper's error", "train_minutes": "minutes"}))
+    ceilings = results / "sorting_ceilings.csv"
+    if ceilings.is_file():
+        wide = pd.read_csv(ceilings).pivot(index="rule", columns="length", values="accuracy")
+        wide = wide.loc[sorted(wide.index, key=lambda r: wide.loc[r].mean())].reset_index()
+        wide.columns = [str(c) for c in wide.columns]
+        parts.append("### Sorting: what the visible symbols allow (no training; accuracy %)\n\n" + markdown(
+            wide, {"rule": "rule", **{c: f"length {c}" for c in wide.columns[1:]}}))
     if not lm.empty:
         lm.to_csv(results / "lm.csv", index=False)
         by_position.to_csv(results / "lm_by_position.csv", index=False)
