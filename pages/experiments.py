@@ -14,18 +14,24 @@ intro("experiments", "Experiments")
 
 RESULTS = Path(os.environ.get("INFFORMER_RESULTS") or ROOT / "results")
 SORTING, LM = "scripts/experiments/sorting.sh", "scripts/experiments/lm.sh"
+CEILINGS, TABLES = "scripts/experiments/sorting_ceilings.py", "scripts/experiments/tables.py"
 HEADINGS = {"num_basis": "N", "paper_num_basis": "paper's N", "accuracy": "accuracy (%)",
             "accuracy_stderr": "± s.e. (%)", "paper_accuracy": "paper (%)", "paper_length": "paper's length",
             "regression_error": "regression error", "paper_regression_error": "paper's regression error",
             "train_minutes": "minutes", "perplexity": "held-out ppl", "tokens": "tokens scored",
-            "paper_model": "paper's row", "paper_wikitext103": "paper WT-103", "paper_pg19": "paper PG-19"}
+            "paper_model": "paper's row", "paper_wikitext103": "paper WT-103", "paper_pg19": "paper PG-19",
+            "window": "window W (symbols)"}
 st.caption(f"Results from `{RESULTS}`.")
 
 
-def read(name: str, script: str, columns) -> pd.DataFrame | None:
-    """A results CSV, or None after saying why not: not written yet (which script writes it), or
-    unreadable or lacking a column the page needs (an error naming the file and the column)."""
+def read(name: str, script: str, columns, writer: str = TABLES, optional: bool = False) -> pd.DataFrame | None:
+    """A results CSV, or None after saying why not: not written yet (which script writes it; only a
+    caption if `optional`), or unreadable or lacking a column the page needs (an error naming the
+    file and the column, and `writer`, the script to rerun)."""
     path = RESULTS / name
+    if not path.is_file() and optional:
+        st.caption(f"No `{name}` in the results (optional): `{writer}` writes it.")
+        return None
     if not path.is_file():
         st.info(f"No `{name}` in the results yet: `{script}` writes it (its last step, "
                 "`scripts/experiments/tables.py`, collects the finished runs).")
@@ -38,7 +44,7 @@ def read(name: str, script: str, columns) -> pd.DataFrame | None:
     missing = [c for c in columns if c not in df.columns]
     if missing:
         st.error(f"`{path}` has no column {', '.join(f'`{c}`' for c in missing)}: "
-                 "rerun `scripts/experiments/tables.py`.")
+                 f"rerun `{writer}`.")
         return None
     return df
 
@@ -50,9 +56,19 @@ def table(df: pd.DataFrame) -> None:
 # ------------------------------------------------------------------ sorting
 st.header("Sorting (the paper's Figure 3)")
 by_length = read("sorting_by_length.csv", SORTING, ve.COLUMNS["sorting_by_length.csv"])
+figure = st.container()  # filled last: the figure needs the reference lines read below its table
 if by_length is not None:
-    show(ve.sorting_by_length_figure(by_length), "sorting_by_length")
     table(by_length)
+ceilings = read("sorting_ceilings.csv", CEILINGS, ve.COLUMNS["sorting_ceilings.csv"], writer=CEILINGS, optional=True)
+if ceilings is not None:
+    table(ceilings)
+    st.caption("Accuracies without training, the grey dotted lines. Exclusion only: a model that has learnt just that "
+               "the answer is a permutation. Counts of the last W: an ideal model that sees only the last W symbols "
+               "(W = 107 is what a Transformer-XL sees here). Above that line a model must be using older symbols; "
+               "compare the models against these lines, not only against each other.")
+if by_length is not None:
+    with figure:
+        show(ve.sorting_by_length_figure(by_length, ceilings=ceilings), "sorting_by_length")
 by_basis = read("sorting_by_basis.csv", SORTING, ve.COLUMNS["sorting_by_basis.csv"])
 if by_basis is not None:
     show(ve.sorting_by_basis_figure(by_basis), "sorting_by_basis")

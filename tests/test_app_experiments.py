@@ -44,6 +44,17 @@ def lm() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+CEILINGS = {"exclusion only": (17.99, 17.99, 17.99), "counts of the last 107": (35.96, 31.82, 29.63),
+            "counts of the last 171": (45.54, 35.12, 31.92), "counts of everything": (100.0, 100.0, 100.0)}
+
+
+def ceilings() -> pd.DataFrame:
+    """sorting_ceilings.csv as scripts/experiments/sorting_ceilings.py writes it."""
+    return pd.DataFrame([{"length": n, "rule": rule, "window": 0 if rule == "exclusion only" else
+                          n if rule == "counts of everything" else int(rule.split()[-1]), "accuracy": acc[k]}
+                         for rule, acc in CEILINGS.items() for k, n in enumerate((256, 512, 1024))])
+
+
 def by_position(variants=LM_VARIANTS) -> pd.DataFrame:
     # memory helps more later: perplexity falls along the text, faster with more memory
     return pd.DataFrame([{"variant": v, "bin": k, "start_fraction": k / 10, "end_fraction": (k + 1) / 10,
@@ -66,10 +77,11 @@ def lm_curve(steps=1000) -> pd.DataFrame:
                          "val_loss": np.where(step % 500 == 0, 5.5, np.nan), "seconds": step * 0.9})
 
 
-def write_results(directory, **drop) -> None:
-    """Every results file of tables.py in `directory`; drop={file stem: column} leaves a column out."""
+def write_results(directory, with_ceilings=True, **drop) -> None:
+    """Every results file of tables.py in `directory` (and sorting_ceilings.csv unless not
+    `with_ceilings`); drop={file stem: column} leaves a column out."""
     tables = {"sorting_by_length": by_length(), "sorting_by_basis": by_basis(), "lm": lm(),
-              "lm_by_position": by_position()}
+              "lm_by_position": by_position(), **({"sorting_ceilings": ceilings()} if with_ceilings else {})}
     for name, df in tables.items():
         df.drop(columns=[drop[name]] if name in drop else []).to_csv(directory / f"{name}.csv", index=False)
     (directory / "curves").mkdir()
@@ -94,6 +106,19 @@ def test_sorting_by_length_ours_beside_the_papers():
     np.testing.assert_allclose(paper[0].y, [91.0, 63.1, 34.9])
     assert fig.layout.xaxis.type == "log" and list(fig.layout.xaxis2.ticktext) == ["4,000", "8,000", "16,000"]
     assert fig.layout.yaxis.title.text == "accuracy (%)"
+
+
+def test_sorting_by_length_with_reference_lines():
+    fig = ve.sorting_by_length_figure(by_length(), ceilings=ceilings())
+    lines = [t for t in fig.data if t.line.dash == "dot"]
+    assert [t.name for t in lines] == list(CEILINGS) and all(t.xaxis == "x" and t.line.width == 1 for t in lines)
+    for t, (rule, acc) in zip(lines, CEILINGS.items()):
+        np.testing.assert_allclose(t.x, [256, 512, 1024])
+        np.testing.assert_allclose(t.y, acc)
+        assert t.text[0] == rule and not t.showlegend
+    models = [t.name for t in fig.data if t.xaxis == "x" and t.line.dash != "dot"]
+    assert models == [ve.label(v) for v in ("stm", "compressive", "ltm")]
+    assert not [t for t in ve.sorting_by_length_figure(by_length()).data if t.line.dash == "dot"]
 
 
 def test_sorting_by_length_without_a_paper_value():
@@ -177,11 +202,14 @@ def test_page_with_all_results(monkeypatch, tmp_path):
     assert len(figs) == 6  # by length, by N, perplexity, by position, sorting curves, LM curves
     paper = [t for t in figs[0]["data"] if t.get("xaxis") == "x2"]
     np.testing.assert_allclose(arr(paper[2]["y"]).astype(float), [86.8, 83.1, 80.2])  # the ∞-former's
+    reference = [t for t in figs[0]["data"] if t.get("line", {}).get("dash") == "dot"]
+    assert [t["name"] for t in reference] == list(CEILINGS)
+    np.testing.assert_allclose(arr(reference[1]["y"]).astype(float), CEILINGS["counts of the last 107"])
     assert len(figs[3]["data"]) == 11
     assert [t["name"] for t in figs[4]["data"] if t.get("showlegend") is not False] == ["stm-512", "ltm-512"]
     lm_runs = [t["name"] for t in figs[5]["data"] if t.get("showlegend") is not False]
     assert lm_runs == [ve.label("none"), ve.label("ltm")]
-    assert len(at.dataframe) == 3
+    assert len(at.dataframe) == 4  # by length, the reference accuracies, by N, LM
     widget(at, "multiselect", "Sorting runs").set_value(["ltm-256"]).run()
     assert_clean(at)
     assert [t["name"] for t in figures(at)[4]["data"]][0] == "ltm-256"
@@ -197,9 +225,25 @@ def test_page_without_results(monkeypatch, tmp_path):
         assert name in infos
 
 
+def test_page_without_the_reference_lines(monkeypatch, tmp_path):
+    write_results(tmp_path, with_ceilings=False)
+    at = open_experiments(monkeypatch, tmp_path)
+    assert not errors(at) and not at.info and len(figures(at)) == 6
+    assert not [t for t in figures(at)[0]["data"] if t.get("line", {}).get("dash") == "dot"]
+    assert any("sorting_ceilings.csv" in c.value for c in at.caption)
+
+
 def test_page_with_a_missing_column(monkeypatch, tmp_path):
     write_results(tmp_path, sorting_by_length="accuracy_stderr")
     at = open_experiments(monkeypatch, tmp_path)
     (message,) = errors(at)
     assert "sorting_by_length.csv" in message and "`accuracy_stderr`" in message
     assert len(figures(at)) == 5  # the rest of the page still shows
+
+
+def test_page_with_a_reference_file_lacking_a_column(monkeypatch, tmp_path):
+    write_results(tmp_path, sorting_ceilings="rule")
+    at = open_experiments(monkeypatch, tmp_path)
+    (message,) = errors(at)
+    assert "sorting_ceilings.csv" in message and "`rule`" in message
+    assert len(figures(at)) == 6 and not [t for t in figures(at)[0]["data"] if t.get("line", {}).get("dash") == "dot"]

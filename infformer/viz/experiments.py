@@ -28,7 +28,9 @@ COLUMNS = {
                              "paper_num_basis", "paper_accuracy", "paper_regression_error"),
     "lm.csv": ("variant", "perplexity", "paper_model", "paper_wikitext103", "paper_pg19"),
     "lm_by_position.csv": ("variant", "start_fraction", "end_fraction", "perplexity"),
+    "sorting_ceilings.csv": ("length", "rule", "accuracy"),
 }
+REFERENCE = "#999"  # the no-training reference lines (scripts/experiments/sorting_ceilings.py)
 CURVE_COLUMNS = {"sorting": ("step", "loss", "accuracy", "valid_accuracy"), "lm": ("step", "loss", "val_loss")}
 
 
@@ -58,9 +60,20 @@ def _line(x, y, name, color, paper=False, error=None, **kwargs) -> go.Scatter:
 
 
 def sorting_by_length_figure(df: pd.DataFrame, title: str = "Sorting: accuracy against sequence length "
-                             "(the paper's Figure 3, left)") -> go.Figure:
-    """Two panels sharing the accuracy axis: ours by our lengths, the paper's by its lengths."""
+                             "(the paper's Figure 3, left)", ceilings: pd.DataFrame | None = None) -> go.Figure:
+    """Two panels sharing the accuracy axis: ours by our lengths, the paper's by its lengths. With
+    `ceilings` (sorting_ceilings.csv: length, rule, accuracy), the accuracies of rules that need no
+    training as thin grey dotted lines on ours, each labelled with its rule at its shortest length."""
     fig = make_subplots(rows=1, cols=2, shared_yaxes=True, horizontal_spacing=0.04)
+    for rule, d in ([] if ceilings is None else ceilings.groupby("rule", sort=False)):
+        d = d.sort_values("length")
+        top = d["accuracy"].iloc[0] > 90  # the 100% line: its label below it, inside the axis
+        fig.add_trace(go.Scatter(x=d["length"], y=d["accuracy"], mode="lines+text", name=rule, showlegend=False,
+                                 line=dict(color=REFERENCE, dash="dot", width=1),
+                                 text=[rule] + [""] * (len(d) - 1), textfont=dict(color=REFERENCE, size=10),
+                                 textposition="bottom right" if top else "top right",
+                                 hovertemplate=f"{rule} (no training)<br>length %{{x:,}}: %{{y:.1f}}%<extra></extra>"),
+                      row=1, col=1)
     for v in _variants(df):
         d = df[df["variant"] == v].sort_values("length")
         name, color = label(v), COLORS.get(v, "#444")
@@ -74,13 +87,14 @@ def sorting_by_length_figure(df: pd.DataFrame, title: str = "Sorting: accuracy a
                           row=1, col=2)
     # lengths double from point to point in both panels: log axes space them alike
     for col, column, whose in ((1, "length", "ours (CPU scale)"), (2, "paper_length", "the paper's")):
-        ticks = sorted(df[column].dropna().unique())
+        ticks = sorted(set(df[column].dropna()) | set(() if ceilings is None or col == 2 else ceilings["length"]))
         fig.update_xaxes(type="log", tickvals=ticks, ticktext=[f"{n:,.0f}" for n in ticks],
                          title_text=f"{whose}: sequence length (tokens)", row=1, col=col)
     fig.update_yaxes(title_text="accuracy (%)", range=[0, 100], row=1, col=1)
     style(fig, title, height=400)
     return add_note(fig, "Lengths correspond by length ÷ (segment + short-term memory) = 2, 4, 8. "
-                         "Error bars: ± 1 standard error.")
+                         "Error bars: ± 1 standard error." + ("" if ceilings is None else
+                                                             " Grey dotted: rules without training."))
 
 
 def sorting_by_basis_figure(df: pd.DataFrame) -> go.Figure:
