@@ -74,7 +74,10 @@ def load_model(args):
     directory = args.model or DEFAULT_MODEL
     overrides = {k: v for k, v in (("sticky", args.sticky), ("seed", args.seed), ("tau", args.tau),
                                    ("num_samples", args.num_samples), ("num_bins", args.num_bins)) if v is not None}
-    cfg, _ = read_config(directory)
+    cfg, info = read_config(directory)
+    if info.get("task") == "sorting":
+        raise UsageError(f"{directory}: a sorting model, not a language model; use `python -m infformer sorting "
+                         "evaluate --model DIR ...`")
     if overrides and cfg.ltm is None:
         raise UsageError(f"{directory}: this model has no long-term memory, so "
                          f"--{next(iter(overrides)).replace('_', '-')} does not apply")

@@ -141,6 +141,8 @@ def bad_input(kind, tmp_path, ckpt):
         return ["generate", "--prompt", "Hello", *model, "--top-p", "0"]
     if kind == "train missing corpus":
         return ["train", tmp_path / "nope.txt", *out]
+    if kind == "sorting model for text":
+        return ["trace", good, "--model", ROOT / "assets" / "models" / "sorting-ltm-512", *out]
     if kind == "train dropout 1":
         return ["train", good, *out, "--dropout", "1"]
     if kind == "sorting threads 0":
@@ -156,7 +158,7 @@ def bad_input(kind, tmp_path, ckpt):
 BAD = ["missing file", "empty file", "whitespace file", "binary file", "undecodable file", "directory as input",
        "tau 2", "seed -1", "unknown option", "missing --out", "model not a checkpoint", "empty query",
        "binary query file", "out is a file", "generate top-p 0", "train missing corpus", "train dropout 1",
-       "sorting threads 0", "evaluate one bad file of two", "no command"]
+       "sorting model for text", "sorting threads 0", "evaluate one bad file of two", "no command"]
 
 
 @pytest.mark.parametrize("kind", BAD)
