@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 import time
@@ -36,6 +37,16 @@ def int_at_least(minimum: int):
 
 
 positive_int, nonneg_int = int_at_least(1), int_at_least(0)
+
+
+def positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not (value > 0 and math.isfinite(value)):
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {value}")
+    return value
 
 
 def dropout_rate(text: str) -> float:
@@ -197,7 +208,7 @@ def cmd_sorting_train(args) -> int:
     set_threads(args.threads)
     cfg = sorting_model_config(args.variant, segment_len=args.segment_len, stm_len=args.stm_len,
                                num_basis=args.num_basis, d_model=args.d_model, n_layers=args.layers,
-                               dropout=args.dropout)
+                               dropout=args.dropout, widths=args.widths)
     tc = SortingTrainConfig(length=args.length, steps=args.steps, batch_size=args.batch_size, lr=args.lr,
                             eval_every=args.eval_every, checkpoint_every=args.checkpoint_every, seed=args.seed)
     train_sorting(args.out, cfg, tc, device=args.device, progress=not args.quiet)
@@ -329,6 +340,8 @@ def build_parser() -> Parser:
     st = so_sub.add_parser("train", help="train a model on the sorting task (resumes if --out holds a run)")
     add_run_options(st, variant="ltm", steps=3000, d_model=128, layers=3, num_basis=128)
     st.add_argument("--length", type=positive_int, default=1024, help="symbols before the separator")
+    st.add_argument("--widths", type=positive_float, nargs="+", default=[0.01, 0.05], metavar="W",
+                    help="basis widths, fractions of [0, 1] (the reference's: 0.01 0.05); N must be a multiple of their number")
     st.set_defaults(func=cmd_sorting_train)
     se = so_sub.add_parser("evaluate", help="accuracy on fresh examples, as JSON")
     se.add_argument("--model", required=True, metavar="DIR")

@@ -50,11 +50,15 @@ class SortingTrainConfig:
 
 
 def sorting_model_config(variant: str, segment_len: int = 128, stm_len: int = 128, num_basis: int = 128,
-                         d_model: int = 128, n_layers: int = 3, n_heads: int = 4, dropout: float = 0.1, **ltm) -> ModelConfig:
+                         d_model: int = 128, n_layers: int = 3, n_heads: int = 4, dropout: float = 0.1,
+                         widths=(0.01, 0.05), **ltm) -> ModelConfig:
     """The CPU-scale sorting model: the reference's memory settings (widths {0.01, 0.05}, λ = 1,
-    τ = 0.75, σ² ≥ 1e-6) at a smaller width, segment and N."""
+    τ = 0.75, σ² ≥ 1e-6) at a smaller width, segment and N.
+
+    The widths are absolute (fractions of [0, 1]); with few basis functions the centres lie far
+    apart compared with a 0.01 width (N = 16: 1/7 apart), which is not the reference's regime."""
     from .config import LTMConfig
-    ltm_cfg = LTMConfig(num_basis=num_basis, widths=(0.01, 0.05), ridge=1.0, tau=0.75,
+    ltm_cfg = LTMConfig(num_basis=num_basis, widths=tuple(widths), ridge=1.0, tau=0.75,
                         num_samples=ltm.pop("num_samples", num_basis), sigma_sq_min=1e-6, span_capacity=512, **ltm)
     return ModelConfig.for_variant(variant, vocab_size=VOCAB_SIZE, d_model=d_model, n_layers=n_layers,
                                    n_heads=n_heads, d_ff=2 * d_model, dropout=dropout, segment_len=segment_len,

@@ -11,6 +11,7 @@ so the tables fill in as the runs finish.
 from __future__ import annotations
 
 import json
+import numbers
 import shutil
 from pathlib import Path
 
@@ -31,8 +32,13 @@ LABELS = {"none": "local attention only", "stm": "Transformer-XL (STM only)", "c
           "ltm": "∞-former", "sticky": "∞-former, sticky memories", "default": "shipped default (∞-former, sticky)"}
 
 
-def read_json(path: Path) -> dict:
-    return json.loads(path.read_text())
+def read_json(path: Path) -> dict | None:
+    """An evaluation report, or None while it is still being written (the scripts move it into place)."""
+    try:
+        return json.loads(path.read_text())
+    except json.JSONDecodeError:
+        print(f"skipped {path}: not complete JSON")
+        return None
 
 
 def curve(root: Path, run_dir: Path, name: str) -> pd.DataFrame | None:
@@ -56,8 +62,10 @@ def sorting_tables(root: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     rows = []
     for path in sorted((root / "results" / "sorting").glob("*.json")):
         r = read_json(path)
+        if r is None:
+            continue
         name = path.stem
-        parts = name.split("-")
+        parts = name.split("-")   # VARIANT-LENGTH[-nN[-note]]
         num_basis = int(parts[2][1:]) if len(parts) > 2 else (32 if parts[0] != "stm" else None)
         rows.append({"run": name, "variant": r["variant"], "model": SORTING_LABELS.get(r["variant"], r["variant"]),
                      "length": r["length"], "num_basis": num_basis,
@@ -65,18 +73,21 @@ def sorting_tables(root: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
                      "regression_error": r["regression_error"], "examples": r["examples"], "seed": r["seed"],
                      **train_facts(root, root / "runs" / "sorting" / name, f"sorting-{name}")})
     runs = pd.DataFrame(rows)
+    if not runs.empty:
+        runs["num_basis"] = runs["num_basis"].astype("Int64")   # none for Transformer-XL
     if runs.empty:
-        return runs, runs
-    main = runs[~runs["run"].str.contains("-n")].copy()
+        return runs, runs, runs
+    main = runs[runs["run"].str.fullmatch(r"[a-z]+-\d+")].copy()
     main["paper_length"] = main["length"].map(lambda n: PAPER_BY_LENGTH.get(n, (None,))[0])
     main["paper_accuracy"] = [PAPER_BY_LENGTH.get(n, (None, {}))[1].get(v) for n, v in zip(main["length"], main["variant"])]
     by_length = main.sort_values(["length", "variant"]).reset_index(drop=True)
-    sweep = runs[(runs["variant"] == "ltm") & (runs["length"] == 512)].copy()
+    sweep = runs[runs["run"].str.fullmatch(r"ltm-512(-n\d+)?")].copy()   # the reference's widths only
     sweep["paper_num_basis"] = sweep["num_basis"].map(lambda n: PAPER_BY_BASIS.get(n, (None,))[0])
     sweep["paper_accuracy"] = sweep["num_basis"].map(lambda n: PAPER_BY_BASIS.get(n, (None, None))[1])
     sweep["paper_regression_error"] = sweep["num_basis"].map(lambda n: PAPER_BY_BASIS.get(n, (None, None, None))[2])
     by_basis = sweep.sort_values("num_basis").reset_index(drop=True)
-    return by_length, by_basis
+    others = runs[~runs["run"].isin(list(by_length["run"]) + list(by_basis["run"]))].reset_index(drop=True)
+    return by_length, by_basis, others
 
 
 def lm_tables(root: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -84,6 +95,8 @@ def lm_tables(root: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     order = list(LABELS)
     for path in sorted((root / "results" / "lm").glob("*.json"), key=lambda p: order.index(p.stem) if p.stem in order else 99):
         r = read_json(path)
+        if r is None:
+            continue
         v = path.stem
         run_dir = root / "assets" / "models" / "austen-sticky" if v == "default" else root / "runs" / "lm" / v
         paper = PAPER_LM.get(v)
@@ -100,14 +113,14 @@ def lm_tables(root: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
 def markdown(df: pd.DataFrame, columns: dict) -> str:
     shown = df[list(columns)].rename(columns=columns)
     header = "| " + " | ".join(shown.columns) + " |\n|" + "---|" * len(shown.columns) + "\n"
-    cell = lambda x: "–" if pd.isna(x) else (f"{x:,}" if isinstance(x, int) else str(x))
+    cell = lambda x: "–" if pd.isna(x) else (f"{x:,}" if isinstance(x, numbers.Integral) else str(x))
     return header + "".join("| " + " | ".join(cell(x) for x in row) + " |\n" for row in shown.itertuples(index=False))
 
 
 def main(root: Path = ROOT) -> str:
     """Write the CSV tables and TABLES.md under root/results; return the Markdown."""
     results = root / "results"
-    by_length, by_basis = sorting_tables(root)
+    by_length, by_basis, others = sorting_tables(root)
     lm, by_position = lm_tables(root)
     parts = []
     if not by_length.empty:
@@ -121,6 +134,11 @@ def main(root: Path = ROOT) -> str:
             "num_basis": "N", "paper_num_basis": "paper's N", "accuracy": "accuracy (%)", "accuracy_stderr": "± s.e.",
             "regression_error": "regression error", "paper_accuracy": "paper (%)",
             "paper_regression_error": "paper's error", "train_minutes": "minutes"}))
+    if not others.empty:
+        others.to_csv(results / "sorting_other_runs.csv", index=False)
+        parts.append("### Sorting: other runs (see scripts/experiments/sorting.sh)\n\n" + markdown(others, {
+            "run": "run", "length": "length", "num_basis": "N", "accuracy": "accuracy (%)", "accuracy_stderr": "± s.e.",
+            "regression_error": "regression error", "train_minutes": "minutes"}))
     ceilings = results / "sorting_ceilings.csv"
     if ceilings.is_file():
         wide = pd.read_csv(ceilings).pivot(index="rule", columns="length", values="accuracy")
