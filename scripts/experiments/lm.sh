@@ -25,7 +25,9 @@ for v in "${VARIANTS[@]}"; do
     case $v in ltm|sticky) extra=(--sigma-init 0.05) ;; esac
     "$PY" -m infformer train data/austen --out "runs/lm/$v" --variant "$v" --steps "$STEPS" --eval-every 500 \
         --tokenizer assets/models/austen-sticky/tokenizer.json --threads 1 --quiet "${extra[@]}"
-    "$PY" -m infformer evaluate --model "runs/lm/$v" --text data/austen --heldout 0.05 --quiet > "results/lm/$v.json"
+    "$PY" -m infformer evaluate --model "runs/lm/$v" --text data/austen --heldout 0.05 --quiet > "results/lm/$v.json.tmp"
+    mv "results/lm/$v.json.tmp" "results/lm/$v.json"
 done
-"$PY" -m infformer evaluate --text data/austen --heldout 0.05 --quiet > results/lm/default.json
+"$PY" -m infformer evaluate --text data/austen --heldout 0.05 --quiet > results/lm/default.json.tmp
+mv results/lm/default.json.tmp results/lm/default.json
 "$PY" scripts/experiments/tables.py
