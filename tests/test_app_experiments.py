@@ -141,6 +141,17 @@ def test_sorting_by_basis_accuracy_and_error():
     assert "length 512" in fig.layout.title.text
 
 
+def test_sorting_by_basis_one_line_per_width_setting():
+    ref = by_basis().assign(widths="0.01, 0.05 (reference)")
+    wide = ref.assign(widths="0.16, 0.8 (×16)", accuracy=ref["accuracy"] + 1, paper_accuracy=np.nan)
+    fig = ve.sorting_by_basis_figure(pd.concat([ref, wide]))
+    names = [t.name for t in fig.data if t.xaxis == "x"]
+    assert names == ["∞-former, ours: widths 0.01, 0.05 (reference)", "∞-former, ours: widths 0.16, 0.8 (×16)",
+                     "∞-former, paper"]
+    np.testing.assert_allclose(fig.data[1].y, ref["accuracy"] + 1)
+    np.testing.assert_allclose(fig.data[2].y, ref["paper_accuracy"])   # the paper's line drawn once
+
+
 def test_lm_perplexity_beside_the_paper():
     fig = ve.lm_perplexity_figure(lm())
     ours, wt103, pg19 = fig.data

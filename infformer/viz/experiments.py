@@ -104,10 +104,17 @@ def sorting_by_basis_figure(df: pd.DataFrame) -> go.Figure:
     lengths = ", ".join(f"{n:,}" for n in sorted(d["length"].unique()))
     fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.1)
     color = COLORS["ltm"]
+    # an optional `widths` column: one line of ours per basis-width setting (the reference's first)
+    groups = list(d.groupby("widths", sort=False)) if "widths" in d else [(None, d)]
     for col, ours, paper in ((1, "accuracy", "paper_accuracy"), (2, "regression_error", "paper_regression_error")):
-        fig.add_trace(_line(d["num_basis"], d[ours], "∞-former, ours", color, legendgroup="ours", showlegend=col == 1,
-                            error=d["accuracy_stderr"] if ours == "accuracy" else None,
-                            hovertemplate="N = %{x}: %{y:.3g}<extra>ours</extra>"), row=1, col=col)
+        for k, (widths, g) in enumerate(groups):
+            name = "∞-former, ours" + ("" if widths is None else f": widths {widths}")
+            trace = _line(g["num_basis"], g[ours], name, color, legendgroup=name, showlegend=col == 1,
+                          error=g["accuracy_stderr"] if ours == "accuracy" else None,
+                          hovertemplate="N = %{x}: %{y:.3g}<extra>ours</extra>")
+            if k:
+                trace.line.dash, trace.marker.symbol, trace.opacity = "dot", "square", 0.8
+            fig.add_trace(trace, row=1, col=col)
         p = d.dropna(subset=[paper])
         fig.add_trace(_line(p["num_basis"], p[paper], "∞-former, paper", color, paper=True, legendgroup="paper",
                             showlegend=col == 1, customdata=p["paper_num_basis"],

@@ -36,8 +36,10 @@ for n in 16 64 128; do           # Figure 3 right (N = 32 is ltm-512)
     run "ltm-512-n$n" 512 --variant ltm --num-basis "$n"
 done
 # N = 16 never left chance with the reference's absolute widths (centres 1/7 apart, widths 0.01 and
-# 0.05): the same run with the widths scaled like everything else here (×16: 0.16, 0.8)
-run "ltm-512-n16-wide" 512 --variant ltm --num-basis 16 --widths 0.16 0.8
+# 0.05): the sweep again with the widths scaled like every other length here (×16: 0.16, 0.8)
+for n in 16 8 32 64 128; do
+    run "ltm-512-n$n-wide" 512 --variant ltm --num-basis "$n" --widths 0.16 0.8
+done
 run "ltm-512-n8" 512 --variant ltm --num-basis 8
 "$PY" scripts/experiments/sorting_ceilings.py
 "$PY" scripts/experiments/tables.py

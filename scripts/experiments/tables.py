@@ -81,11 +81,13 @@ def sorting_tables(root: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     main["paper_length"] = main["length"].map(lambda n: PAPER_BY_LENGTH.get(n, (None,))[0])
     main["paper_accuracy"] = [PAPER_BY_LENGTH.get(n, (None, {}))[1].get(v) for n, v in zip(main["length"], main["variant"])]
     by_length = main.sort_values(["length", "variant"]).reset_index(drop=True)
-    sweep = runs[runs["run"].str.fullmatch(r"ltm-512(-n\d+)?")].copy()   # the reference's widths only
+    sweep = runs[runs["run"].str.fullmatch(r"ltm-512(-n\d+)?(-wide)?")].copy()
+    # the reference's widths, or scaled ×16 like every other length here (runs named -wide)
+    sweep["widths"] = ["0.16, 0.8 (×16)" if r.endswith("-wide") else "0.01, 0.05 (reference)" for r in sweep["run"]]
     sweep["paper_num_basis"] = sweep["num_basis"].map(lambda n: PAPER_BY_BASIS.get(n, (None,))[0])
     sweep["paper_accuracy"] = sweep["num_basis"].map(lambda n: PAPER_BY_BASIS.get(n, (None, None))[1])
     sweep["paper_regression_error"] = sweep["num_basis"].map(lambda n: PAPER_BY_BASIS.get(n, (None, None, None))[2])
-    by_basis = sweep.sort_values("num_basis").reset_index(drop=True)
+    by_basis = sweep.sort_values(["widths", "num_basis"]).reset_index(drop=True)
     others = runs[~runs["run"].isin(list(by_length["run"]) + list(by_basis["run"]))].reset_index(drop=True)
     return by_length, by_basis, others
 
@@ -131,7 +133,8 @@ def main(root: Path = ROOT) -> str:
     if not by_basis.empty:
         by_basis.to_csv(results / "sorting_by_basis.csv", index=False)
         parts.append("### Sorting: length 512, varying N (Figure 3 right)\n\n" + markdown(by_basis, {
-            "num_basis": "N", "paper_num_basis": "paper's N", "accuracy": "accuracy (%)", "accuracy_stderr": "± s.e.",
+            "widths": "widths", "num_basis": "N", "paper_num_basis": "paper's N", "accuracy": "accuracy (%)",
+            "accuracy_stderr": "± s.e.",
             "regression_error": "regression error", "paper_accuracy": "paper (%)",
             "paper_regression_error": "paper's error", "train_minutes": "minutes"}))
     if not others.empty:
