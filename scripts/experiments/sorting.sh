@@ -6,7 +6,8 @@
 # Scale (the paper's in brackets): segment 64 + short-term memory 64 [1,024 + 1,024]; lengths
 # 256, 512, 1,024 [4,000, 8,000, 16,000], i.e. length / (segment + STM) = 2, 4, 8; 2 layers × 128
 # [3 × 300]; N = 32 basis functions [512], i.e. N / segment = 1/2 as in the paper, and
-# N ∈ {8, 16, 32, 64, 128} [128 … 2,048] at the middle length; fresh examples every step (seed 0)
+# N ∈ {8, 16, 32, 64, 128} [128 … 2,048] at the middle length, with the reference's widths and with
+# widths ×16 (runs named -wide); fresh examples every step (seed 0)
 # instead of a fixed 8,000-example training set, hence no dropout [0.1]; STEPS steps of batch 8
 # [20,000], Adam 1e-3 with 100 warm-up steps and cosine decay [2e-4].
 # Runs go to runs/sorting/, evaluations (fresh seed 12345, 1,000 examples) to results/sorting/.
@@ -18,7 +19,7 @@ EXAMPLES=${EXAMPLES:-1000}
 COMMON=(--segment-len 64 --stm-len 64 --d-model 128 --layers 2 --dropout 0 --steps "$STEPS" --eval-every 250 --threads 1 --quiet)
 mkdir -p runs/sorting results/sorting
 
-run() {  # run NAME LENGTH ARGS...: train (resumes), then evaluate on fresh examples
+run() {  # run NAME LENGTH ARGS...: train (resumes), then evaluate on fresh examples (seed 12345)
     local name=$1 length=$2; shift 2
     echo "== $name ($(date +%T))"
     "$PY" -m infformer sorting train --out "runs/sorting/$name" --length "$length" "${COMMON[@]}" "$@"
