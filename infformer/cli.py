@@ -39,34 +39,22 @@ def int_at_least(minimum: int):
 positive_int, nonneg_int = int_at_least(1), int_at_least(0)
 
 
-def positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not (value > 0 and math.isfinite(value)):
-        raise argparse.ArgumentTypeError(f"must be a positive number, got {value}")
-    return value
+def float_where(ok, condition: str):
+    """An argparse type: a finite number satisfying ok(value), else a message saying `condition`."""
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        if not (math.isfinite(value) and ok(value)):
+            raise argparse.ArgumentTypeError(f"{condition}, got {value}")
+        return value
+    return parse
 
 
-def dropout_rate(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not 0.0 <= value < 1.0:
-        raise argparse.ArgumentTypeError(f"must lie in [0, 1), got {value}")
-    return value
-
-
-def unit_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not 0.0 < value < 1.0:
-        raise argparse.ArgumentTypeError(f"must lie strictly between 0 and 1, got {value}")
-    return value
+positive_float = float_where(lambda v: v > 0, "must be a positive number")
+dropout_rate = float_where(lambda v: 0.0 <= v < 1.0, "must lie in [0, 1)")
+unit_float = float_where(lambda v: 0.0 < v < 1.0, "must lie strictly between 0 and 1")
 
 
 def add_model_options(p):

@@ -55,7 +55,9 @@ def test_tables_from_run_reports(tmp_path):
     table = pd.read_csv(tmp_path / "results" / "lm.csv")
     assert list(table["variant"]) == ["none", "sticky"] and list(table["perplexity"]) == [60.0, 50.0]
     assert table["paper_pg19"].iloc[1] == 32.48
-    assert len(pd.read_csv(tmp_path / "results" / "lm_by_position.csv")) == 4
+    by_position = pd.read_csv(tmp_path / "results" / "lm_by_position.csv")
+    assert len(by_position) == 4
+    assert list(by_position["ratio_to_none"]) == [1.0, 1.0, round(51 / 61, 3), round(49 / 59, 3)]
     assert (tmp_path / "results" / "curves" / "sorting-ltm-512.csv").is_file()
     assert "| 512 | 8,000 | ∞-former | 30.0 |" in text and (tmp_path / "results" / "TABLES.md").read_text() == text
 
