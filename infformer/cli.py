@@ -66,6 +66,12 @@ def add_model_options(p):
     p.add_argument("--tau", type=unit_float, help="contraction point τ (default: the model's)")
     p.add_argument("--num-samples", type=positive_int, help="M, samples of the old signal per update")
     p.add_argument("--num-bins", type=positive_int, help="D, sticky-memory histogram bins")
+    add_threads(p)
+
+
+def add_threads(p):
+    p.add_argument("--threads", type=positive_int, default=None,
+                   help="CPU threads for torch (default: torch's choice; 1 when another process uses the other core)")
 
 
 def load_model(args):
@@ -100,6 +106,7 @@ def cmd_trace(args) -> int:
     from .textio import read_text
     from .trace import trace_text
 
+    set_threads(args.threads)
     text = read_text(args.input)
     query = read_query(args)
     out = Path(args.out)
@@ -137,6 +144,7 @@ def cmd_generate(args) -> int:
     from .generate import generate
     from .textio import read_text
 
+    set_threads(args.threads)
     context = read_text(args.context_file) if args.context_file else ""
     prompt = read_text(args.prompt_file) if args.prompt_file else args.prompt
     if not prompt or not prompt.strip():
@@ -154,39 +162,91 @@ def cmd_generate(args) -> int:
 
 
 # --------------------------------------------------------------------------- evaluate
-def cmd_evaluate(args) -> int:
-    import torch
+def ablated_copy(model, args):
+    """The same weights with the long-term read zeroed (`--ablate-ltm`), or None."""
+    if not getattr(args, "ablate_ltm", False):
+        return None
+    if model.cfg.ltm is None:
+        raise UsageError(f"{args.model or 'the model'}: has no long-term memory, so --ablate-ltm does not apply")
+    from .model import InfFormer
+    ablated = InfFormer(model.cfg.with_memory(ablate_read=True))
+    ablated.load_state_dict(model.state_dict())
+    return ablated.eval()
+
+
+def progress_bar(args, desc: str):
     from tqdm.auto import tqdm
-
-    from .data import corpus_files, split_heldout
-    from .evaluate import perplexity_report
-    from .textio import read_text
-
-    files = corpus_files(args.text)
-    texts = [read_text(f) for f in files]  # read them all first: a bad file fails before any work
-    model, tokenizer, _ = load_model(args)
-    documents = []
-    for f, text in zip(files, texts):
-        ids, _ = tokenizer.encode(text)
-        if args.heldout is not None:  # the same split train() validates on: the last fraction of the tokens
-            ids = split_heldout(ids, args.heldout)[1]
-        if len(ids) < 2:
-            raise UsageError(f"{f}: too short to score (fewer than 2 tokens)")
-        documents.append(ids)
-    torch.set_grad_enabled(False)
-    bar = tqdm(total=0, unit="seg", desc="evaluate", disable=args.quiet, file=sys.stderr)
+    bar = tqdm(total=0, unit="seg", desc=desc, disable=args.quiet, file=sys.stderr)
 
     def progress(done, total):
         bar.total = total
         bar.update(done - bar.n)
+    return bar, progress
 
-    report = perplexity_report(model, documents, args.position_bins, progress)
+
+def cmd_evaluate(args) -> int:
+    import torch
+
+    from .data import corpus_files, split_heldout
+    from .evaluate import perplexity_report, predicted_characters
+    from .textio import read_text
+
+    set_threads(args.threads)
+    files = corpus_files(args.text)
+    texts = [read_text(f) for f in files]  # read them all first: a bad file fails before any work
+    model, tokenizer, _ = load_model(args)
+    ablated = ablated_copy(model, args)
+    documents, characters = [], []
+    for f, text in zip(files, texts):
+        ids, offsets = tokenizer.encode(text)
+        if args.heldout is not None:  # the same split train() validates on: the last fraction of the tokens
+            ids, offsets = split_heldout(ids, args.heldout)[1], split_heldout(offsets, args.heldout)[1]
+        if len(ids) < 2:
+            raise UsageError(f"{f}: too short to score (fewer than 2 tokens)")
+        documents.append(ids)
+        characters.append(predicted_characters(offsets))
+    torch.set_grad_enabled(False)
+    bar, progress = progress_bar(args, "evaluate")
+    report = perplexity_report(model, documents, args.position_bins, progress, characters=characters,
+                               ablated=ablated, batch_size=args.batch_size)
     bar.close()
     for f, doc in zip(files, report["documents"]):
         doc["text"] = str(f)
     report = {"texts": [str(f) for f in files], "model": str(args.model or "default"), "heldout": args.heldout,
               **report}
     print(json.dumps(report, indent=2))
+    return 0
+
+
+# --------------------------------------------------------------------------- dialogue
+def cmd_dialogue_evaluate(args) -> int:
+    import torch
+
+    from .dialogue import dialogue_examples
+    from .evaluate import perplexity_report
+
+    from .checkpoint import DEFAULT_MODEL, read_config
+    set_threads(args.threads)
+    seed = args.seed or 0  # one seed for the run: which conversations, and the sticky sampling
+    if read_config(args.model or DEFAULT_MODEL)[0].ltm is None:
+        args.seed = None
+    model, tokenizer, _ = load_model(args)
+    ablated = ablated_copy(model, args)
+    examples = dialogue_examples(tokenizer, args.data, args.split, with_document=not args.no_document,
+                                 conversations=args.conversations, seed=seed)
+    if not examples:
+        raise UsageError(f"{args.data}: no {args.split} conversations")
+    torch.set_grad_enabled(False)
+    bar, progress = progress_bar(args, "dialogue")
+    report = perplexity_report(model, [e.ids for e in examples], args.position_bins, progress,
+                               characters=[e.characters for e in examples], scored=[e.scored for e in examples],
+                               ablated=ablated, batch_size=args.batch_size)
+    bar.close()
+    report.pop("documents")
+    print(json.dumps({"model": str(args.model or "default"), "data": str(args.data), "split": args.split,
+                      "with_document": not args.no_document, "conversations": len(examples),
+                      "seed": seed, "scored": "turn text and its newline",
+                      **report}, indent=2))
     return 0
 
 
@@ -244,19 +304,35 @@ def cmd_train(args) -> int:
     train_cfg = TrainConfig(steps=args.steps, batch_size=args.batch_size, lr=args.lr, min_lr=args.lr / 10,
                             warmup=min(args.warmup, args.steps), eval_every=args.eval_every,
                             checkpoint_every=args.checkpoint_every, bf16=not args.no_bf16, seed=args.seed,
-                            vocab_size=args.vocab_size)
+                            vocab_size=args.vocab_size, memory_lr=args.memory_lr)
+    if args.init_from:
+        from .checkpoint import read_config
+        base_cfg, _ = read_config(args.init_from)
+        if args.tokenizer:
+            raise UsageError("--init-from brings the base's tokenizer; leave out --tokenizer")
+        if base_cfg.ltm is not None or base_cfg.compressive_len:
+            raise UsageError(f"--init-from {args.init_from}: that model already has a {base_cfg.variant} memory; "
+                             "fine-tune from a base without one (variant none or stm)")
     tokenizer = None
     if args.tokenizer:  # e.g. the default model's, so that compared runs share one vocabulary
         from .tokenizer import Tokenizer
         tokenizer = Tokenizer.from_file(args.tokenizer)
     train(args.corpus, args.out, model_cfg, train_cfg, tokenizer=tokenizer, device=args.device,
-          progress=not args.quiet)
+          progress=not args.quiet, init_from=args.init_from)
     if int(os.environ.get("RANK", "0")) == 0:  # under torchrun, one line from rank 0
         print(f"checkpoint: {args.out}/")
     return 0
 
 
 # --------------------------------------------------------------------------- parser
+def add_scoring_options(p):
+    p.add_argument("--ablate-ltm", action="store_true",
+                   help="also score with the long-term memory's read zeroed (written and read, not added), "
+                        "reported beside as without_ltm_read")
+    p.add_argument("--batch-size", type=positive_int, default=8, help="texts read side by side")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
 def add_run_options(p, *, variant: str, steps: int, d_model: int, layers: int, num_basis: int):
     """The options every training command shares (defaults differ by task)."""
     from .config import VARIANTS
@@ -275,8 +351,7 @@ def add_run_options(p, *, variant: str, steps: int, d_model: int, layers: int, n
     p.add_argument("--checkpoint-every", type=positive_int, default=250)
     p.add_argument("--device", default="cpu", help="cpu or cuda")
     p.add_argument("--seed", type=nonneg_int, default=0)
-    p.add_argument("--threads", type=positive_int, default=None,
-                   help="CPU threads for torch (default: torch's choice; 1 lets two runs share a 2-core machine)")
+    add_threads(p)
     p.add_argument("--quiet", action="store_true")
 
 
@@ -320,8 +395,23 @@ def build_parser() -> Parser:
     e.add_argument("--heldout", type=unit_float, metavar="FRACTION",
                    help="score only the text's last FRACTION of tokens, read from an empty memory "
                         "(training's validation split: 0.05)")
-    e.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_scoring_options(e)
     e.set_defaults(func=cmd_evaluate)
+
+    di = sub.add_parser("dialogue", help="the paper's CMU-DoG experiment: document, then conversation")
+    di_sub = di.add_subparsers(dest="dialogue_command", required=True, parser_class=Parser)
+    de = di_sub.add_parser("evaluate", help="perplexity of the turns, the document read first, as JSON",
+                           description="Each conversation is read from an empty memory: the film's document, then "
+                                       "the turns; only the turns' text is scored.")
+    de.add_argument("--data", required=True, metavar="DIR",
+                    help="the condensed CMU-DoG directory (documents.jsonl, conversations.jsonl)")
+    de.add_argument("--split", choices=("train", "valid", "test"), default="test")
+    de.add_argument("--conversations", type=positive_int, metavar="K", help="a seeded sample of K (default: all)")
+    de.add_argument("--no-document", action="store_true", help="the dialogue alone (the paper's 'without document' row)")
+    add_model_options(de)
+    de.add_argument("--position-bins", type=positive_int, default=10)
+    add_scoring_options(de)
+    de.set_defaults(func=cmd_dialogue_evaluate)
 
     so = sub.add_parser("sorting", help="the paper's sorting task: train and evaluate")
     so_sub = so.add_subparsers(dest="sorting_command", required=True, parser_class=Parser)
@@ -354,6 +444,11 @@ def build_parser() -> Parser:
     r.add_argument("--vocab-size", type=positive_int, default=4096, help="of a tokenizer trained on the corpus")
     r.add_argument("--tokenizer", metavar="FILE", help="use this tokenizer.json instead of training one")
     r.add_argument("--no-bf16", action="store_true", help="train in float32")
+    r.add_argument("--init-from", metavar="DIR",
+                   help="fine-tune this base checkpoint (no long-term memory): its architecture, tokenizer and weights, "
+                        "with --variant's memory added and its output projection at zero (the paper's recipe)")
+    r.add_argument("--memory-lr", type=positive_float, default=None,
+                   help="peak learning rate of the memory's own parameters (default: --lr)")
     r.set_defaults(func=cmd_train)
     return p
 

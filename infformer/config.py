@@ -38,6 +38,8 @@ class LTMConfig:
     edge_padding: bool = False           # zero-target points outside [0, 1] in the fit (reference code option)
     span_capacity: int = 4096            # provenance: token spans kept per layer (the widest; the rest are forgotten)
     seed: int = 0                        # sticky sampling seed (each update draws from Generator(seed, update))
+    ablate_read: bool = False            # ablation (inference only): the memory is still written and read, but
+                                         # its read is not added (Z = Z_local), to measure what the read is worth
 
     def __post_init__(self):
         object.__setattr__(self, "widths", tuple(float(w) for w in self.widths))

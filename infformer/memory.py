@@ -62,9 +62,16 @@ def sticky_sample_positions(bin_probs: Tensor, num_samples: int, generator: torc
     spread evenly inside it, at (j + (r + ½)/n_j)/D, instead of all sitting on its left edge.
     That keeps the warp from old to new coordinates strictly increasing, so an attended bin
     gets more of [0, τ] for its own content (and its tokens' spans widen), which is the point.
+
+    The draws are by inverse CDF from one set of M uniforms shared by the rows, so a row's
+    samples depend only on its own histogram and the generator, never on which other
+    sequences share its batch: a text scores the same alone or batched with others.
     """
     B, D = bin_probs.shape
-    draws = torch.multinomial(bin_probs.detach().float().cpu(), num_samples, replacement=True, generator=generator)
+    u = torch.rand(num_samples, generator=generator, dtype=torch.float64)
+    cdf = bin_probs.detach().double().cpu().cumsum(-1)
+    cdf = cdf / cdf[:, -1:].clamp_min(1e-300)
+    draws = torch.searchsorted(cdf, u.expand(B, -1).contiguous(), right=True).clamp_(max=D - 1)
     bins = draws.sort(dim=-1).values  # [B, M]
     counts = torch.zeros(B, D, dtype=torch.long).scatter_add_(1, bins, torch.ones_like(bins))
     first = counts.cumsum(-1) - counts  # index of the first sample of each bin

@@ -39,6 +39,7 @@ class Block(nn.Module):
         self.ln_1, self.ln_2 = nn.LayerNorm(e), nn.LayerNorm(e)
         self.attn = LocalAttention(e, cfg.n_heads, cfg.dropout, cfg.rope_base)
         self.ltm = None
+        self.ablate_read = cfg.ltm is not None and cfg.ltm.ablate_read
         if cfg.ltm is not None:
             self.ltm = LongTermAttention(e, cfg.n_heads, basis, cfg.ltm.sigma_sq_min, cfg.ltm.gate,
                                          cfg.ltm.sigma_init)
@@ -59,7 +60,8 @@ class Block(nn.Module):
         mu = sigma_sq = None
         if self.ltm is not None:
             z_ltm, mu, sigma_sq = self.ltm(q, mem.coefficients, mem.filled)
-            z = z + z_ltm.to(z.dtype)
+            if not self.ablate_read:
+                z = z + z_ltm.to(z.dtype)
         x = x + self.drop(z)
         x = x + self.drop(self.mlp(self.ln_2(x)))
         return x, mu, sigma_sq

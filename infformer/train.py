@@ -47,6 +47,8 @@ class TrainConfig:
     bf16: bool = True              # bf16 autocast (about 2x faster on this CPU)
     seed: int = 0
     vocab_size: int = 4096         # for a tokenizer trained on the corpus when none is given
+    memory_lr: float | None = None # peak lr of the memory's own parameters (None: lr); the paper
+                                   # fine-tunes GPT-2 at 5e-5 and the memory at 2.5e-4
 
 
 def memory_file(rank: int) -> str:
@@ -121,6 +123,23 @@ def autocast(device: torch.device, enabled: bool):
     return torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=enabled)
 
 
+def parameter_groups(model: InfFormer, tc: TrainConfig) -> list:
+    """AdamW groups: weight decay on matrices only; the memory's own parameters at memory_lr."""
+    memory_scale = (tc.memory_lr / tc.lr) if tc.memory_lr is not None else 1.0
+    groups = {}
+    for n, p in model.named_parameters():
+        decay = p.dim() >= 2 and "embed" not in n
+        scale = memory_scale if is_memory_parameter(n) else 1.0
+        groups.setdefault((decay, scale), []).append(p)
+    return [{"params": ps, "weight_decay": tc.weight_decay if decay else 0.0, "lr_scale": scale}
+            for (decay, scale), ps in sorted(groups.items(), key=lambda kv: kv[0])]
+
+
+def summarise_names(names: list) -> dict:
+    """A long document list (thousands of CMU-DoG files) as counts per directory-free prefix."""
+    return {"count": len(names), "first": names[:3], "last": names[-3:]}
+
+
 @torch.no_grad()
 def evaluate_streams(model: InfFormer, streams: SegmentStreams, batches: int, bf16: bool) -> float:
     """Mean next-token loss over the first `batches` batches, memory carried along each stream."""
@@ -140,9 +159,21 @@ def evaluate_streams(model: InfFormer, streams: SegmentStreams, batches: int, bf
     return total / max(1, count)
 
 
+MEMORY_PARAMETERS = ("ltm.", "compress.")  # what a fine-tune adds to a base model (see finetune.py)
+
+
+def is_memory_parameter(name: str) -> bool:
+    return any(f".{p}" in f".{name}" for p in MEMORY_PARAMETERS)
+
+
 def train(corpus, out_dir, model_cfg: ModelConfig | None = None, train_cfg: TrainConfig = TrainConfig(),
-          tokenizer: Tokenizer | None = None, device: str = "cpu", progress: bool = True, on_step=None) -> InfFormer:
+          tokenizer: Tokenizer | None = None, device: str = "cpu", progress: bool = True, on_step=None,
+          init_from=None) -> InfFormer:
     """Train (or resume) a model on text files; returns the trained model (out_dir holds its checkpoint).
+
+    `init_from`: a base checkpoint (e.g. local attention + short-term memory) to fine-tune: its
+    architecture, tokenizer and weights, with `model_cfg`'s memory added; the long-term output
+    projection starts at zero, so step 0 computes exactly the base's logits (finetune.py).
 
     Resumes when `out_dir/train_state.json` exists: model, optimizer, memory and data position.
     Runs unchanged under `torchrun --nproc_per_node=K`: each rank streams its own `batch_size`
@@ -164,6 +195,12 @@ def train(corpus, out_dir, model_cfg: ModelConfig | None = None, train_cfg: Trai
         train_cfg = dataclasses.replace(TrainConfig(**saved["train"]), steps=train_cfg.steps)
         tokenizer = Tokenizer.from_file(out / "tokenizer.json")
         start_step = saved["step"]
+    elif init_from is not None:
+        from .checkpoint import load_checkpoint
+        from .finetune import finetune_config
+        base, tokenizer, base_info = load_checkpoint(init_from)
+        model_cfg = finetune_config(base.cfg, model_cfg or ModelConfig())
+        start_step = 0
     else:
         if tokenizer is None:  # rank 0 trains it; the others read the same file
             from .data import corpus_files
@@ -182,11 +219,13 @@ def train(corpus, out_dir, model_cfg: ModelConfig | None = None, train_cfg: Trai
     heldout_docs = [p[1] for p in parts if len(p[1]) > model_cfg.segment_len]
     val_streams = SegmentStreams(heldout_docs, model_cfg.segment_len, len(heldout_docs)) if heldout_docs else None
 
-    model = InfFormer(model_cfg).to(dev)
-    decay = [p for n, p in model.named_parameters() if p.dim() >= 2 and "embed" not in n]
-    no_decay = [p for n, p in model.named_parameters() if p.dim() < 2 or "embed" in n]
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": train_cfg.weight_decay},
-                             {"params": no_decay, "weight_decay": 0.0}], lr=train_cfg.lr, betas=(0.9, 0.95))
+    model = InfFormer(model_cfg)
+    if init_from is not None and not resume:
+        from .finetune import start_from_base
+        start_from_base(model, base)
+        del base
+    model = model.to(dev)
+    opt = torch.optim.AdamW(parameter_groups(model, train_cfg), lr=train_cfg.lr, betas=(0.9, 0.95))
     state = model.initial_state(train_cfg.batch_size, dev)
     if resume:
         from safetensors.torch import load_file
@@ -208,12 +247,16 @@ def train(corpus, out_dir, model_cfg: ModelConfig | None = None, train_cfg: Trai
         ddp.barrier()
         if ddp.main:
             info = {"steps": step, "tokens": step * train_cfg.batch_size * ddp.world * model_cfg.segment_len,
-                    "documents": names, "variant": model_cfg.variant, "ranks": ddp.world}
+                    "documents": names if len(names) <= 50 else summarise_names(names),
+                    "variant": model_cfg.variant, "ranks": ddp.world, **base_record}
             save_checkpoint(out, model, tokenizer, info)
             save_resume_state(out, opt, {"step": step, "ranks": ddp.world, "model": model_cfg.to_dict(),
-                                         "train": dataclasses.asdict(train_cfg)})
+                                         "train": dataclasses.asdict(train_cfg), **base_record})
         ddp.barrier()
 
+    base_record = saved.get("base", {}) if resume else (
+        {"base": {"model": str(init_from), "steps": base_info.get("steps"), "tokens": base_info.get("tokens")}}
+        if init_from is not None else {})
     kl_collector = KLCollector(model) if model_cfg.ltm is not None else None
     model.train()
     t0 = time.time() - seconds_before  # seconds count across resumes
@@ -227,7 +270,7 @@ def train(corpus, out_dir, model_cfg: ModelConfig | None = None, train_cfg: Trai
                 state = state.reset(reset)
             lr = lr_at(step, train_cfg)
             for g in opt.param_groups:
-                g["lr"] = lr
+                g["lr"] = lr * g["lr_scale"]
             filled = state.layers[0].filled
             with autocast(dev, train_cfg.bf16):
                 logits, state = net(inputs, state)

@@ -1,0 +1,58 @@
+"""Document-grounded dialogue (the paper's CMU-DoG experiment): the film's document is read first,
+then the conversation; only the turns are scored, so the document helps only through what the
+model remembers of it (the short-term window, and the long-term memory once it has left that).
+
+`dialogue_examples` turns a split into token sequences with, per predicted token, the characters
+it covers and whether it is scored: the text of a turn and the newline that ends it, never the
+"A: " speaker label (known in advance) and never the document. A token that ends inside a turn
+is scored whole (the space after the label usually rides on the turn's first word).
+"""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import cmudog
+from .evaluate import predicted_characters
+
+
+@dataclass(frozen=True)
+class DialogueExample:
+    conversation: str        # CMU-DoG conversation id
+    ids: list                # tokens: [document, blank line,] turns
+    characters: np.ndarray   # [T - 1] characters of each predicted token
+    scored: np.ndarray       # [T - 1] bool: the prediction is of a turn's text
+
+
+def select_conversations(convs: list, count: int | None, seed: int) -> list:
+    """All of them, or a seeded sample of `count` (kept in file order)."""
+    if count is None or count >= len(convs):
+        return convs
+    keep = sorted(random.Random(seed).sample(range(len(convs)), count))
+    return [convs[i] for i in keep]
+
+
+def dialogue_example(tokenizer, document: cmudog.Document | None, conversation: cmudog.Conversation) -> DialogueExample:
+    prefix = (document.text + "\n") if document is not None else ""
+    text, turn_chars = prefix, []
+    for speaker, _, turn in conversation.turns:
+        label = f"{speaker}: "
+        start = len(text) + len(label)
+        text += cmudog.turn_line(speaker, turn)
+        turn_chars.append((start, len(text)))  # the turn's text and its newline
+    ids, offsets = tokenizer.encode(text)
+    in_turn = np.zeros(len(text) + 1, bool)
+    for a, b in turn_chars:
+        in_turn[a:b] = True
+    # a token is scored when it ends inside a turn (" Is" after "A:" carries the label's space)
+    last = np.array([max(a, b - 1) for a, b in offsets[1:]], dtype=np.int64)
+    return DialogueExample(conversation.id, ids, predicted_characters(offsets), in_turn[last])
+
+
+def dialogue_examples(tokenizer, data_dir, split: str = "test", with_document: bool = True,
+                      conversations: int | None = None, seed: int = 0) -> list:
+    docs = cmudog.documents(data_dir)
+    convs = select_conversations(cmudog.conversations(data_dir, split), conversations, seed)
+    return [dialogue_example(tokenizer, docs[c.document] if with_document else None, c) for c in convs]
