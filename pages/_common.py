@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextvars
 import hashlib
 import json
-import random
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
+from infformer.passkey import passkey_text
 from infformer.checkpoint import DEFAULT_MODEL, CheckpointError, list_checkpoints, load_checkpoint, read_config
 from infformer.viz import common as vc
 from infformer.viz.provenance import FitTargets, trace_with_targets, traced_tokens
@@ -47,22 +47,6 @@ class Doc:
     @property
     def sha(self) -> str:
         return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
-
-
-PASSKEY_FILLER = "The grass is green. The sky is blue. The sun is yellow. Here we go. There and back again. "
-PASSKEY_TOKENS_PER_FILLER = 30  # with the shipped tokenizer
-
-
-def passkey_text(length: int, depth: float) -> tuple[str, int]:
-    """A pass-key haystack of about `length` tokens with the key sentence at `depth` (0 = start,
-    1 = end). The key depends only on (length, depth), so a link reproduces it."""
-    key = random.Random(f"{int(length)}:{float(depth):.2f}").randint(10000, 99999)
-    intro = ("There is an important piece of information hidden inside a lot of irrelevant text. "
-             "Find it and memorize it.\n\n")
-    n = max(1, round(int(length) / PASSKEY_TOKENS_PER_FILLER))
-    at = min(n, max(0, round(float(depth) * n)))
-    needle = f"The pass key is {key}. Remember it. {key} is the pass key. "
-    return intro + PASSKEY_FILLER * at + needle + PASSKEY_FILLER * (n - at), key
 
 
 def example_doc(name: str, length: int = 2000, depth: float = 0.5) -> Doc:

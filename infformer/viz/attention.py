@@ -17,8 +17,10 @@ DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
 def token_label(trace: Trace, token: int, max_chars: int = 24) -> str:
     """'123 «word»' for menus and legends."""
     if trace.offsets is not None and trace.text:
-        a, b = trace.offsets[token]
+        a, b = (int(x) for x in trace.offsets[token])
         raw = trace.text[a:b]
+        if b == a and a > 0:  # a later byte of a character split across tokens: show that character
+            return f"{token} «{trace.text[a - 1]}» (cont.)"
         shown = shorten(raw, max_chars) if raw.strip() else ("¶" if "\n" in raw else "space")
         return f"{token} «{shown}»"
     return str(token)

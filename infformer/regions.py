@@ -1,0 +1,53 @@
+"""Where the memory's attention lands on a region of the text, against the region's share of the memory.
+
+For the queries' Gaussians N(μ, σ²), the attention mass on a token is Φ((b−μ)/σ) − Φ((a−μ)/σ)
+over its span [a, b] in the memory the query read (DESIGN §3). Over all layers and heads:
+  attention_fraction = mass on the region's tokens / mass on all tokens in the memory
+  memory_share       = Σ span widths of the region's tokens / Σ span widths of all tokens
+  ratio              = attention_fraction / memory_share   (1.0: the region gets what its size
+                       alone would give it; above 1: the memory looks there on purpose)
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .trace import Trace, span_mass
+
+
+def region_attention(trace: Trace, region_tokens, queries=None) -> dict:
+    """region_tokens: indices of the traced tokens that form the region; queries: token indices
+    (default: the trace's query tokens, or its last segment)."""
+    queries = trace.default_queries() if queries is None else np.atleast_1d(np.asarray(queries, dtype=np.int64))
+    in_region = np.zeros(trace.num_tokens, bool)
+    in_region[np.asarray(region_tokens, dtype=np.int64)] = True
+    by_update: dict = {}
+    for q in queries:
+        by_update.setdefault(trace.memory_seen_by(trace.segment_of(int(q))), []).append(int(q))
+    mass = np.zeros(2)    # [region, all]
+    width = np.zeros(2)
+    for layer in range(trace.num_layers):
+        history = trace.spans_at([u for u in by_update if u >= 0], layer)
+        for update, qs in by_update.items():
+            if update < 0:
+                continue
+            spans, tokens = history[update]
+            traced = tokens - trace.token_offset
+            keep = (tokens >= 0) & (traced >= 0) & (traced < trace.num_tokens)
+            spans, traced = spans[keep], traced[keep]
+            region = in_region[traced]
+            mu = trace.mu[layer, qs].reshape(-1)
+            sigma_sq = trace.sigma_sq[layer, qs].reshape(-1)
+            m = span_mass(spans, mu, sigma_sq)            # [Q, C]
+            mass += [m[:, region].sum(), m.sum()]
+            w = spans[:, 1] - spans[:, 0]
+            width += len(qs) * np.array([w[region].sum(), w.sum()])  # weighted like the masses
+    fraction = mass[0] / mass[1] if mass[1] > 0 else float("nan")
+    share = width[0] / width[1] if width[1] > 0 else float("nan")
+    return {"attention_fraction": float(fraction), "memory_share": float(share),
+            "ratio": float(fraction / share) if share > 0 else float("nan"), "queries": int(len(queries))}
+
+
+def tokens_in_chars(offsets, start: int, end: int) -> np.ndarray:
+    """Indices of the tokens that overlap characters [start, end)."""
+    o = np.asarray(offsets, dtype=np.int64).reshape(-1, 2)
+    return np.flatnonzero((o[:, 1] > start) & (o[:, 0] < end))
