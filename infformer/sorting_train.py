@@ -22,7 +22,7 @@ import torch.nn.functional as F
 
 from .checkpoint import save_checkpoint
 from .config import ModelConfig
-from .hooks import hook_points
+from .hooks import CallHooks, hook_points
 from .memory import slot_midpoints
 from .model import InfFormer
 from .regression import reconstruct
@@ -99,11 +99,12 @@ class RegressionErrorMeter:
     """Relative fit error on the vectors written at each memory update (see the module docstring)."""
 
     def __init__(self, model: InfFormer):
-        self.model, self.pending, self.errors, self.handles = model, {}, [], []
+        self.model, self.pending, self.errors, self.hooks = model, {}, [], CallHooks()
         for name, hp in hook_points(model).items():
             what = name.rsplit(".hook_", 1)[-1]
             if ".ltm.hook_" in name and what in ("memory_vectors", "update_kind", "coefficients"):
-                self.handles.append(hp.register_forward_hook(self._hook(int(name.split(".")[1]), what)))
+                self.hooks.add(hp, self._hook(int(name.split(".")[1]), what))
+        self.hooks.start()
 
     def _hook(self, layer, what):
         def hook(module, inputs, output):
@@ -126,8 +127,7 @@ class RegressionErrorMeter:
         return float(np.mean(self.errors)) if self.errors else float("nan")
 
     def remove(self):
-        for h in self.handles:
-            h.remove()
+        self.hooks.remove()
 
 
 @torch.no_grad()

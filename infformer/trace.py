@@ -23,7 +23,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from .basis import GaussianBasis, gaussian_density
-from .hooks import hook_points
+from .hooks import CallHooks, hook_points
 from .memory import MemoryState, keep_widest, push_spans, token_slots
 from .model import InfFormer
 
@@ -282,12 +282,13 @@ class _Recorder:
     def __init__(self, model: InfFormer):
         self.model = model
         self.current: dict = {}
-        self.handles = []
+        self.hooks = CallHooks()  # this call's passes only, never another session's on the shared model
         for name, hp in hook_points(model).items():
             parts = name.split(".")
             if len(parts) == 4 and parts[0] == "blocks" and parts[2] == "ltm" and parts[3][5:] in _LTM_HOOKS:
                 layer, what = int(parts[1]), parts[3][5:]
-                self.handles.append(hp.register_forward_hook(self._record(layer, what)))
+                self.hooks.add(hp, self._record(layer, what))
+        self.hooks.start()
 
     def _record(self, layer: int, what: str):
         def hook(module, inputs, output):
@@ -299,9 +300,7 @@ class _Recorder:
         return out
 
     def remove(self):
-        for h in self.handles:
-            h.remove()
-        self.handles.clear()
+        self.hooks.remove()
 
 
 @torch.no_grad()

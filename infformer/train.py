@@ -23,7 +23,7 @@ from .attention import variance_kl
 from .checkpoint import save_checkpoint
 from .config import ModelConfig
 from .data import SegmentStreams, load_documents, split_heldout
-from .hooks import hook_points
+from .hooks import CallHooks, hook_points
 from .memory import MemoryState
 from .model import InfFormer
 from .runfiles import (OPTIMIZER, append_metrics, load_optimizer, read_resume_state, restart_metrics,
@@ -67,10 +67,11 @@ class KLCollector:
     """Collects σ² from every layer's hook point during a forward, for the variance regulariser."""
 
     def __init__(self, model: InfFormer):
-        self.values, self.handles = [], []
+        self.values, self.hooks = [], CallHooks()
         for name, hp in hook_points(model).items():
             if name.endswith("ltm.hook_sigma_sq"):
-                self.handles.append(hp.register_forward_hook(self._collect))
+                self.hooks.add(hp, self._collect)
+        self.hooks.start()
 
     def _collect(self, module, inputs, output):
         if module.training:  # validation passes run through the same hooks; they add no loss
@@ -86,8 +87,7 @@ class KLCollector:
         return total
 
     def remove(self):
-        for h in self.handles:
-            h.remove()
+        self.hooks.remove()
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,27 @@ source = persistent(st.segmented_control, "source", "Example" if doc.example els
 source = source or "Example"
 query_label = "Query or dialogue turn, read after the text (optional)"
 
+# Every text and query widget has a fixed key, seeded once from the current document. (A widget
+# whose `value=` follows the document gets a new identity after each submission, and the next
+# submission's value is then silently dropped.) The drafts live outside the widgets' own state,
+# so switching Example → Paste → Example keeps what was pasted.
+drafts = st.session_state.setdefault("drafts", {"paste_text": "" if doc.example else doc.text,
+                                                "paste_query": "" if doc.example else doc.query,
+                                                "upload_query": "" if doc.example else doc.query})
+
+
+def seeded(key: str, value: str) -> str:
+    """Seed widget `key` once (Streamlit forgets a widget's state on runs that do not draw it)."""
+    if key not in st.session_state:
+        st.session_state[key] = value
+    return key
+
+
+def keep_drafts(*keys):
+    for k in keys:
+        drafts[k] = st.session_state.get(k, drafts.get(k, ""))
+
+
 if source == "Example":
     names = list(EXAMPLES)
     name = st.selectbox("Example", names, index=names.index(doc.example) if doc.example in names else 0,
@@ -31,26 +52,34 @@ if source == "Example":
         chosen = example_doc(name, length, depth)
     else:
         chosen = example_doc(name)
-    query = st.text_input(query_label, value=doc.query if doc.example == name else chosen.query)
+    qkey = seeded(f"example_query_{name}", doc.query if doc.example == name else chosen.query)
+    query = st.text_input(query_label, key=qkey)
     chosen = dataclasses.replace(chosen, query=query.strip())
     if chosen != doc:
         set_doc(chosen)
         doc = chosen
     st.caption(f"Source: {EXAMPLES[name]['attribution']}")
 elif source == "Paste":
+    seeded("paste_text", drafts["paste_text"])
+    seeded("paste_query", drafts["paste_query"])
     with st.form("paste"):
-        text = st.text_area("Your text", value="" if doc.example else doc.text, height=220,
+        text = st.text_area("Your text", key="paste_text", height=220,
                             placeholder="Paste a long text: a chapter, an article, a transcript…")
-        query = st.text_input(query_label, value="" if doc.example else doc.query)
-        if st.form_submit_button("Run", type="primary"):
-            try:
-                set_doc(Doc(check_text(text, "the pasted text"), query.strip(), "pasted text"))
-                doc = current_doc()
-            except InputError as e:
-                st.error(f"{e}. The memory still holds the previous text.")
+        query = st.text_input(query_label, key="paste_query")
+        submitted = st.form_submit_button("Run", type="primary")
+    if submitted:
+        keep_drafts("paste_text", "paste_query")
+        try:
+            chosen = Doc(check_text(text, "the pasted text"), query.strip(), "pasted text")
+            if chosen != doc:
+                set_doc(chosen)
+                doc = chosen
+        except InputError as e:
+            st.error(f"{e}. The memory still holds the previous text.")
     st.caption(f"Up to {limit} of UTF-8 text.")
 else:
-    query = st.text_input(query_label, value="" if doc.example else doc.query)
+    seeded("upload_query", drafts["upload_query"])
+    query = st.text_input(query_label, key="upload_query", on_change=keep_drafts, args=("upload_query",))
     upload = st.file_uploader(f"A .txt or .md file, UTF-8, at most {limit}", type=["txt", "md"])
     if upload is not None:
         try:

@@ -103,3 +103,39 @@ def test_out_of_range_settings_in_the_url_are_clamped():
     still_working(at)
     q = at.query_params
     assert (q["tau"], q["M"], q["D"], q["seed"]) == ("0.95", "8", "1024", "0")
+
+
+def traced_label_and_query(at):
+    run = at.session_state["doc"]
+    return run.text, run.query
+
+
+def test_every_submission_is_traced_and_shown():
+    """Paste → run → paste → run → edit only the query → run: each submission traced, none lost."""
+    at = choose_source(start(), "Paste")
+    texts = [f"Submission {k}: the dog ran to the river and back. " * 30 for k in "ABCDE"]
+    for k, text in enumerate(texts):
+        paste(at, text)
+        assert not errors(at) and traced_label_and_query(at) == (text, "")
+        assert widget(at, "text_area", "Your text").value == text   # the box keeps what was submitted
+        assert any(h.value == "pasted text" for h in at.subheader)
+    for query in ("Where did the dog run?", "And back to where?"):
+        widget(at, "text_input", "Query or dialogue turn, read after the text (optional)").input(query)
+        next(b for b in at.button if b.label == "Run").click().run()
+        assert traced_label_and_query(at) == (texts[-1], query)
+        assert any(query in m.value for m in at.markdown), query   # shown as the query read after the text
+
+
+def test_pasted_text_survives_a_look_at_an_example():
+    at = paste(choose_source(start(), "Paste"), "My own text about rivers and dogs. " * 30)
+    choose_source(at, "Example")
+    assert "Home Alone" in at.session_state["doc"].label
+    choose_source(at, "Paste")
+    assert widget(at, "text_area", "Your text").value == "My own text about rivers and dogs. " * 30
+
+
+def test_editing_the_example_query_twice_keeps_both_edits():
+    at = start()
+    for query in ("Who plays Kevin?", "Who plays Harry?"):
+        widget(at, "text_input", "Query or dialogue turn, read after the text (optional)").input(query).run()
+        assert at.session_state["doc"].query == query

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from ..hooks import hook_points
+from ..hooks import CallHooks, hook_points
 from ..memory import slot_midpoints
 from ..regression import reconstruct
 from ..trace import Trace, trace_text
@@ -64,13 +64,14 @@ class _TargetRecorder:
         self.incoming: dict = {}
         self.samples: dict = {}
         self.kept: dict = {}     # update -> (positions, values [Y, P, e], num_old)
-        self.handles = []
+        self.hooks = CallHooks()
         for name, hp in hook_points(model).items():
             parts = name.split(".")
             if len(parts) == 4 and parts[0] == "blocks" and parts[2] == "ltm":
                 what = parts[3][5:]
                 if what in ("memory_vectors", "sample_positions", "update_kind", "coefficients"):
-                    self.handles.append(hp.register_forward_hook(self._hook(int(parts[1]), what)))
+                    self.hooks.add(hp, self._hook(int(parts[1]), what))
+        self.hooks.start()
 
     def _hook(self, layer: int, what: str):
         def hook(module, inputs, output):
@@ -112,9 +113,7 @@ class _TargetRecorder:
             self.stride *= 2
 
     def remove(self):
-        for h in self.handles:
-            h.remove()
-        self.handles.clear()
+        self.hooks.remove()
 
 
 def trace_with_targets(model, tokenizer, text: str, query: str | None = None, *, max_snapshots: int = 32,
