@@ -9,7 +9,7 @@ settings in the URL (`st.query_params`), so a link reproduces the view.
 """
 from __future__ import annotations
 
-import contextvars
+import dataclasses
 import hashlib
 import json
 import time
@@ -270,56 +270,49 @@ class Run:
         """The numbers the CLI's summary.json has (the app's own run)."""
         return self.trace.summary(self.seconds)
 
-
-@st.cache_data(max_entries=4, show_spinner=False)  # a 50,000-token run is about 60 MB
-def _trace(model_key: tuple, text_sha: str, query: str, label: str, _settings: Settings, _text: str,
-           _on_segment=None) -> Run:
-    """Trace a text; keyed by the model (directory, weights time, memory settings with the seed),
-    the text's hash and the query."""
-    model, tokenizer, _ = load_model(*model_key)
-    t0 = time.perf_counter()
-    trace, targets = trace_with_targets(model, tokenizer, _text, query or None, on_segment=_on_segment)
-    key = hashlib.sha256(repr((model_key, text_sha, query)).encode()).hexdigest()[:16]
-    return Run(key, trace, targets, time.perf_counter() - t0, label, _settings)
+    def nbytes(self) -> int:
+        return self.trace.nbytes() + (self.targets.nbytes() if self.targets is not None else 0)
 
 
-def _progress(bar):
-    """A progress callback for the cached trace. It runs the bar update in the context captured
-    here, outside the cached function, so Streamlit does not record the updates for replay
-    (replaying them on a cache hit would target a bar that no longer exists)."""
-    ctx = contextvars.copy_context()
-    last = [0.0]
+def _trace_job(model, tokenizer, model_key: tuple, doc: "Doc", settings: "Settings"):
+    """The background job that traces a document (see pages/_jobs.py): key and computation."""
+    key = hashlib.sha256(repr((model_key, doc.sha, doc.query)).encode()).hexdigest()[:16]
 
-    def on_segment(done, total):
-        now = time.perf_counter()
-        if done == total or now - last[0] > 0.1:
-            last[0] = now
-            ctx.run(bar.progress, done / total, text=f"Reading the text into the memory: segment {done:,} of {total:,}")
-    return on_segment
+    def compute(on_segment):
+        t0 = time.perf_counter()
+        trace, targets = trace_with_targets(model, tokenizer, doc.text, doc.query or None, on_segment=on_segment)
+        return Run(key, trace, targets, time.perf_counter() - t0, doc.label, settings)
+    return key, compute
 
 
 def current_run(settings: Settings | None = None, doc: Doc | None = None) -> Run:
-    """The trace of the current document under the current settings (computed once, with a
-    progress bar). On a bad model it shows the error and stops the page."""
+    """The trace of the current document under the current settings, computed once per (model,
+    settings, text, query) for all sessions, in the background (a page change never restarts it).
+    On a bad model it shows the error and stops the page."""
+    from pages import _jobs
     settings = settings or current_settings()
     doc = doc or current_doc()
     try:
         key = settings.model_key()
-        model, _, _ = load_model(*key)
+        model, tokenizer, _ = load_model(*key)
     except (CheckpointError, OSError, ValueError) as e:
         st.error(f"The model could not be loaded: {e}")
         st.stop()
     if model.cfg.ltm is None:
         st.warning("This model has no long-term memory, so there is nothing to show here. Pick another checkpoint.")
         st.stop()
+    job_key, compute = _trace_job(model, tokenizer, key, doc, settings)
+    job = _jobs.registry().submit(job_key, compute)
     bar = st.progress(0.0, text="Reading the text into the memory…")
     try:
-        run = _trace(key, doc.sha, doc.query, doc.label, settings, doc.text, _on_segment=_progress(bar))
+        run = _jobs.wait(job, bar, "Reading the text into the memory")
     except ValueError as e:  # e.g. a text with no tokens
         bar.empty()
         st.error(f"The text could not be traced: {e}")
         st.stop()
     bar.empty()
+    if run.label != doc.label or run.settings != settings:  # another session's identical computation
+        run = dataclasses.replace(run, label=doc.label, settings=settings)
     return run
 
 
@@ -430,8 +423,7 @@ def pick_queries(run: Run, label: str = "Query tokens") -> list:
 
 
 # ----------------------------------------------------------------------------- replies
-@st.cache_data(max_entries=4, show_spinner=False)
-def _reply(model_key: tuple, run_key: str, max_new_tokens: int, _run: Run, _on_segment=None) -> tuple:
+def _reply(model, tokenizer, run_key: str, max_new_tokens: int, _run: Run, on_segment=None) -> tuple:
     """Greedy reply after the text and query, then a trace of text + query + reply, so each reply
     token's attention can be shown. -> (Run of the whole thing, first reply token index)."""
     import torch
@@ -439,9 +431,8 @@ def _reply(model_key: tuple, run_key: str, max_new_tokens: int, _run: Run, _on_s
     from infformer.generate import generate
     from infformer.trace import run_with_trace
 
-    model, tokenizer, _ = load_model(*model_key)
     tr = _run.trace
-    prompt = torch.as_tensor(np.asarray(tr.token_ids))[None]
+    prompt = torch.tensor(np.array(tr.token_ids))[None]
     t0 = time.perf_counter()
     new, _ = generate(model, prompt, max_new_tokens)
     new_ids = new[0].tolist()
@@ -450,15 +441,27 @@ def _reply(model_key: tuple, run_key: str, max_new_tokens: int, _run: Run, _on_s
     offsets = np.concatenate([np.asarray(tr.offsets), np.asarray(
         [(base + len(pieces[i]), base + len(pieces[i + 1])) for i in range(len(new_ids))], dtype=np.int64).reshape(-1, 2)])
     _, _, trace = run_with_trace(model, torch.tensor(list(tr.token_ids) + new_ids), num_text_tokens=tr.num_text_tokens,
-                                 text=tr.text + pieces[-1], offsets=offsets, on_segment=_on_segment)
+                                 text=tr.text + pieces[-1], offsets=offsets, on_segment=on_segment)
     key = hashlib.sha256(f"{run_key}:reply:{max_new_tokens}".encode()).hexdigest()[:16]
     return Run(key, trace, None, time.perf_counter() - t0, _run.label + " + reply", _run.settings), tr.num_tokens
 
 
+class _Pair(tuple):
+    """(Run, first reply token) with the size the job registry's LRU needs."""
+
+    def nbytes(self) -> int:
+        return self[0].nbytes()
+
+
 def reply_run(run: Run, max_new_tokens: int) -> tuple:
-    """(Run of text + query + a generated reply, index of the first reply token), cached."""
+    """(Run of text + query + a generated reply, index of the first reply token), computed once
+    per (run, length) in the background."""
+    from pages import _jobs
+    model, tokenizer, _ = load_model(*run.settings.model_key())
+    key = f"{run.key}:reply:{int(max_new_tokens)}"
+    job = _jobs.registry().submit(key, lambda on_segment: _Pair(
+        _reply(model, tokenizer, run.key, int(max_new_tokens), run, on_segment)))
     bar = st.progress(0.0, text="Writing a reply with the memory…")
-    with st.spinner("Writing a reply with the memory…"):
-        out = _reply(run.settings.model_key(), run.key, int(max_new_tokens), run, _on_segment=_progress(bar))
+    out = _jobs.wait(job, bar, "Writing a reply with the memory, then reading it")
     bar.empty()
-    return out
+    return tuple(out)
