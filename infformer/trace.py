@@ -24,7 +24,7 @@ from torch import Tensor
 
 from .basis import GaussianBasis, gaussian_density
 from .hooks import CallHooks, hook_points
-from .memory import MemoryState, keep_widest, push_spans, token_slots
+from .memory import MemoryState, push_spans, token_slots
 from .model import InfFormer
 
 _LTM_HOOKS = ("mu", "sigma_sq", "bin_probs", "sample_positions", "update_kind", "coefficients")
@@ -99,13 +99,18 @@ class Trace:
 
     # ------------------------------------------------------------- provenance
     def spans_at(self, updates, layer: int) -> dict:
-        """{update: (spans [C, 2], tokens [C])} in the memory after each of `updates` (-1: before
+        """{update: (spans [K, 2], tokens [K])} in the memory after each of `updates` (-1: before
         any), replayed from the recorded sample positions in one pass.
+
+        Complete provenance: every token that entered the memory keeps its span, exact in float64
+        however small, and is forgotten only when its span underflows to width zero (b == a in
+        float64). The model's state keeps at most `span_capacity` spans per layer to stay
+        bounded; the replay is not bounded by it (K grows with the text, 16 bytes per token).
 
         Token numbers count from the memory's last reset, like the model state's `span_tokens`: the
         traced token i is number `token_offset + i` (the same for a trace of a fresh memory)."""
         wanted = {int(u) for u in updates}
-        C, tau = self.final_spans.shape[1], self.ltm["tau"]
+        tau = self.ltm["tau"]
         spans = torch.tensor(self.initial_spans[layer][None])
         tokens = torch.tensor(self.initial_span_tokens[layer][None])
         out = {}
@@ -121,8 +126,8 @@ class Trace:
                 else:
                     edges = token_slots(end - start)
                 entered = torch.stack([edges[:-1], edges[1:]], -1)[None]
-                spans, tokens = keep_widest(torch.cat([spans, entered], 1),
-                                            torch.cat([tokens, torch.arange(start, end)[None]], 1), C)
+                spans, tokens = keep_unforgotten(torch.cat([spans, entered], 1),
+                                                 torch.cat([tokens, torch.arange(start, end)[None]], 1))
             if u in wanted:
                 out[u] = (spans[0].numpy(), tokens[0].numpy())
         return out
@@ -195,10 +200,11 @@ class Trace:
         start = np.full(T, np.nan)
         end = np.full(T, np.nan)
         if self.ltm is not None:  # the first layer's spans (with sticky memories each layer warps its own way)
-            tokens = self.final_span_tokens[0] - self.token_offset
-            keep = (self.final_span_tokens[0] >= 0) & (tokens >= 0)
-            start[tokens[keep]] = self.final_spans[0, keep, 0]
-            end[tokens[keep]] = self.final_spans[0, keep, 1]
+            spans, span_tokens = self.spans_after(self.num_updates - 1, 0)  # every unforgotten token
+            tokens = span_tokens - self.token_offset
+            keep = (span_tokens >= 0) & (tokens >= 0)
+            start[tokens[keep]] = spans[keep, 0]
+            end[tokens[keep]] = spans[keep, 1]
         attention = self.token_attention(self.default_queries() if queries is None else queries) \
             if self.ltm is not None else np.zeros(T)
         offsets = self.offsets if self.offsets is not None else np.zeros((T, 2), dtype=np.int64)
@@ -241,6 +247,12 @@ def reconstruct_signal(coefficients, basis: GaussianBasis, grid) -> np.ndarray:
     t = torch.tensor(np.asarray(grid), dtype=torch.float64)
     psi = gaussian_density(t[:, None], basis.centers.double(), basis.widths.double() ** 2)
     return (psi @ torch.tensor(np.asarray(coefficients), dtype=torch.float64)).numpy()
+
+
+def keep_unforgotten(spans: Tensor, tokens: Tensor) -> tuple[Tensor, Tensor]:
+    """Drop empty slots and spans that underflowed to width zero; keep the rest in order: [1, K, 2], [1, K]."""
+    keep = (tokens[0] >= 0) & (spans[0, :, 1] > spans[0, :, 0])
+    return spans[:, keep], tokens[:, keep]
 
 
 def span_mass(spans, mu, sigma_sq) -> np.ndarray:

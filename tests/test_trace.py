@@ -8,6 +8,8 @@ import numpy as np
 import pytest
 import torch
 
+from infformer import InfFormer
+
 from conftest import SAMPLE_TEXT, make_model, random_tokens, tiny_ltm
 from infformer import reconstruct
 from infformer.hooks import hook_points
@@ -152,15 +154,41 @@ def test_trace_size_is_linear_in_tokens_with_bounded_snapshots():
 
 
 # ------------------------------------------------------------------------------ provenance
-def test_spans_after_last_update_equal_final_state_spans(sticky_trace):
+def assert_state_spans_in_replay(spans, tokens, layer_state):
+    """The state's (capacity-bounded) spans are among the replay's, with the same values."""
+    state_tokens = layer_state.span_tokens[0].numpy()
+    state_spans = layer_state.spans[0].numpy()
+    keep = state_tokens >= 0
+    where = {int(t): i for i, t in enumerate(tokens)}
+    assert all(int(t) in where for t in state_tokens[keep])
+    idx = np.array([where[int(t)] for t in state_tokens[keep]], dtype=np.int64)
+    np.testing.assert_allclose(spans[idx], state_spans[keep], rtol=0, atol=1e-12)
+
+
+def test_spans_after_last_update_include_the_final_state_spans(sticky_trace):
     _, _, _, state, trace = sticky_trace
     last = trace.num_updates - 1
     for layer in range(trace.num_layers):
         spans, tokens = trace.spans_after(last, layer)
-        np.testing.assert_array_equal(tokens, state.layers[layer].span_tokens[0].numpy())
-        keep = tokens >= 0
-        np.testing.assert_allclose(spans[keep], state.layers[layer].spans[0][keep].numpy(), rtol=0, atol=1e-12)
-        np.testing.assert_array_equal(trace.final_span_tokens[layer], tokens)
+        assert_state_spans_in_replay(spans, tokens, state.layers[layer])
+        assert (np.diff(tokens) > 0).all() and (np.diff(spans[:, 0]) >= 0).all() and (spans[:, 1] > spans[:, 0]).all()
+
+
+def test_every_token_that_entered_the_memory_keeps_a_span():
+    """Provenance is complete: the state keeps span_capacity spans, the trace keeps them all
+    (forgotten only when a span underflows to zero width in float64)."""
+    model = make_model("ltm")  # linear: every span shrinks by τ per update, far from underflow here
+    C, L, S = model.cfg.ltm.span_capacity, model.cfg.segment_len, model.cfg.stm_len
+    x = random_tokens(8 * 40, seed=3)[0]
+    _, state, trace = run_with_trace(model, x)
+    spans, tokens = trace.spans_after(trace.num_updates - 1, 0)
+    entered = int(trace.update_tokens[trace.num_updates - 1][1])
+    assert entered > C                                        # more tokens entered than the state keeps
+    np.testing.assert_array_equal(tokens, np.arange(entered))  # every one of them has its span
+    table = trace.tokens_table()
+    assert table["ltm_t_start"].notna().sum() == entered and table["ltm_t_start"][:entered].notna().all()
+    shares = spans[:, 1] - spans[:, 0]
+    assert shares.sum() <= 1 + 1e-12 and shares.min() > 0
 
 
 def test_spans_after_an_earlier_update_equal_a_shorter_run():
@@ -172,9 +200,7 @@ def test_spans_after_an_earlier_update_equal_a_shorter_run():
     _, state, _ = run_with_trace(model, x[:end])
     for layer in range(2):
         spans, tokens = trace.spans_after(u, layer)
-        np.testing.assert_array_equal(tokens, state.layers[layer].span_tokens[0].numpy())
-        keep = tokens >= 0
-        np.testing.assert_allclose(spans[keep], state.layers[layer].spans[0][keep].numpy(), atol=1e-12)
+        assert_state_spans_in_replay(spans, tokens, state.layers[layer])
 
 
 def test_provenance_of_a_trace_that_continues_a_saved_memory():
@@ -186,7 +212,7 @@ def test_provenance_of_a_trace_that_continues_a_saved_memory():
         _, s0 = model(x[:, :40])
     _, state, trace = run_with_trace(model, x[0, 40:], s0)
     spans, tokens = trace.spans_after(trace.num_updates - 1, 0)
-    np.testing.assert_array_equal(tokens, state.layers[0].span_tokens[0].numpy())
+    assert_state_spans_in_replay(spans, tokens, state.layers[0])
     mass = trace.token_attention(trace.default_queries())
     assert mass.shape == (trace.num_tokens,) and (mass >= 0).all()
 
@@ -197,8 +223,13 @@ def normal_cdf(x):
 
 def test_token_attention_brute_force(sticky_trace):
     """For a query of the last segment (which read the final memory), the mass on token j of head h in
-    layer l is Φ((b−μ)/σ) − Φ((a−μ)/σ) with [a, b] the token's span in the model's final state."""
-    _, _, _, state, trace = sticky_trace
+    layer l is Φ((b−μ)/σ) − Φ((a−μ)/σ) with [a, b] the token's span in the model's final state
+    (a model that keeps every span: provenance never changes what the model computes)."""
+    model, x, _, _, trace = sticky_trace
+    complete = InfFormer(model.cfg.with_memory(span_capacity=10_000)).eval()
+    complete.load_state_dict(model.state_dict())
+    with torch.no_grad():
+        _, state = complete(x[None])
     start, end = trace.segments[-1]
     for q in (int(start), int(end) - 1):
         for layer in range(2):
