@@ -51,3 +51,21 @@ def tokens_in_chars(offsets, start: int, end: int) -> np.ndarray:
     """Indices of the tokens that overlap characters [start, end)."""
     o = np.asarray(offsets, dtype=np.int64).reshape(-1, 2)
     return np.flatnonzero((o[:, 1] > start) & (o[:, 0] < end))
+
+
+def shares_by_part(trace: Trace, layer: int, parts: int = 10) -> tuple[np.ndarray, np.ndarray]:
+    """The share of the memory (Σ span widths) held by each of `parts` equal stretches of the text
+    after every update: ([U, P] shares, [P + 1] token edges). A part not yet written holds 0; with
+    linear sampling a written part's share falls by τ per update."""
+    T = trace.num_text_tokens
+    edges = np.unique(np.linspace(0, T, min(parts, T) + 1).round().astype(np.int64))
+    U = trace.num_updates
+    out = np.zeros((U, len(edges) - 1))
+    history = trace.spans_at(range(U), layer)
+    for u in range(U):
+        spans, tokens = history[u]
+        traced = tokens - trace.token_offset
+        keep = (tokens >= 0) & (traced >= 0) & (traced < T)
+        part = np.searchsorted(edges, traced[keep], side="right") - 1
+        np.add.at(out[u], part, spans[keep, 1] - spans[keep, 0])
+    return out, edges

@@ -132,6 +132,10 @@ class Trace:
                 out[u] = (spans[0].numpy(), tokens[0].numpy())
         return out
 
+    def final_provenance(self, layer: int) -> tuple[np.ndarray, np.ndarray]:
+        """Every unforgotten token's span [K, 2] and number [K] in the memory at the end."""
+        return self.spans_after(self.num_updates - 1, layer)
+
     def spans_after(self, update: int, layer: int) -> tuple[np.ndarray, np.ndarray]:
         """Spans [C, 2] and their tokens [C] in the memory after update `update` (see `spans_at`)."""
         return self.spans_at([update], layer)[update]

@@ -6,7 +6,17 @@ import numpy as np
 import streamlit as st
 
 from infformer.viz import sticky as vk
+from infformer.regions import shares_by_part
 from pages._common import current_run, current_settings, intro, persistent, pick_layer, ruler, show
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _part_shares(_run, run_key: str, layer: int, parts: int):
+    return shares_by_part(_run.trace, layer, parts)
+
+
+def part_shares(run, layer: int, parts: int):
+    return _part_shares(run, run.key, int(layer), int(parts))
 
 intro("sticky", "Sticky memories")
 
@@ -49,6 +59,19 @@ if compare:
     runs["linear" if sticky else "sticky"] = other
     runs = {name: runs[name] for name in ("sticky", "linear")}
     show(vk.compare_figure({name: r.trace for name, r in runs.items()}, layer), "sticky_vs_linear")
+
+# ------------------------------------------------------------------ the memory's horizon
+st.subheader("The memory's horizon")
+parts = persistent(st.slider, "horizon_parts", 10, label="Parts of the text", min_value=2, max_value=20)
+horizon = {}
+for name, r in runs.items():
+    horizon[name], edges = part_shares(r, layer, parts)
+show(vk.horizon_figure(horizon, edges), "memory_horizon")
+st.caption(f"Each line is one stretch of the text: its share of layer {layer}'s memory after every update, on a log "
+           f"scale. With linear sampling a stretch loses a factor τ = {trace.ltm['tau']:g} per update, a straight line "
+           "down; sticky memories bend the lines of what was attended. Where a line has fallen far, that part of the "
+           "text is squeezed to almost nothing: the memory cannot look there any more, whatever it wants. Change τ in "
+           "the sidebar to move the horizon.")
 
 # ------------------------------------------------------------------ phrases (Figure 5)
 st.subheader("The phrases that hold the memory")

@@ -53,8 +53,21 @@ def test_sticky_against_linear(page, reference):
     assert fig["layout"]["annotations"][0]["text"] == "sticky" and fig["layout"]["annotations"][1]["text"] == "linear"
 
 
-def test_phrase_shares(page, reference):
+def test_memory_horizon(page, reference):
+    """Share of the memory held by each tenth of the text after every update, sticky and linear."""
+    from infformer.regions import shares_by_part
+    trace = reference[0]
     fig = figures(page)[2]
+    lines = [t for t in fig["data"] if t["type"] == "scatter"]
+    assert len(lines) == 2 * 10 and fig["layout"]["yaxis"]["type"] == "log"
+    want, edges = shares_by_part(trace, trace.num_layers - 1, 10)
+    first = arr(lines[0]["y"]).astype(float)
+    np.testing.assert_allclose(np.nan_to_num(first), want[:, 0], rtol=1e-6)
+    assert lines[0]["name"] == f"tokens 0–{edges[1] - 1:,}"
+
+
+def test_phrase_shares(page, reference):
+    fig = figures(page)[3]
     assert [t["name"] for t in fig["data"]] == ["sticky", "linear"]
     sticky = arr(fig["data"][0]["x"]).astype(float)
     assert len(sticky) == 15 and (np.diff(sticky) >= 0).all()  # ranked (drawn bottom to top)
@@ -70,7 +83,7 @@ def test_without_comparison_and_another_update(reference):
     widget(at, "toggle", "Compare").set_value(False).run()
     assert_clean(at)
     figs = figures(at)
-    assert len(figs) == 2 and [t["name"] for t in figs[1]["data"]] == ["sticky"]
+    assert len(figs) == 3 and [t["name"] for t in figs[2]["data"]] == ["sticky"]
     first = int(np.flatnonzero(trace.update_kind == 2)[0])
     widget(at, "select_slider", "Memory update").set_value(first).run()
     assert_clean(at)

@@ -348,3 +348,17 @@ def test_span_mass_and_density_on_grid_agree():
     for j, (a, b) in enumerate(spans):
         sel = (t >= a) & (t <= b)
         np.testing.assert_allclose(mass[:, j], np.trapezoid(dens[:, sel], t[sel], axis=-1), atol=1e-6)
+
+
+def test_shares_by_part_fall_by_tau_per_update_with_linear_sampling():
+    from infformer.regions import shares_by_part
+    model = make_model("ltm")
+    tau = model.cfg.ltm.tau
+    _, _, trace = run_with_trace(model, random_tokens(8 * 30, seed=9)[0])
+    shares, edges = shares_by_part(trace, 0, parts=5)
+    assert shares.shape == (trace.num_updates, 5) and edges[0] == 0 and edges[-1] == trace.num_tokens
+    assert (shares.sum(1) <= 1 + 1e-9).all()
+    first = shares[:, 0]
+    written = np.flatnonzero(first > 0)
+    k = written[-1]  # the first part was completely written long before the end: pure contraction since
+    np.testing.assert_allclose(first[k] / first[k - 1], tau, rtol=1e-9)

@@ -61,7 +61,8 @@ def update_figure(bin_probs, sample_positions, tau: float, ruler=None, sticky: b
 
 def token_widths(trace: Trace, layer: int) -> np.ndarray:
     """Width of every document token's span in the final memory [T_text] (0: not held or forgotten)."""
-    spans, tokens = trace.final_spans[layer], traced_tokens(trace, trace.final_span_tokens[layer])
+    spans, span_tokens = trace.final_provenance(layer)
+    tokens = traced_tokens(trace, span_tokens)
     keep = (tokens >= 0) & (tokens < trace.num_text_tokens)
     widths = np.zeros(trace.num_text_tokens)
     widths[tokens[keep]] = spans[keep, 1] - spans[keep, 0]
@@ -79,7 +80,8 @@ def compare_figure(traces: dict, layer: int, bins: int = 100,
     for c, name in enumerate(names, start=1):
         tr = traces[name]
         color = STICKY_COLOR if name == "sticky" else LINEAR_COLOR
-        spans, tokens = tr.final_spans[layer], traced_tokens(tr, tr.final_span_tokens[layer])
+        spans, span_tokens = tr.final_provenance(layer)
+        tokens = traced_tokens(tr, span_tokens)
         keep = (tokens >= 0) & (tokens < tr.num_text_tokens)
         fig.add_trace(go.Scatter(x=tokens[keep], y=spans[keep].mean(1), mode="lines", line=dict(color=color, width=2),
                                    name=name, showlegend=False,
@@ -104,7 +106,8 @@ def phrase_table(trace: Trace, layer: int, max_chars: int = 56) -> pd.DataFrame:
     """Every sentence (or phrase) of the text with the share of the final memory it holds
     (Σ (b − a) over its tokens), in text order."""
     bounds = sentence_bounds(trace.text, trace.offsets, trace.num_text_tokens)
-    shares = phrase_shares(trace.final_spans[layer], traced_tokens(trace, trace.final_span_tokens[layer]), bounds)
+    spans, span_tokens = trace.final_provenance(layer)
+    shares = phrase_shares(spans, traced_tokens(trace, span_tokens), bounds)
     offsets = trace.offsets
     texts = [shorten(trace.text[offsets[a, 0]:offsets[b - 1, 1]], max_chars) for a, b in bounds]
     return pd.DataFrame({"phrase": texts, "first_token": bounds[:, 0], "tokens": bounds[:, 1] - bounds[:, 0],
@@ -131,3 +134,30 @@ def phrase_figure(tables: dict, top: int = 15, title: str = "The phrases that ho
     if len(first) > top:
         add_note(fig, f"top {top} of {len(first)} phrases")
     return fig
+
+
+def horizon_figure(shares: dict, edges, title: str = "The memory's horizon: how much of the memory each part "
+                   "of the text holds") -> go.Figure:
+    """One panel per run ({"sticky": [U, P], "linear": [U, P]} from `infformer.regions.shares_by_part`),
+    a line per part of the text (P equal stretches, `edges` [P + 1] token indices): its share of
+    the memory after every update, on a log axis, so exponential forgetting reads as a straight
+    line (slope log τ per update with linear sampling) and a part that sticky memories keep
+    stays up."""
+    names = list(shares)
+    fig = make_subplots(rows=1, cols=len(names), shared_yaxes=True, horizontal_spacing=0.05, column_titles=names)
+    P = len(edges) - 1
+    import plotly.colors as pc
+    colors = pc.sample_colorscale("Viridis", [k / max(1, P - 1) for k in range(P)])
+    for c, name in enumerate(names, start=1):
+        s = np.asarray(shares[name], dtype=np.float64)
+        for k in range(P):
+            y = np.where(s[:, k] > 0, s[:, k], np.nan)  # not yet written (or underflowed): no point
+            fig.add_trace(go.Scatter(x=np.arange(len(s)), y=y, mode="lines", line=dict(color=colors[k], width=1.6),
+                                     name=f"tokens {edges[k]:,}–{edges[k + 1] - 1:,}", legendgroup=str(k),
+                                     showlegend=c == 1,
+                                     hovertemplate="after update %{x}<br>share %{y:.3g}<extra>" +
+                                                   f"tokens {edges[k]:,}–{edges[k + 1] - 1:,} ({name})</extra>"),
+                          row=1, col=c)
+        fig.update_xaxes(title_text="memory update", row=1, col=c)
+    fig.update_yaxes(type="log", exponentformat="power", title_text="share of the memory (log)", row=1, col=1)
+    return style(fig, title, height=460)
