@@ -3,17 +3,16 @@
 Run:  streamlit run app.py
 Page config, the shared sidebar (model and memory settings) and the routing; no math here.
 """
-import os
-
 import streamlit as st
 import torch
 
+from infformer.settings import default_threads
+
 st.set_page_config(page_title="∞-former memory explorer", page_icon="∞", layout="wide")
 
-# Torch threads: half the cores (at least one), or $INFFORMER_THREADS. More threads than free cores
-# make torch's workers spin against each other: on a 2-core machine busy with another job,
-# 2 threads traced 30x slower than 1.
-THREADS = int(os.environ.get("INFFORMER_THREADS") or max(1, (os.cpu_count() or 2) // 2))
+# Torch threads: the same default as the command line (infformer/settings.py: $INFFORMER_THREADS,
+# else half the cores), so a trace costs the same in both.
+THREADS = default_threads()
 if torch.get_num_threads() != THREADS:
     torch.set_num_threads(THREADS)
 

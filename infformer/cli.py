@@ -57,21 +57,44 @@ dropout_rate = float_where(lambda v: 0.0 <= v < 1.0, "must lie in [0, 1)")
 unit_float = float_where(lambda v: 0.0 < v < 1.0, "must lie strictly between 0 and 1")
 
 
+def in_range(name: str):
+    """An argparse type for a memory setting: the app's range (infformer/settings.py), same message."""
+    from .settings import MEMORY_RANGES
+    r = MEMORY_RANGES[name]
+    cast = float if isinstance(r.step, float) and r.step != int(r.step) else int
+
+    def parse(text: str):
+        try:
+            value = cast(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {'a number' if cast is float else 'a whole number'}, "
+                                             f"got {text!r}") from None
+        try:
+            return r.check(value)
+        except ValueError as e:
+            raise argparse.ArgumentTypeError(str(e)) from None
+    return parse
+
+
 def add_model_options(p):
+    from .settings import MEMORY_RANGES as R
     p.add_argument("--model", metavar="DIR", help="checkpoint directory (default: the shipped default model)")
     sticky = p.add_mutually_exclusive_group()
     sticky.add_argument("--sticky", dest="sticky", action="store_true", default=None, help="sticky memories on")
     sticky.add_argument("--no-sticky", dest="sticky", action="store_false", help="linear sampling (sticky off)")
-    p.add_argument("--seed", type=nonneg_int, default=None, help="seed of the sticky sampling")
-    p.add_argument("--tau", type=unit_float, help="contraction point τ (default: the model's)")
-    p.add_argument("--num-samples", type=positive_int, help="M, samples of the old signal per update")
-    p.add_argument("--num-bins", type=positive_int, help="D, sticky-memory histogram bins")
+    p.add_argument("--seed", type=in_range("seed"), default=None, help=f"seed of the sticky sampling ({R['seed'].text})")
+    p.add_argument("--tau", type=in_range("tau"), help=f"contraction point τ, {R['tau'].text} (default: the model's)")
+    p.add_argument("--num-samples", type=in_range("num_samples"),
+                   help=f"M, samples of the old signal per update, {R['num_samples'].text}")
+    p.add_argument("--num-bins", type=in_range("num_bins"), help=f"D, sticky-memory histogram bins, {R['num_bins'].text}")
     add_threads(p)
 
 
-def add_threads(p):
-    p.add_argument("--threads", type=positive_int, default=None,
-                   help="CPU threads for torch (default: torch's choice; 1 when another process uses the other core)")
+def add_threads(p, default_to_app: bool = True):
+    from .settings import default_threads
+    p.add_argument("--threads", type=positive_int, default=default_threads() if default_to_app else None,
+                   help="CPU threads for torch (default: as the app, $INFFORMER_THREADS or half the cores; "
+                        "1 when another process uses the other core)")
 
 
 def load_model(args):
@@ -268,6 +291,7 @@ def cmd_sorting_evaluate(args) -> int:
     from .checkpoint import load_checkpoint
     from .sorting import VOCAB_SIZE
     from .sorting_train import evaluate_sorting
+    set_threads(args.threads)
     model, _, info = load_checkpoint(args.model)
     if model.cfg.vocab_size != VOCAB_SIZE or info.get("task") != "sorting":
         raise UsageError(f"{args.model}: not a sorting model (its config.json says task={info.get('task')!r})")
@@ -426,6 +450,7 @@ def build_parser() -> Parser:
     se.add_argument("--length", type=positive_int, required=True)
     se.add_argument("--examples", type=positive_int, default=200)
     se.add_argument("--seed", type=nonneg_int, default=12345)
+    add_threads(se)
     se.set_defaults(func=cmd_sorting_evaluate)
 
     r = sub.add_parser("train", help="train a model on text files (resumes if --out holds a run)",

@@ -20,6 +20,7 @@ import numpy as np
 import streamlit as st
 
 from infformer.passkey import passkey_text
+from infformer.settings import MEMORY_RANGES
 from infformer.checkpoint import DEFAULT_MODEL, CheckpointError, list_checkpoints, load_checkpoint, read_config
 from infformer.viz import common as vc
 from infformer.viz.provenance import FitTargets, trace_with_targets, traced_tokens
@@ -150,7 +151,8 @@ def _init_settings(ltm) -> None:
             except ValueError:
                 pass
         st.session_state[f"set_{name}"] = value
-    clamp = {"tau": (0.05, 0.95), "M": (8, 4096), "D": (4, 1024), "seed": (0, 2 ** 31 - 1)}  # the widgets' ranges
+    clamp = {short: (MEMORY_RANGES[name].low, MEMORY_RANGES[name].high)  # the widgets' (and the CLI's) ranges
+             for short, name in (("tau", "tau"), ("M", "num_samples"), ("D", "num_bins"), ("seed", "seed"))}
     for name, (lo, hi) in clamp.items():
         st.session_state[f"set_{name}"] = min(hi, max(lo, st.session_state[f"set_{name}"]))
     st.session_state["set_tau"] = round(float(st.session_state["set_tau"]) * 20) / 20  # the slider's step
@@ -198,13 +200,20 @@ def sidebar() -> Settings:
     sb.header("Memory settings")
     sb.caption("These may change at inference; no weight depends on them.")
     disabled = ltm is None
-    tau = sb.slider("τ, contraction point", 0.05, 0.95, step=0.05, key="set_tau", disabled=disabled,
-                    help="At each update the old memory is squeezed into [0, τ] and the new segment fills (τ, 1].")
-    M = sb.number_input("M, samples of the old signal", 8, 4096, step=8, key="set_M", disabled=disabled)
+    R = MEMORY_RANGES
+    tau = sb.slider("τ, contraction point", R["tau"].low, R["tau"].high, step=R["tau"].step, key="set_tau",
+                    disabled=disabled, help="At each update the old memory is squeezed into [0, τ] and the new segment "
+                                            f"fills (τ, 1]. Range {R['tau'].text} (as `--tau` on the command line).")
+    M = sb.number_input(f"M, samples of the old signal ({R['num_samples'].text})", int(R["num_samples"].low),
+                        int(R["num_samples"].high), step=int(R["num_samples"].step), key="set_M", disabled=disabled,
+                        help=f"Range {R['num_samples'].text}, as `--num-samples` on the command line.")
     sticky = sb.toggle("Sticky memories", key="set_sticky", disabled=disabled,
                        help="Sample the old signal where the previous segment's queries attended (else evenly).")
-    D = sb.number_input("D, histogram bins", 4, 1024, step=4, key="set_D", disabled=disabled or not sticky)
-    seed = sb.number_input("Seed of the sticky sampling", 0, 2 ** 31 - 1, step=1, key="set_seed", disabled=disabled)
+    D = sb.number_input(f"D, histogram bins ({R['num_bins'].text})", int(R["num_bins"].low), int(R["num_bins"].high),
+                        step=int(R["num_bins"].step), key="set_D", disabled=disabled or not sticky,
+                        help=f"Range {R['num_bins'].text}, as `--num-bins` on the command line.")
+    seed = sb.number_input("Seed of the sticky sampling", int(R["seed"].low), int(R["seed"].high), step=1,
+                           key="set_seed", disabled=disabled, help=f"Range {R['seed'].text}, as `--seed`.")
     if cfg is not None:
         sb.header("Fixed by training")
         rows = {"layers × heads": f"{cfg.n_layers} × {cfg.n_heads}", "width e": cfg.d_model,

@@ -87,7 +87,8 @@ def _nbytes(future: Future) -> int:
 
 
 def workers() -> int:
-    threads = int(os.environ.get("INFFORMER_THREADS") or max(1, (os.cpu_count() or 2) // 2))
+    from infformer.settings import default_threads
+    threads = default_threads()
     return max(1, (os.cpu_count() or 2) // threads)
 
 

@@ -231,3 +231,22 @@ def test_train_with_a_given_tokenizer_and_narrow_sigma(cli, tiny_corpus, tiny_ch
     assert model.cfg.variant == "compressive" and model.cfg.compressive_len == 8 and model.cfg.dropout == 0
     bad = cli(args[:-1] + ["--quiet", "--sigma-init", "2"], tmp_path)
     assert bad.returncode == 2 and bad.stderr.startswith("error:")
+
+
+@pytest.mark.parametrize("option,value,message", [("--num-bins", "1", "D must lie in [4, 1024]"),
+                                                  ("--tau", "0.02", "τ must lie in [0.05, 0.95]"),
+                                                  ("--num-samples", "5000", "M must lie in [8, 4096]")])
+def test_memory_settings_have_the_apps_ranges(cli, tiny_checkpoint, sample_text_file, tmp_path, option, value, message):
+    r = cli(["trace", sample_text_file, "--model", tiny_checkpoint, option, value, "--out", tmp_path / "o"], tmp_path)
+    assert r.returncode == 2 and message in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_every_command_that_runs_the_model_takes_threads():
+    from infformer.cli import build_parser
+    from infformer.settings import default_threads
+    parser = build_parser()
+    for argv in (["trace", "x", "--out", "o"], ["generate", "--prompt", "x"], ["evaluate", "--text", "x"],
+                 ["dialogue", "evaluate", "--data", "d"], ["sorting", "evaluate", "--model", "m", "--length", "9"],
+                 ["train", "x", "--out", "o"], ["sorting", "train", "--out", "o"]):
+        assert parser.parse_args(argv).threads == default_threads()
+        assert parser.parse_args([*argv, "--threads", "1"]).threads == 1

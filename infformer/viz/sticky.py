@@ -21,7 +21,7 @@ STICKY_COLOR, LINEAR_COLOR = head_color(3), head_color(0)
 
 def warp(sample_positions, tau: float) -> tuple[np.ndarray, np.ndarray]:
     """The update's map old coordinate s -> new coordinate t ∈ [0, τ], as knots (s, t)."""
-    s, t = contraction_knots(torch.as_tensor(np.asarray(sample_positions), dtype=torch.float64)[None], tau)
+    s, t = contraction_knots(torch.tensor(np.array(sample_positions), dtype=torch.float64)[None], tau)
     return s[0].numpy(), t[0].numpy()
 
 
