@@ -73,6 +73,14 @@ def check_text(text: str, name: str = "the text") -> str:
 def current_doc() -> Doc:
     if "doc" not in st.session_state:
         q = st.query_params
+        if "text" in q:  # a link that carries the user's own text (pages/_share.py)
+            from pages._share import ShareError, decode_text
+            try:
+                text = check_text(decode_text(q["text"]), "the link's text")
+                st.session_state["doc"] = Doc(text, q.get("query", ""), "text from a link")
+                return st.session_state["doc"]
+            except (ShareError, ValueError) as e:
+                st.session_state["link_error"] = f"{e}. Showing the default example instead."
         name = q.get("example", DEFAULT_EXAMPLE)
         name = name if name in EXAMPLES else DEFAULT_EXAMPLE
         try:
@@ -236,8 +244,18 @@ def current_settings() -> Settings:
     return st.session_state.get("settings") or sidebar()
 
 
+def link_text(doc: Doc) -> str | None:
+    """The document's text packed for the URL (None: too long for a link), computed once per text."""
+    from pages._share import encode_text
+    cached = st.session_state.get("_link")
+    if not cached or cached[0] != doc.sha:
+        cached = (doc.sha, encode_text(doc.text))
+        st.session_state["_link"] = cached
+    return cached[1]
+
+
 def sync_url(settings: Settings, doc: Doc) -> None:
-    """Write the example and the settings into the URL (the user's own text cannot go there)."""
+    """Write the example (or a short own text, compressed) and the settings into the URL."""
     want = {"tau": f"{settings.tau:g}", "M": str(settings.num_samples), "sticky": "1" if settings.sticky else "0",
             "D": str(settings.num_bins), "seed": str(settings.seed)}
     shipped = {str(p.resolve()): name for name, p in shipped_models().items()}
@@ -247,6 +265,12 @@ def sync_url(settings: Settings, doc: Doc) -> None:
     if doc.example:
         want["example"] = doc.example
         want.update({k: str(v) for k, v in doc.params.items()})
+    else:
+        packed = link_text(doc)
+        if packed is not None:
+            want["text"] = packed
+            if doc.query:
+                want["query"] = doc.query
     q = st.query_params
     for k in list(q.keys()):
         if k not in want:

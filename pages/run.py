@@ -1,19 +1,49 @@
 """Run (home): choose a text and a query, read them into the memory, see the summary."""
 import dataclasses
 import json
+from pathlib import Path
 
 import streamlit as st
 
 from infformer.textio import InputError, decode_text
-from pages._common import (EXAMPLES, MAX_INPUT_BYTES, Doc, check_text, current_doc, current_run, example_doc,
-                           intro, persistent, set_doc)
+from pages._common import (EXAMPLES, LOCAL, MAX_INPUT_BYTES, Doc, check_text, current_doc, current_run,
+                           current_settings, example_doc, intro, link_text, persistent, set_doc, shipped_models)
+from pages._share import MAX_LINK_CHARS, ShareError, read_session, session_json
+
+def load_session():
+    """Callback of the session uploader: runs before the next script run, so the sidebar's widget
+    states (model, τ, M, sticky, D, seed) can still be set."""
+    upload = st.session_state.get("session_upload")
+    st.session_state["session_error"] = ""
+    if upload is None:
+        return
+    try:
+        session = read_session(upload.getvalue())
+        text = check_text(session["text"], "the session's text")
+    except (ShareError, InputError) as e:
+        st.session_state["session_error"] = f"{upload.name}: {e}. Nothing was changed."
+        return
+    shipped = shipped_models()
+    if session["model"] in shipped:
+        st.session_state["set_model"] = session["model"]
+    else:
+        st.session_state["set_model"] = LOCAL
+        st.session_state["set_local_dir"] = session["model"]
+    s = session["settings"]
+    st.session_state.update(set_tau=s["tau"], set_M=s["num_samples"], set_sticky=s["sticky"], set_D=s["num_bins"],
+                            set_seed=s["seed"])
+    st.session_state["doc"] = Doc(text, session["query"], session["label"] or "session file")
+    st.session_state["drafts"] = {"paste_text": text, "paste_query": session["query"], "upload_query": session["query"]}
+    for k in ("paste_text", "paste_query", "upload_query"):
+        st.session_state.pop(k, None)
+
 
 intro("run", "Run: give the memory a text")
 doc = current_doc()
 limit = f"{MAX_INPUT_BYTES / 1e6:g} MB"
 
 # ------------------------------------------------------------------ widgets: the text and the query
-SOURCES = ["Example", "Paste", "Upload"]
+SOURCES = ["Example", "Paste", "Upload", "Session file"]
 source = persistent(st.segmented_control, "source", "Example" if doc.example else "Paste", label="Text from",
                     options=SOURCES, valid=lambda v: v if v in SOURCES else "Example", selection_mode="single")
 source = source or "Example"
@@ -77,6 +107,13 @@ elif source == "Paste":
         except InputError as e:
             st.error(f"{e}. The memory still holds the previous text.")
     st.caption(f"Up to {limit} of UTF-8 text.")
+elif source == "Session file":
+    st.file_uploader("A session file (.json) saved from this app: text, query, model and settings",
+                     type=["json"], key="session_upload", on_change=load_session)
+    if st.session_state.get("session_error"):
+        st.error(st.session_state["session_error"])
+    st.caption("Download one under “Share” below. A session restores the text, the query, the model and every "
+               "memory setting.")
 else:
     seeded("upload_query", drafts["upload_query"])
     query = st.text_input(query_label, key="upload_query", on_change=keep_drafts, args=("upload_query",))
@@ -90,8 +127,8 @@ else:
                 doc = chosen
         except InputError as e:
             st.error(f"{e}. The memory still holds the previous text.")
-if not doc.example:
-    st.caption("Links to this page reproduce the example and the settings; your own text is not part of the link.")
+if st.session_state.get("link_error"):
+    st.error(st.session_state.pop("link_error"))
 
 # ------------------------------------------------------------------ the cached core call
 run = current_run()
@@ -127,6 +164,25 @@ d[2].download_button("histograms.csv", data=lambda: trace.histograms_table().to_
                      file_name="histograms.csv", mime="text/csv", on_click="ignore", icon=":material/download:")
 d[3].download_button("summary.json", data=json.dumps(summary, indent=2), file_name="summary.json",
                      mime="application/json", on_click="ignore", icon=":material/download:")
+
+st.subheader("Share")
+settings = current_settings()
+shipped_names = {str(p.resolve()): n for n, p in shipped_models().items()}
+model_name = shipped_names.get(str(Path(settings.model_dir).resolve()), settings.model_dir)
+st.download_button("session.json", file_name="session.json", mime="application/json", on_click="ignore",
+                   icon=":material/download:", data=lambda: session_json(
+                       doc.text, doc.query, doc.label, model_name,
+                       dict(tau=settings.tau, num_samples=settings.num_samples, sticky=settings.sticky,
+                            num_bins=settings.num_bins, seed=settings.seed)))
+if doc.example:
+    st.caption("The link in the address bar reproduces this example and these settings. The session file keeps "
+               "them too; open it under Text from → Session file.")
+elif link_text(doc) is not None:
+    st.caption("The link in the address bar carries this text itself (compressed) with the query and the settings: "
+               "copy it to share the view. The session file keeps the same.")
+else:
+    st.caption(f"This text is too long for a link (a link carries up to {MAX_LINK_CHARS:,} characters of compressed "
+               "text, about 15,000 characters of prose): share the session file instead (Text from → Session file).")
 
 st.subheader("Look inside")
 for path, text in [("pages/memory_signal.py", "Memory signal: X̄(t) per layer and update"),
