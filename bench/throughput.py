@@ -61,7 +61,7 @@ def run_cli(args, tokenizer) -> None:
         cmd = [sys.executable, "-c", C.PEAK_WRAPPER] + cli  # measures the CLI's own peak RSS
         env = dict(os.environ, PYTHONPATH=str(C.ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
         print(f"input: {len(text):,} characters of Austen = {n:,} tokens -> {inp.name}")
-        print(f"command: python -m infformer trace INPUT.txt --out OUT --quiet"
+        print("command: python -m infformer trace INPUT.txt --out OUT --quiet"
               + (f" --model {args.model}" if args.model != str(DEFAULT_MODEL) else ""), flush=True)
         t0 = time.perf_counter()
         proc = subprocess.run(cmd, cwd=C.ROOT, env=env, capture_output=True, text=True)
@@ -152,7 +152,7 @@ def run_million(args, model, tokenizer) -> None:
     if avail is not None and avail < 3 * bound:
         print(f"\ntrace of the million-token run skipped: {C.fmt_bytes(avail)} free, want 3 x {C.fmt_bytes(bound)}")
         return
-    from infformer.trace import run_with_trace
+    from infformer.tracing import run_with_trace
     print(f"\ntracing the same {T:,} tokens with run_with_trace ...", flush=True)
     t0 = time.perf_counter()
     _, _, trace = run_with_trace(model, ids)

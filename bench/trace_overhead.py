@@ -24,7 +24,7 @@ import _common as C  # noqa: F401  (puts the project root on sys.path)
 import torch
 
 from infformer.checkpoint import DEFAULT_MODEL, load_checkpoint
-from infformer.trace import run_with_trace
+from infformer.tracing import run_with_trace
 
 
 def plain(model, ids):

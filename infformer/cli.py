@@ -127,7 +127,7 @@ def cmd_trace(args) -> int:
     from tqdm.auto import tqdm
 
     from .textio import read_text
-    from .trace import trace_text
+    from .tracing import trace_text
 
     set_threads(args.threads)
     text = read_text(args.input)

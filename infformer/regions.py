@@ -9,9 +9,23 @@ over its span [a, b] in the memory the query read (DESIGN §3). Over all layers 
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from .trace import Trace, span_mass
+if TYPE_CHECKING:
+    import pandas
+
+from .trace import Trace, phrase_shares, sentence_bounds, span_mass, traced_tokens
+
+
+def shorten(text: str, max_chars: int) -> str:
+    """One line of at most about max_chars characters, its middle cut out."""
+    text = " ".join(text.split())
+    if len(text) <= max_chars:
+        return text
+    half = (max_chars - 3) // 2
+    return text[:half] + " … " + text[-half:]
 
 
 def region_attention(trace: Trace, region_tokens, queries=None) -> dict:
@@ -69,3 +83,54 @@ def shares_by_part(trace: Trace, layer: int, parts: int = 10) -> tuple[np.ndarra
         part = np.searchsorted(edges, traced[keep], side="right") - 1
         np.add.at(out[u], part, spans[keep, 1] - spans[keep, 0])
     return out, edges
+
+
+# ----------------------------------------------------------------------------- excerpts and phrases
+def excerpt_table(trace: Trace, mass, top: int = 5, max_chars: int = 160) -> "pandas.DataFrame":
+    """The sentences of the document ranked by the attention mass their tokens received."""
+    bounds = sentence_bounds(trace.text, trace.offsets, trace.num_text_tokens)
+    mass = np.asarray(mass, dtype=np.float64)
+    csum = np.concatenate([[0.0], np.cumsum(mass[:trace.num_text_tokens])])
+    score = csum[bounds[:, 1]] - csum[bounds[:, 0]]
+    total = max(csum[-1], 1e-30)
+    order = np.argsort(-score)[:top]
+    offsets = trace.offsets
+    import pandas as pd
+    return pd.DataFrame({
+        "rank": np.arange(1, len(order) + 1),
+        "score": score[order],
+        "share of mass": score[order] / total,
+        "tokens": [f"{bounds[i, 0]}–{bounds[i, 1] - 1}" for i in order],
+        "excerpt": [shorten(trace.text[offsets[bounds[i, 0], 0]:offsets[bounds[i, 1] - 1, 1]], max_chars) for i in order],
+    })
+
+
+def densest_window(mass, num_tokens: int, width: int) -> int:
+    """Start of the width-token window of the document that received the most mass."""
+    if num_tokens <= width:
+        return 0
+    csum = np.concatenate([[0.0], np.cumsum(np.asarray(mass, dtype=np.float64)[:num_tokens])])
+    return int(np.argmax(csum[width:] - csum[:-width]))
+
+
+def token_widths(trace: Trace, layer: int) -> np.ndarray:
+    """Width of every document token's span in the final memory [T_text] (0: not held or forgotten)."""
+    spans, span_tokens = trace.final_provenance(layer)
+    tokens = traced_tokens(trace, span_tokens)
+    keep = (tokens >= 0) & (tokens < trace.num_text_tokens)
+    widths = np.zeros(trace.num_text_tokens)
+    widths[tokens[keep]] = spans[keep, 1] - spans[keep, 0]
+    return widths
+
+
+def phrase_table(trace: Trace, layer: int, max_chars: int = 56) -> "pandas.DataFrame":
+    """Every sentence (or phrase) of the text with the share of the final memory it holds
+    (Σ (b − a) over its tokens), in text order."""
+    bounds = sentence_bounds(trace.text, trace.offsets, trace.num_text_tokens)
+    spans, span_tokens = trace.final_provenance(layer)
+    shares = phrase_shares(spans, traced_tokens(trace, span_tokens), bounds)
+    offsets = trace.offsets
+    texts = [shorten(trace.text[offsets[a, 0]:offsets[b - 1, 1]], max_chars) for a, b in bounds]
+    import pandas as pd
+    return pd.DataFrame({"phrase": texts, "first_token": bounds[:, 0], "tokens": bounds[:, 1] - bounds[:, 0],
+                         "share": shares})

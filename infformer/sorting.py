@@ -10,7 +10,11 @@ are scored.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
+
+from .trace import Trace
 
 NUM_SYMBOLS = 20
 SEPARATOR = 20
@@ -66,3 +70,70 @@ def sorting_tokenizer():
     hf.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
     hf.decoder = decoders.WordPiece(prefix="##", cleanup=False)
     return Tokenizer(hf)
+
+
+# ----------------------------------------------------------------------------- one traced sequence
+OTHER_TOKENS = {NUM_SYMBOLS: "sep", NUM_SYMBOLS + 1: "pad"}  # an untrained model may predict these
+
+
+def symbol_name(token: int) -> str:
+    return OTHER_TOKENS.get(int(token), str(int(token)))
+
+
+@dataclass(frozen=True, eq=False)
+class SortingRun:
+    """One sorting sequence through a model: the example, the answer's probabilities and the trace."""
+
+    example: np.ndarray   # [length + 21]: the symbols, the separator, the true answer
+    probs: np.ndarray     # [20, V] the model's distribution at each answer position
+    trace: Trace          # of the model's input: left padding, symbols, separator, answer[:-1]
+
+    @property
+    def length(self) -> int:
+        return len(self.example) - NUM_SYMBOLS - 1
+
+    @property
+    def symbols(self) -> np.ndarray:
+        return self.example[:self.length]
+
+    @property
+    def answer(self) -> np.ndarray:
+        return self.example[-NUM_SYMBOLS:]
+
+    @property
+    def predicted(self) -> np.ndarray:
+        return self.probs.argmax(1)
+
+    @property
+    def accuracy(self) -> float:
+        return float((self.predicted == self.answer).mean())
+
+    @property
+    def queries(self) -> np.ndarray:
+        """Trace token indices of the answer positions' queries (the separator and answer[:-1])."""
+        return np.arange(self.trace.num_tokens - NUM_SYMBOLS, self.trace.num_tokens)
+
+    @property
+    def padding(self) -> int:
+        return self.trace.num_tokens - self.length - NUM_SYMBOLS
+
+
+def run_sorting(model, tokenizer, length: int, seed: int) -> SortingRun:
+    """Trace the model on example (length, seed), fed as `answer_logits` feeds it: the padded
+    `model_inputs`, segment by segment from a fresh memory, in float32.
+
+    The example of (length, seed) is the first one `python -m infformer sorting evaluate --length T
+    --seed S` scores (`make_batch(T, 1, S, 0)[0]`), so `--examples 1` reproduces its accuracy."""
+    import torch
+
+    from .sorting_train import model_inputs
+    from .tracing import trace_text
+    example = make_batch(length, 1, seed, 0)[0]
+    ids = model_inputs(torch.from_numpy(example)[None], model.cfg.segment_len)[0].tolist()
+    # the symbols as text give the trace its token labels; the answer part is the trace's "query"
+    logits, _, trace = trace_text(model, tokenizer, tokenizer.decode(ids[:-NUM_SYMBOLS]),
+                                  tokenizer.decode(ids[-NUM_SYMBOLS:]), keep_logits=True)
+    if trace.token_ids.tolist() != ids:
+        raise ValueError("the model's tokenizer does not spell the sorting symbols back (not a sorting model?)")
+    probs = torch.softmax(logits[0, -NUM_SYMBOLS:].float(), -1).numpy()
+    return SortingRun(example, probs, trace)

@@ -23,7 +23,8 @@ from infformer.passkey import passkey_text
 from infformer.settings import MEMORY_RANGES
 from infformer.checkpoint import DEFAULT_MODEL, CheckpointError, list_checkpoints, load_checkpoint, read_config
 from infformer.viz import common as vc
-from infformer.viz.provenance import FitTargets, trace_with_targets, traced_tokens
+from infformer.fit_targets import FitTargets, trace_with_targets
+from infformer.trace import traced_tokens
 
 ROOT = Path(__file__).resolve().parent.parent
 ASSETS = ROOT / "assets"
@@ -462,7 +463,7 @@ def _reply(model, tokenizer, run_key: str, max_new_tokens: int, _run: Run, on_se
     import torch
 
     from infformer.generate import generate
-    from infformer.trace import run_with_trace
+    from infformer.tracing import run_with_trace
 
     tr = _run.trace
     prompt = torch.tensor(np.array(tr.token_ids))[None]

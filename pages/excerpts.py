@@ -3,6 +3,7 @@ from the chosen query tokens, the top excerpts, and optionally a reply whose tok
 they attended to."""
 import streamlit as st
 
+from infformer.regions import densest_window, excerpt_table
 from infformer.viz import excerpts as ve
 from infformer.viz.attention import token_label
 from pages._common import current_run, intro, persistent, pick_queries, reply_run, show, token_attention
@@ -56,7 +57,7 @@ st.caption(f"Mass received from {len(queries)} query token{'s' if len(queries) >
            "(the rest fell outside [0, 1] or on forgotten, zero-width spans).")
 
 st.subheader("Top excerpts")
-table = ve.excerpt_table(trace, mass, top=top)
+table = excerpt_table(trace, mass, top=top)
 st.dataframe(table, hide_index=True, width="stretch",
              column_config={"score": st.column_config.NumberColumn(format="%.4f"),
                             "share of mass": st.column_config.NumberColumn(format="percent"),
@@ -66,7 +67,7 @@ st.subheader("The document, shaded by attention mass")
 n = trace.num_text_tokens
 start = 0
 if n > WINDOW:
-    best = ve.densest_window(mass, n, WINDOW)
+    best = densest_window(mass, n, WINDOW)
     start = st.slider("First token shown", 0, n - WINDOW, value=best, step=50,
                       help=f"The text is long: {WINDOW:,} tokens are drawn at a time, starting where the mass is densest.")
     st.caption(f"Note: showing tokens {start:,}–{start + WINDOW - 1:,} of {n:,}.")

@@ -7,7 +7,7 @@ import numpy as np
 import streamlit as st
 
 from infformer.checkpoint import CheckpointError, read_config
-from infformer.sorting import NUM_SYMBOLS
+from infformer.sorting import NUM_SYMBOLS, SortingRun, run_sorting
 from infformer.viz import attention as va
 from infformer.viz import excerpts as ve
 from infformer.viz import signal as vs
@@ -21,10 +21,10 @@ MIN_LENGTH, MAX_LENGTH = NUM_SYMBOLS, 4096
 
 
 @st.cache_data(max_entries=8, show_spinner="Running the model on the sequence…")
-def sorting_run(key: tuple, length: int, seed: int) -> vsort.SortingRun:
+def sorting_run(key: tuple, length: int, seed: int) -> SortingRun:
     """Keyed by the model (directory, weights time), the length and the seed."""
     model, tokenizer, _ = load_model(*key)
-    return vsort.run_sorting(model, tokenizer, length, seed)
+    return run_sorting(model, tokenizer, length, seed)
 
 
 def clamp_length(value) -> int:

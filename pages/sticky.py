@@ -6,7 +6,7 @@ import numpy as np
 import streamlit as st
 
 from infformer.viz import sticky as vk
-from infformer.regions import shares_by_part
+from infformer.regions import phrase_table, shares_by_part
 from pages._common import current_run, current_settings, intro, persistent, pick_layer, ruler, show
 
 
@@ -76,7 +76,7 @@ st.caption(f"Each line is one stretch of the text: its share of layer {layer}'s 
 # ------------------------------------------------------------------ phrases (Figure 5)
 st.subheader("The phrases that hold the memory")
 top = persistent(st.slider, "sticky_top", 15, label="How many phrases", min_value=5, max_value=40)
-tables = {name: vk.phrase_table(r.trace, layer) for name, r in runs.items()}
+tables = {name: phrase_table(r.trace, layer) for name, r in runs.items()}
 show(vk.phrase_figure(tables, top=top, title=f"Share of layer {layer}'s final memory held by each sentence"),
      "phrase_shares")
 with st.expander("All phrases as a table"):

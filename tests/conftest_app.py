@@ -89,34 +89,3 @@ def parse_mu_sigma(hovertemplate: str) -> tuple[float, float]:
 def trapezoid(y, x) -> float:
     y, x = arr(y).astype(float), arr(x).astype(float)
     return float(np.sum(0.5 * (y[1:] + y[:-1]) * np.diff(x)))
-
-
-@pytest.fixture(scope="session")
-def reference():
-    """The default example traced with the core directly, under the default model's own settings
-    (the app's defaults): (trace, fit targets, the example's text and query)."""
-    import torch
-
-    from infformer.checkpoint import load_checkpoint
-    from infformer.viz.provenance import trace_with_targets
-    examples = json.loads((ROOT / "assets/examples/examples.json").read_text())
-    ex = examples["home_alone"]
-    text = (ROOT / "assets/examples" / ex["file"]).read_text(encoding="utf-8")
-    # the app's thread count (app.py), so that the reference and the app compute the same floats
-    torch.set_num_threads(int(os.environ.get("INFFORMER_THREADS") or max(1, (os.cpu_count() or 2) // 2)))
-    model, tokenizer, _ = load_checkpoint(DEFAULT_MODEL_DIR)
-    trace, targets = trace_with_targets(model, tokenizer, text, ex["query"])
-    return trace, targets, text, ex["query"]
-
-
-@pytest.fixture(scope="session")
-def sorting_models(tmp_path_factory):
-    """A directory holding one tiny sorting model, "sorting-tiny" (trained at length 40 for a few
-    steps: the Sorting page needs a sorting checkpoint, not a good one)."""
-    from infformer.sorting_train import SortingTrainConfig, sorting_model_config, train_sorting
-    root = tmp_path_factory.mktemp("sorting-models")
-    cfg = sorting_model_config("ltm", segment_len=16, stm_len=16, num_basis=16, d_model=32, n_layers=1, n_heads=2)
-    tc = SortingTrainConfig(length=40, steps=3, batch_size=2, warmup=1, eval_every=0, eval_examples=2,
-                            checkpoint_every=3, bf16=False)
-    train_sorting(root / "sorting-tiny", cfg, tc, progress=False)
-    return root

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from conftest_app import (app_default_queries, arr, assert_clean, figures, needs_model, open_page, parse_mu_sigma, reference,  # noqa: F401
+from conftest_app import (app_default_queries, arr, assert_clean, figures, needs_model, open_page, parse_mu_sigma,
                           trapezoid, widget)
 
 pytestmark = needs_model

@@ -5,7 +5,7 @@ import re
 import numpy as np
 import pytest
 
-from conftest_app import app_default_queries, arr, assert_clean, figures, needs_model, open_page, reference, widget  # noqa: F401
+from conftest_app import app_default_queries, arr, assert_clean, figures, needs_model, open_page, widget
 
 pytestmark = needs_model
 

@@ -2,7 +2,6 @@
 scripts/experiments/tables.py: full, empty, and with a column missing. No model is needed."""
 import numpy as np
 import pandas as pd
-import pytest
 
 from conftest_app import ROOT, arr, assert_clean, errors, figures, widget
 from infformer.viz import experiments as ve

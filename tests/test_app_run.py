@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from conftest_app import assert_clean, errors, needs_model, reference, start, widget  # noqa: F401
+from conftest_app import assert_clean, errors, needs_model, start, widget
 
 pytestmark = needs_model
 
@@ -26,7 +26,7 @@ def test_default_example_summary(reference):
     assert q["example"] == "home_alone" and q["tau"] == "0.5" and q["sticky"] == "1" and q["seed"] == "0"
     # the CLI's files are offered, plus the summary
     labels = [b.label for b in at.get("download_button")]
-    assert labels == ["tokens.csv", "queries.csv", "histograms.csv", "summary.json"]
+    assert labels == ["tokens.csv", "queries.csv", "histograms.csv", "summary.json", "session.json"]
 
 
 def test_link_reproduces_example_and_settings():

@@ -6,9 +6,9 @@ import shutil
 import numpy as np
 import pytest
 
-from conftest_app import arr, assert_clean, errors, figures, open_page, sorting_models, start, widget  # noqa: F401
+from conftest_app import arr, assert_clean, errors, figures, open_page, start, widget
 from infformer.sorting import make_batch
-from infformer.viz.sorting import symbol_name
+from infformer.sorting import symbol_name
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +22,7 @@ def page(sorting_models):
 def reference(sorting_models):
     """The page's default run (the model's training length 40, seed 0) made with the core directly."""
     from infformer.checkpoint import load_checkpoint
-    from infformer.viz.sorting import run_sorting
+    from infformer.sorting import run_sorting
     model, tokenizer, _ = load_checkpoint(sorting_models / "sorting-tiny")
     return run_sorting(model, tokenizer, 40, 0)
 

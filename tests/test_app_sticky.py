@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from conftest_app import arr, assert_clean, figures, needs_model, open_page, reference, widget  # noqa: F401
+from conftest_app import arr, assert_clean, figures, needs_model, open_page, widget
 
 pytestmark = needs_model
 

@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 import torch
 
-from conftest_app import ROOT, needs_model, reference  # noqa: F401
+from conftest_app import ROOT, needs_model
 from infformer.regression import fit_coefficients
 from infformer.trace import sentence_bounds
-from infformer.viz import common, provenance
+from infformer.viz import common
 
 
 @needs_model

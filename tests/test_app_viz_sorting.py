@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from conftest_app import arr, sorting_models  # noqa: F401
 from infformer.sorting import NUM_SYMBOLS, SEPARATOR, make_batch
+from infformer.sorting import run_sorting
 from infformer.viz import sorting as vsort
 
 
@@ -18,7 +18,7 @@ def tiny(sorting_models):
 def test_run_matches_evaluation(tiny):
     from infformer.sorting_train import answer_logits, evaluate_sorting
     model, tokenizer = tiny
-    run = vsort.run_sorting(model, tokenizer, 50, 7)
+    run = run_sorting(model, tokenizer, 50, 7)
     example = make_batch(50, 1, 7, 0)[0]
     assert run.example.tolist() == example.tolist() and run.length == 50
     # the trace's answer logits are those the evaluation scores, and so is the accuracy

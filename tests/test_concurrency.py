@@ -6,8 +6,7 @@ import torch
 
 from infformer.checkpoint import load_checkpoint
 from infformer.hooks import CallHooks, hook_points
-from infformer.trace import trace_text
-from infformer.viz.provenance import trace_with_targets
+from infformer.fit_targets import trace_with_targets
 
 from conftest import SAMPLE_TEXT, random_tokens
 

@@ -7,7 +7,7 @@ import torch
 
 from infformer.checkpoint import load_checkpoint
 from infformer.evaluate import perplexity_report, token_losses
-from infformer.trace import run_with_trace
+from infformer.tracing import run_with_trace
 
 
 def test_evaluate_prints_perplexity_json(cli, tiny_checkpoint, sample_text_file, tmp_path):

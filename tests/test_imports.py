@@ -26,3 +26,21 @@ def test_public_api_names():
                  "LayerMemory", "MemoryState", "InfFormer"):
         assert hasattr(infformer, name), name
     assert {"none", "stm", "ltm", "sticky"} <= set(infformer.VARIANTS)
+
+
+VIZ_PROBE = """
+import sys
+import infformer.viz
+from infformer.viz import attention, common, excerpts, experiments, lab, signal, sorting, sticky
+bad = sorted(m for m in sys.modules if m.split('.')[0] == 'streamlit'
+             or m in ('infformer.model', 'infformer.tracing', 'infformer.fit_targets', 'infformer.train'))
+print(','.join(bad))
+"""
+
+
+def test_viz_imports_neither_the_model_nor_streamlit(tmp_path):
+    """infformer.viz takes a trace or arrays and returns figures: it cannot run the model."""
+    r = subprocess.run([sys.executable, "-c", VIZ_PROBE], capture_output=True, text=True, timeout=120, cwd=tmp_path,
+                       env=cli_env())
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "", f"infformer.viz imported: {r.stdout.strip()}"

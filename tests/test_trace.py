@@ -13,8 +13,8 @@ from infformer import InfFormer
 from conftest import SAMPLE_TEXT, make_model, random_tokens, tiny_ltm
 from infformer import reconstruct
 from infformer.hooks import hook_points
-from infformer.trace import (Trace, density_on_grid, phrase_shares, reconstruct_signal, run_with_trace,
-                             sentence_bounds, span_mass, trace_text)
+from infformer.trace import Trace, density_on_grid, phrase_shares, reconstruct_signal, sentence_bounds, span_mass
+from infformer.tracing import run_with_trace, trace_text
 
 
 def no_hooks_left(model):
@@ -178,7 +178,7 @@ def test_every_token_that_entered_the_memory_keeps_a_span():
     """Provenance is complete: the state keeps span_capacity spans, the trace keeps them all
     (forgotten only when a span underflows to zero width in float64)."""
     model = make_model("ltm")  # linear: every span shrinks by τ per update, far from underflow here
-    C, L, S = model.cfg.ltm.span_capacity, model.cfg.segment_len, model.cfg.stm_len
+    C = model.cfg.ltm.span_capacity
     x = random_tokens(8 * 40, seed=3)[0]
     _, state, trace = run_with_trace(model, x)
     spans, tokens = trace.spans_after(trace.num_updates - 1, 0)

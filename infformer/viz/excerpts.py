@@ -8,10 +8,9 @@ from __future__ import annotations
 import html
 
 import numpy as np
-import pandas as pd
 import plotly.graph_objects as go
 
-from ..trace import Trace, sentence_bounds
+from ..trace import Trace
 from .common import add_note, pool_max, shorten, style
 
 HIGHLIGHT_RGB = (255, 127, 14)
@@ -46,32 +45,6 @@ def highlight_html(text: str, offsets, mass, start: int = 0, end: int | None = N
         cursor = max(cursor, e)
     out.append("</div>")
     return "".join(out)
-
-
-def excerpt_table(trace: Trace, mass, top: int = 5, max_chars: int = 160) -> pd.DataFrame:
-    """The sentences of the document ranked by the attention mass their tokens received."""
-    bounds = sentence_bounds(trace.text, trace.offsets, trace.num_text_tokens)
-    mass = np.asarray(mass, dtype=np.float64)
-    csum = np.concatenate([[0.0], np.cumsum(mass[:trace.num_text_tokens])])
-    score = csum[bounds[:, 1]] - csum[bounds[:, 0]]
-    total = max(csum[-1], 1e-30)
-    order = np.argsort(-score)[:top]
-    offsets = trace.offsets
-    return pd.DataFrame({
-        "rank": np.arange(1, len(order) + 1),
-        "score": score[order],
-        "share of mass": score[order] / total,
-        "tokens": [f"{bounds[i, 0]}–{bounds[i, 1] - 1}" for i in order],
-        "excerpt": [shorten(trace.text[offsets[bounds[i, 0], 0]:offsets[bounds[i, 1] - 1, 1]], max_chars) for i in order],
-    })
-
-
-def densest_window(mass, num_tokens: int, width: int) -> int:
-    """Start of the width-token window of the document that received the most mass."""
-    if num_tokens <= width:
-        return 0
-    csum = np.concatenate([[0.0], np.cumsum(np.asarray(mass, dtype=np.float64)[:num_tokens])])
-    return int(np.argmax(csum[width:] - csum[:-width]))
 
 
 def mass_figure(trace: Trace, mass, queries=(), max_points: int = 3000,

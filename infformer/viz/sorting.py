@@ -1,5 +1,5 @@
-"""The sorting task (the paper's section 4.1, Figure 3) for one sequence: run a sorting model on
-it with a trace, then the model's answer against the truth and the symbol counts behind it.
+"""The sorting task (the paper's section 4.1, Figure 3) for one sequence (`infformer.sorting.run_sorting`):
+the model's answer against the truth and the symbol counts behind it.
 
 The example of (length, seed) is the first one `python -m infformer sorting evaluate --length T
 --seed S` scores (`make_batch(T, 1, S, 0)[0]`), so `--examples 1` reproduces this page's accuracy.
@@ -7,77 +7,14 @@ The memory views reuse the text pages' builders: the trace carries the symbols a
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import plotly.graph_objects as go
-import torch
 
-from ..sorting import NUM_SYMBOLS, make_batch
-from ..sorting_train import model_inputs
-from ..trace import Trace, trace_text
+from ..sorting import NUM_SYMBOLS, SortingRun, symbol_name  # noqa: F401  (SortingRun: what the page passes)
+from ..trace import Trace, traced_tokens
 from .common import add_note, head_color, style, token_ruler
-from .provenance import traced_tokens
 
 RIGHT, WRONG, NEUTRAL = "#2ca02c", "#d62728", "#e6e6e6"
-OTHER_TOKENS = {NUM_SYMBOLS: "sep", NUM_SYMBOLS + 1: "pad"}  # an untrained model may predict these
-
-
-def symbol_name(token: int) -> str:
-    return OTHER_TOKENS.get(int(token), str(int(token)))
-
-
-@dataclass(frozen=True, eq=False)
-class SortingRun:
-    """One sorting sequence through a model: the example, the answer's probabilities and the trace."""
-
-    example: np.ndarray   # [length + 21]: the symbols, the separator, the true answer
-    probs: np.ndarray     # [20, V] the model's distribution at each answer position
-    trace: Trace          # of the model's input: left padding, symbols, separator, answer[:-1]
-
-    @property
-    def length(self) -> int:
-        return len(self.example) - NUM_SYMBOLS - 1
-
-    @property
-    def symbols(self) -> np.ndarray:
-        return self.example[:self.length]
-
-    @property
-    def answer(self) -> np.ndarray:
-        return self.example[-NUM_SYMBOLS:]
-
-    @property
-    def predicted(self) -> np.ndarray:
-        return self.probs.argmax(1)
-
-    @property
-    def accuracy(self) -> float:
-        return float((self.predicted == self.answer).mean())
-
-    @property
-    def queries(self) -> np.ndarray:
-        """Trace token indices of the answer positions' queries (the separator and answer[:-1])."""
-        return np.arange(self.trace.num_tokens - NUM_SYMBOLS, self.trace.num_tokens)
-
-    @property
-    def padding(self) -> int:
-        return self.trace.num_tokens - self.length - NUM_SYMBOLS
-
-
-@torch.no_grad()
-def run_sorting(model, tokenizer, length: int, seed: int) -> SortingRun:
-    """Trace the model on example (length, seed), fed as `answer_logits` feeds it: the padded
-    `model_inputs`, segment by segment from a fresh memory, in float32."""
-    example = make_batch(length, 1, seed, 0)[0]
-    ids = model_inputs(torch.from_numpy(example)[None], model.cfg.segment_len)[0].tolist()
-    # the symbols as text give the trace its token labels; the answer part is the trace's "query"
-    logits, _, trace = trace_text(model, tokenizer, tokenizer.decode(ids[:-NUM_SYMBOLS]),
-                                  tokenizer.decode(ids[-NUM_SYMBOLS:]), keep_logits=True)
-    if trace.token_ids.tolist() != ids:
-        raise ValueError("the model's tokenizer does not spell the sorting symbols back (not a sorting model?)")
-    probs = torch.softmax(logits[0, -NUM_SYMBOLS:].float(), -1).numpy()
-    return SortingRun(example, probs, trace)
 
 
 def memory_rulers(trace: Trace, layer: int, updates, bins: int = 200) -> dict:

@@ -6,15 +6,14 @@ Shape letters: D bins, M samples, C provenance capacity, P phrases.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import plotly.graph_objects as go
 import torch
 from plotly.subplots import make_subplots
 
 from ..memory import contraction_knots
-from ..trace import Trace, phrase_shares, sentence_bounds
-from .common import T_AXIS, add_note, add_ruler, head_color, shorten, style
-from .provenance import traced_tokens
+from ..regions import token_widths
+from ..trace import traced_tokens
+from .common import T_AXIS, add_note, add_ruler, clean, head_color, style
 
 STICKY_COLOR, LINEAR_COLOR = head_color(3), head_color(0)
 
@@ -59,16 +58,6 @@ def update_figure(bin_probs, sample_positions, tau: float, ruler=None, sticky: b
     return style(fig, title, height=640)
 
 
-def token_widths(trace: Trace, layer: int) -> np.ndarray:
-    """Width of every document token's span in the final memory [T_text] (0: not held or forgotten)."""
-    spans, span_tokens = trace.final_provenance(layer)
-    tokens = traced_tokens(trace, span_tokens)
-    keep = (tokens >= 0) & (tokens < trace.num_text_tokens)
-    widths = np.zeros(trace.num_text_tokens)
-    widths[tokens[keep]] = spans[keep, 1] - spans[keep, 0]
-    return widths
-
-
 def compare_figure(traces: dict, layer: int, bins: int = 100,
                    title: str = "Sticky against linear: the same text, the same seed") -> go.Figure:
     """Side by side, one column per run ({"sticky": trace, "linear": trace}): where each token of
@@ -102,25 +91,13 @@ def compare_figure(traces: dict, layer: int, bins: int = 100,
     return style(fig, f"{title} (layer {layer})", height=560)
 
 
-def phrase_table(trace: Trace, layer: int, max_chars: int = 56) -> pd.DataFrame:
-    """Every sentence (or phrase) of the text with the share of the final memory it holds
-    (Σ (b − a) over its tokens), in text order."""
-    bounds = sentence_bounds(trace.text, trace.offsets, trace.num_text_tokens)
-    spans, span_tokens = trace.final_provenance(layer)
-    shares = phrase_shares(spans, traced_tokens(trace, span_tokens), bounds)
-    offsets = trace.offsets
-    texts = [shorten(trace.text[offsets[a, 0]:offsets[b - 1, 1]], max_chars) for a, b in bounds]
-    return pd.DataFrame({"phrase": texts, "first_token": bounds[:, 0], "tokens": bounds[:, 1] - bounds[:, 0],
-                         "share": shares})
-
-
 def phrase_figure(tables: dict, top: int = 15, title: str = "The phrases that hold most of the memory") -> go.Figure:
     """Ranked horizontal bars (the paper's Figure 5): the top phrases by share in the first run of
     `tables` ({"sticky": phrase_table, ...}); other runs' shares of the same phrases beside them."""
     names = list(tables)
     first = tables[names[0]]
     order = first.sort_values("share", ascending=False).head(top).index[::-1]
-    labels = [f"{first.loc[i, 'phrase']} [{first.loc[i, 'first_token']}]" for i in order]
+    labels = [f"{clean(first.loc[i, 'phrase'])} [{first.loc[i, 'first_token']}]" for i in order]
     fig = go.Figure()
     for name in names:
         tab = tables[name]

@@ -16,7 +16,7 @@ import torch
 from infformer.checkpoint import DEFAULT_MODEL, load_checkpoint
 from infformer.passkey import QUERY, needle_span, passkey_text
 from infformer.regions import region_attention, tokens_in_chars
-from infformer.trace import trace_text
+from infformer.tracing import trace_text
 
 
 def main(argv=None) -> int:

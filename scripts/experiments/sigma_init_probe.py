@@ -5,43 +5,78 @@ the bias of w_σ: "default" (softplus(0) → σ ≈ 0.83) or "narrow" (σ starts
 prints the held-out loss (20 segments × 6 books) and the median / 10th / 90th percentile of σ and
 the spread of μ over the last validation segments.
 
-    PYTHONPATH=. .venv/bin/python scripts/experiments/sigma_init_probe.py default 2000
-    PYTHONPATH=. .venv/bin/python scripts/experiments/sigma_init_probe.py narrow 2000
+    .venv/bin/python scripts/experiments/sigma_init_probe.py default 2000 [--tokenizer FILE]
+    .venv/bin/python scripts/experiments/sigma_init_probe.py narrow 2000
+
+The README's numbers were measured with the tokenizer of the first default model (4,096 tokens
+trained on Austen; in git history as assets/models/austen-sticky/tokenizer.json).
 """
-import sys, math, time, torch, numpy as np, torch.nn.functional as F
-torch.set_num_threads(1); torch.manual_seed(0)
-from infformer.config import ModelConfig, LTMConfig
-from infformer.model import InfFormer
-from infformer.checkpoint import load_checkpoint
+import argparse
+import math
+import time
+
+import torch
+import torch.nn.functional as F
+
+from infformer.checkpoint import DEFAULT_MODEL
+from infformer.config import LTMConfig, ModelConfig
 from infformer.data import SegmentStreams, load_documents, split_heldout
-from infformer.train import KLCollector
-mode = sys.argv[1]
-_, tok, _ = load_checkpoint()
-names, docs = load_documents(["data/austen"], tok)
-parts = [split_heldout(d, 0.05) for d in docs]
-cfg = ModelConfig.for_variant("sticky", vocab_size=tok.vocab_size, d_model=128, n_layers=2, n_heads=4, d_ff=512,
-                              ltm=LTMConfig(num_basis=128, num_samples=128))
-m = InfFormer(cfg)
-if mode == "narrow":
-    for b in m.blocks:
-        torch.nn.init.constant_(b.ltm.sigma.bias, math.log(math.expm1(0.05 ** 2)))  # σ starts at σ0 = 0.05
-streams = SegmentStreams([p[0] for p in parts], 128, 8)
-opt = torch.optim.AdamW(m.parameters(), 1e-3)
-st = m.initial_state(8); kl = KLCollector(m); t0 = time.time()
-for step in range(int(sys.argv[2])):
-    x, y, r = streams.batch(step)
-    if r.any(): st = st.reset(r)
-    with torch.autocast("cpu", dtype=torch.bfloat16):
-        lo, st = m(x, st); loss = F.cross_entropy(lo.float().flatten(0, 1), y.flatten())
-    kl.values.clear()
-    opt.zero_grad(); loss.backward(); opt.step()
-m.eval(); sig = []
-h = [b.ltm.hook_sigma_sq.register_forward_hook(lambda mod, i, o: sig.append(o.detach())) for b in m.blocks]; mus = []; [b.ltm.hook_mu.register_forward_hook(lambda mod, i, o: mus.append(o.detach())) for b in m.blocks]
-val = SegmentStreams([p[1] for p in parts], 128, 6); s2 = m.initial_state(6); tot = n = 0
-with torch.no_grad():
-    for k in range(20):
-        x, y, r = val.batch(k)
-        lo, s2 = m(x, s2); tot += F.cross_entropy(lo.flatten(0, 1), y.flatten(), reduction="sum").item(); n += y.numel()
-s = torch.cat([v[s2.layers[0].filled].flatten() for v in sig[-8:]]).sqrt()
-print(mode, "steps", sys.argv[2], "val_loss", round(tot / n, 3), "sigma median", round(s.median().item(), 3),
-      "p10", round(s.quantile(0.1).item(), 3), "p90", round(s.quantile(0.9).item(), 3), "s", round(time.time() - t0), "mu std", round(torch.cat([v.flatten() for v in mus[-8:]]).std().item(), 3))
+from infformer.hooks import CallHooks, hook_points
+from infformer.model import InfFormer
+from infformer.tokenizer import Tokenizer
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("mode", choices=["default", "narrow"])
+    p.add_argument("steps", type=int)
+    p.add_argument("--tokenizer", default=str(DEFAULT_MODEL / "tokenizer.json"))
+    args = p.parse_args()
+    torch.set_num_threads(1)
+    torch.manual_seed(0)
+    tok = Tokenizer.from_file(args.tokenizer)
+    _, docs = load_documents(["data/austen"], tok)
+    parts = [split_heldout(d, 0.05) for d in docs]
+    cfg = ModelConfig.for_variant("sticky", vocab_size=tok.vocab_size, d_model=128, n_layers=2, n_heads=4, d_ff=512,
+                                  ltm=LTMConfig(num_basis=128, num_samples=128))
+    m = InfFormer(cfg)
+    if args.mode == "narrow":
+        for b in m.blocks:
+            torch.nn.init.constant_(b.ltm.sigma.bias, math.log(math.expm1(0.05 ** 2)))  # σ starts at σ0 = 0.05
+    streams = SegmentStreams([q[0] for q in parts], 128, 8)
+    opt = torch.optim.AdamW(m.parameters(), 1e-3)
+    state, t0 = m.initial_state(8), time.time()
+    for step in range(args.steps):
+        x, y, r = streams.batch(step)
+        if r.any():
+            state = state.reset(r)
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            logits, state = m(x, state)
+            loss = F.cross_entropy(logits.float().flatten(0, 1), y.flatten())
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    m.eval()
+    sig, mus = [], []
+    hooks = CallHooks()
+    for name, hp in hook_points(m).items():
+        if name.endswith("ltm.hook_sigma_sq"):
+            hooks.add(hp, lambda mod, i, o: sig.append(o.detach()))
+        elif name.endswith("ltm.hook_mu"):
+            hooks.add(hp, lambda mod, i, o: mus.append(o.detach()))
+    val = SegmentStreams([q[1] for q in parts], 128, 6)
+    s2, total, n = m.initial_state(6), 0.0, 0
+    with torch.no_grad(), hooks:
+        for k in range(20):
+            x, y, r = val.batch(k)
+            logits, s2 = m(x, s2)
+            total += F.cross_entropy(logits.flatten(0, 1), y.flatten(), reduction="sum").item()
+            n += y.numel()
+    s = torch.cat([v[s2.layers[0].filled].flatten() for v in sig[-8:]]).sqrt()
+    print(args.mode, "steps", args.steps, "val_loss", round(total / n, 3), "sigma median", round(s.median().item(), 3),
+          "p10", round(s.quantile(0.1).item(), 3), "p90", round(s.quantile(0.9).item(), 3), "s", round(time.time() - t0),
+          "mu std", round(torch.cat([v.flatten() for v in mus[-8:]]).std().item(), 3))
+
+
+if __name__ == "__main__":
+    main()

@@ -13,7 +13,7 @@ import torch
 
 from infformer.checkpoint import DEFAULT_MODEL, load_checkpoint
 from infformer.textio import read_text
-from infformer.trace import trace_text
+from infformer.tracing import trace_text
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("file")

@@ -1,4 +1,5 @@
-"""What the figures need from a trace that the trace does not keep: pure helpers, no plotting.
+"""The fit points of the memory updates, which the trace itself does not keep (the Memory signal
+page draws them against the fitted curve).
 
 Shape letters: Y layers, U memory updates, C provenance capacity, P fit points (M + L, or L at
 the first write), e width, K snapshots.
@@ -16,17 +17,11 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from ..hooks import CallHooks, hook_points
-from ..memory import slot_midpoints
-from ..regression import reconstruct
-from ..trace import Trace, trace_text
-
-
-def traced_tokens(trace: Trace, span_tokens) -> np.ndarray:
-    """Span token numbers (counted from the memory's last reset) as indices into the trace's
-    tokens; -1 for empty slots and for tokens read before the trace began."""
-    tokens = np.asarray(span_tokens, dtype=np.int64) - trace.token_offset
-    return np.where((np.asarray(span_tokens) >= 0) & (tokens >= 0), tokens, -1)
+from .hooks import CallHooks, hook_points
+from .memory import slot_midpoints
+from .regression import reconstruct
+from .trace import Trace
+from .tracing import trace_text
 
 
 @dataclass(frozen=True, eq=False)

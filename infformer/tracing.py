@@ -1,0 +1,173 @@
+"""Tracing: run a text through the model with recorders on the hook points (recorders of this call
+only: see hooks.py) and return a frozen `Trace` (trace.py).
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from .hooks import CallHooks, hook_points
+from .memory import MemoryState
+from .model import InfFormer
+from .trace import Trace, _readonly, disjoint_offsets
+
+_LTM_HOOKS = ("mu", "sigma_sq", "bin_probs", "sample_positions", "update_kind", "coefficients")
+
+
+class _Recorder:
+    """Forward hooks on every long-term-memory hook point, writing into preallocated arrays."""
+
+    def __init__(self, model: InfFormer):
+        self.model = model
+        self.current: dict = {}
+        self.hooks = CallHooks()  # this call's passes only, never another session's on the shared model
+        for name, hp in hook_points(model).items():
+            parts = name.split(".")
+            if len(parts) == 4 and parts[0] == "blocks" and parts[2] == "ltm" and parts[3][5:] in _LTM_HOOKS:
+                layer, what = int(parts[1]), parts[3][5:]
+                self.hooks.add(hp, self._record(layer, what))
+        self.hooks.start()
+
+    def _record(self, layer: int, what: str):
+        def hook(module, inputs, output):
+            self.current.setdefault(what, {})[layer] = output.detach()
+        return hook
+
+    def pop(self) -> dict:
+        out, self.current = self.current, {}
+        return out
+
+    def remove(self):
+        self.hooks.remove()
+
+
+@torch.no_grad()
+def run_with_trace(model: InfFormer, tokens, state: MemoryState | None = None, *, max_snapshots: int = 32,
+                   keep_logits: bool = False, num_text_tokens: int | None = None, text: str = "",
+                   offsets=None, on_segment=None) -> tuple[Tensor | None, MemoryState, Trace]:
+    """Run tokens [T] (or [1, T]) segment by segment with recorders attached; always removes them.
+
+    Returns (logits [1, T, V] if keep_logits else None, final state, trace). `on_segment(done,
+    total)` is called after each segment (progress bars). The logits equal `model(tokens, state)`.
+    """
+    tokens = torch.as_tensor(tokens)
+    if tokens.dim() == 1:
+        tokens = tokens[None]
+    if tokens.shape[0] != 1 or tokens.shape[1] == 0:
+        raise ValueError(f"run_with_trace takes one non-empty sequence, got shape {tuple(tokens.shape)}")
+    cfg = model.cfg
+    device = model.embed.weight.device
+    tokens = tokens.to(device)
+    T = tokens.shape[1]
+    state = model.initial_state(1, device) if state is None else state
+    Y, H, L = cfg.n_layers, cfg.n_heads, cfg.segment_len
+    has_ltm = cfg.ltm is not None
+    D = cfg.ltm.num_bins if has_ltm else 0
+    M = cfg.ltm.num_samples if has_ltm else 0
+    N = cfg.ltm.num_basis if has_ltm else 0
+
+    mu = np.full((Y, T, H), np.nan, dtype=np.float32)
+    sigma_sq = np.full((Y, T, H), np.nan, dtype=np.float32)
+    token_loss = np.full(T, np.nan, dtype=np.float32)
+    segments, seconds = [], []
+    upd_segment, upd_kind, upd_tokens, bins, samples = [], [], [], [], []
+    snap_updates, snaps, stride = [], [], 1
+    logits_out = []
+
+    # segment boundaries, aligned with the state's unfinished segment
+    bounds, start = [], 0
+    first = L - state.pending
+    while start < T:
+        end = min(T, start + (first if start == 0 else L))
+        bounds.append((start, end))
+        start = end
+
+    token_offset = int(state.position[0])
+    initial = state.layers
+    recorder = _Recorder(model)
+    prev_last_logits = None
+    try:
+        for s, (a, b) in enumerate(bounds):
+            t0 = time.perf_counter()
+            position_before = int(state.position[0])
+            logits, state = model(tokens[:, a:b], state)
+            seconds.append(time.perf_counter() - t0)
+            segments.append((a, b))
+            rec = recorder.pop()
+            # per-token loss of the next token
+            lp = F.log_softmax(logits[0].float(), -1)
+            token_loss[a:b - 1] = -lp[:-1].gather(1, tokens[0, a + 1:b, None]).squeeze(1).cpu().numpy()
+            if prev_last_logits is not None:
+                token_loss[a - 1] = -float(prev_last_logits[tokens[0, a]])
+            prev_last_logits = lp[-1]
+            if keep_logits:
+                logits_out.append(logits.cpu())
+            if "mu" in rec:
+                for layer in range(Y):
+                    if bool(state.layers[layer].filled[0]):  # an empty memory was not read
+                        mu[layer, a:b] = rec["mu"][layer][0].T.cpu().numpy()
+                        sigma_sq[layer, a:b] = rec["sigma_sq"][layer][0].T.cpu().numpy()
+            if "update_kind" in rec:
+                u = len(upd_kind)
+                kind = int(rec["update_kind"][0][0])
+                first_token = position_before - L - cfg.stm_len
+                upd_segment.append(s)
+                upd_kind.append(kind)
+                upd_tokens.append((max(first_token, 0), max(first_token + L, 0)))
+                bins.append(np.stack([rec["bin_probs"][y][0].float().cpu().numpy() for y in range(Y)]))
+                samples.append(np.stack([rec["sample_positions"][y][0].double().cpu().numpy() for y in range(Y)]))
+                if kind and u % stride == 0:
+                    snap_updates.append(u)
+                    snaps.append(np.stack([rec["coefficients"][y][0].float().cpu().numpy() for y in range(Y)]))
+                    if len(snaps) > max_snapshots:  # keep every other one and double the stride: bounded
+                        snap_updates, snaps, stride = snap_updates[::2], snaps[::2], stride * 2
+            if on_segment is not None:
+                on_segment(s + 1, len(bounds))
+    finally:
+        recorder.remove()
+
+    def arr(x, shape, dtype=np.float32):
+        return np.asarray(x, dtype=dtype).reshape(shape) if len(x) else np.zeros(shape, dtype=dtype)
+
+    U = len(upd_kind)
+    final = state.layers
+    trace = Trace(
+        config=cfg.to_dict(), token_ids=tokens[0].cpu().numpy(), token_loss=token_loss,
+        segments=np.asarray(segments, dtype=np.int64), seconds=np.asarray(seconds),
+        mu=mu, sigma_sq=sigma_sq,
+        update_segment=arr(upd_segment, (U,), np.int64), update_kind=arr(upd_kind, (U,), np.int8),
+        update_tokens=arr(upd_tokens, (U, 2), np.int64), bin_probs=arr(bins, (U, Y, D)),
+        sample_positions=arr(samples, (U, Y, M), np.float64),
+        snapshot_updates=np.asarray(snap_updates, dtype=np.int64),
+        coefficients=np.stack(snaps) if snaps else np.zeros((0, Y, N, cfg.d_model), np.float32),
+        final_coefficients=np.stack([m.coefficients[0].float().cpu().numpy() for m in final]),
+        final_spans=np.stack([m.spans[0].cpu().numpy() for m in final]),
+        final_span_tokens=np.stack([m.span_tokens[0].cpu().numpy() for m in final]),
+        initial_spans=np.stack([m.spans[0].cpu().numpy() for m in initial]),
+        initial_span_tokens=np.stack([m.span_tokens[0].cpu().numpy() for m in initial]),
+        token_offset=token_offset,
+        basis_centers=model.basis.centers.numpy() if has_ltm else np.zeros(0, np.float32),
+        basis_widths=model.basis.widths.numpy() if has_ltm else np.zeros(0, np.float32),
+        num_text_tokens=T if num_text_tokens is None else int(num_text_tokens), text=text,
+        offsets=None if offsets is None else np.asarray(offsets, dtype=np.int64),
+    )
+    for v in vars(trace).values():
+        if isinstance(v, np.ndarray):
+            _readonly(v)
+    return (torch.cat(logits_out, 1) if keep_logits else None), state, trace
+
+
+def trace_text(model: InfFormer, tokenizer, text: str, query: str | None = None, **kwargs):
+    """Tokenise text (and an optional query after it, separated by a blank line) and trace it."""
+    full = text if not query else text.rstrip("\n") + "\n\n" + query
+    ids, offsets = tokenizer.encode(full)
+    if not ids:
+        raise ValueError("the text has no tokens")
+    offsets = disjoint_offsets(offsets)
+    doc_end = len(text.rstrip("\n")) if query else len(full)
+    num_text = int(np.searchsorted(np.asarray([o[0] for o in offsets]), doc_end, side="left")) if query else len(ids)
+    return run_with_trace(model, torch.tensor(ids), num_text_tokens=num_text, text=full, offsets=offsets, **kwargs)
