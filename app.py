@@ -16,21 +16,13 @@ THREADS = default_threads()
 if torch.get_num_threads() != THREADS:
     torch.set_num_threads(THREADS)
 
-from pages._common import current_doc, sidebar, sync_url  # noqa: E402  (after set_page_config)
+from pages._docs import current_doc
+from pages._settings import sidebar
+from pages._url import sync_url
+from pages._registry import PAGES as REGISTRY  # noqa: E402
 
-# url_path values differ from the file names on purpose: with a pages/ folder, Streamlit's first
-# run of a process (and every AppTest run) goes through its old folder-based navigation, which
-# would otherwise claim the same page identities and run a page without this script (no sidebar).
-PAGES = [
-    st.Page("pages/run.py", title="Run", icon=":material/play_arrow:", default=True, url_path="home"),
-    st.Page("pages/memory_signal.py", title="Memory signal", icon=":material/graphic_eq:", url_path="signal"),
-    st.Page("pages/attention.py", title="Attention Gaussians", icon=":material/show_chart:", url_path="gaussians"),
-    st.Page("pages/sticky.py", title="Sticky memories", icon=":material/push_pin:", url_path="sticky-memories"),
-    st.Page("pages/excerpts.py", title="Excerpts", icon=":material/format_quote:", url_path="highlights"),
-    st.Page("pages/precision_lab.py", title="Precision lab", icon=":material/science:", url_path="lab"),
-    st.Page("pages/sorting.py", title="Sorting", icon=":material/sort:", url_path="sorting-task"),
-    st.Page("pages/experiments.py", title="Experiments", icon=":material/monitoring:", url_path="experiments-page"),
-]
+PAGES = [st.Page(p.file, title=p.title, icon=p.icon, url_path=p.url_path or "home", default=not p.url_path)
+         for p in REGISTRY]
 
 page = st.navigation(PAGES)
 settings = sidebar()

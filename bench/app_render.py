@@ -23,9 +23,10 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-PAGES = [("Memory signal", "pages/memory_signal.py"), ("Attention Gaussians", "pages/attention.py"),
-         ("Sticky memories", "pages/sticky.py"), ("Excerpts", "pages/excerpts.py"),
-         ("Precision lab", "pages/precision_lab.py"), ("Run", "pages/run.py")]
+from pages._registry import PAGES as REGISTRY  # noqa: E402  (after the path is set)
+
+# the pages that read the traced text, then Run again (from the app's one registry)
+PAGES = [(p.title, p.file) for p in REGISTRY if p.model and p.url_path] + [(REGISTRY[0].title, REGISTRY[0].file)]
 
 
 def timed_run(at) -> float:

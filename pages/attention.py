@@ -4,7 +4,8 @@ import numpy as np
 import streamlit as st
 
 from infformer.viz import attention as va
-from pages._common import current_run, intro, persistent, pick_queries, ruler, show
+from pages._runs import current_run, ruler
+from pages._widgets import intro, persistent, pick_queries, show
 
 intro("attention", "Attention Gaussians")
 

@@ -6,7 +6,8 @@ import streamlit as st
 from infformer.regions import densest_window, excerpt_table
 from infformer.viz import excerpts as ve
 from infformer.viz.attention import token_label
-from pages._common import current_run, intro, persistent, pick_queries, reply_run, show, token_attention
+from pages._runs import current_run, reply_run, token_attention
+from pages._widgets import intro, persistent, pick_queries, show
 
 intro("excerpts", "Excerpts: what the memory read")
 WINDOW = 2500  # tokens of the document drawn at once

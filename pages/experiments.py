@@ -8,7 +8,8 @@ import pandas as pd
 import streamlit as st
 
 from infformer.viz import experiments as ve
-from pages._common import ROOT, intro, persistent, show
+from pages._docs import ROOT
+from pages._widgets import intro, persistent, show
 
 intro("experiments", "Experiments")
 

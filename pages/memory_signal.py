@@ -5,7 +5,8 @@ import streamlit as st
 
 from infformer.trace import reconstruct_signal
 from infformer.viz import signal as vs
-from pages._common import current_run, intro, persistent, pick_layer, ruler, rulers, show
+from pages._runs import current_run, ruler, rulers
+from pages._widgets import intro, persistent, pick_layer, show
 
 intro("memory_signal", "Memory signal X̄(t)")
 

@@ -4,7 +4,8 @@ import numpy as np
 import streamlit as st
 
 from infformer.viz import lab
-from pages._common import current_run, intro, persistent, show
+from pages._runs import current_run
+from pages._widgets import intro, persistent, show
 
 intro("precision_lab", "Precision lab")
 

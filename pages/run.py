@@ -6,8 +6,11 @@ from pathlib import Path
 import streamlit as st
 
 from infformer.textio import InputError, decode_text
-from pages._common import (EXAMPLES, LOCAL, MAX_INPUT_BYTES, Doc, check_text, current_doc, current_run,
-                           current_settings, example_doc, intro, link_text, persistent, set_doc, shipped_models)
+from pages._docs import EXAMPLES, MAX_INPUT_BYTES, Doc, check_text, current_doc, example_doc, set_doc
+from pages._runs import current_run
+from pages._settings import LOCAL, current_settings, shipped_models
+from pages._url import link_text
+from pages._widgets import intro, persistent
 from pages._share import MAX_LINK_CHARS, ShareError, read_session, session_json
 
 def load_session():

@@ -12,7 +12,10 @@ from infformer.viz import attention as va
 from infformer.viz import excerpts as ve
 from infformer.viz import signal as vs
 from infformer.viz import sorting as vsort
-from pages._common import MODELS, ROOT, intro, load_model, model_key, persistent, show, shipped_models
+from pages._docs import ROOT
+from pages._runs import load_model
+from pages._settings import MODELS, model_key, shipped_models
+from pages._widgets import intro, persistent, show
 
 intro("sorting", "Sorting")
 

@@ -7,7 +7,9 @@ import streamlit as st
 
 from infformer.viz import sticky as vk
 from infformer.regions import phrase_table, shares_by_part
-from pages._common import current_run, current_settings, intro, persistent, pick_layer, ruler, show
+from pages._runs import current_run, ruler
+from pages._settings import current_settings
+from pages._widgets import intro, persistent, pick_layer, show
 
 
 @st.cache_data(max_entries=32, show_spinner=False)

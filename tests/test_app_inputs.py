@@ -34,7 +34,7 @@ def test_empty_paste():
 
 
 def test_paste_over_the_limit():
-    from pages._common import MAX_INPUT_BYTES
+    from pages._docs import MAX_INPUT_BYTES
     at = paste(choose_source(start(), "Paste"), "word " * (MAX_INPUT_BYTES // 5 + 10))
     assert any("the limit is 1,000,000" in e for e in errors(at)), errors(at)
     still_working(at)

@@ -78,3 +78,15 @@ def test_sidebar_settings_retrace_and_go_into_the_url():
     assert at.sidebar.slider[0].value == 0.75
     fixed = at.sidebar.dataframe[0].value
     assert "N, basis functions" in list(fixed.iloc[:, 0]) and "256" in list(fixed.iloc[:, 1])
+
+
+def test_every_registered_page_opens_and_no_page_is_unregistered():
+    from conftest_app import ROOT, open_page
+    from pages._registry import PAGES
+    files = {p.file for p in PAGES}
+    on_disk = {f"pages/{f.name}" for f in (ROOT / "pages").glob("*.py") if not f.name.startswith("_")}
+    assert files == on_disk
+    for p in PAGES:
+        if p.stem not in ("sorting",):  # the Sorting page needs a sorting model (tests/test_app_sorting.py)
+            at = open_page(p.stem)
+            assert at.title[0].value.startswith(p.title.split()[0]), p

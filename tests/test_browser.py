@@ -1,8 +1,9 @@
 """Real browser: `streamlit run app.py` driven by Debian's Chromium through Playwright.
 
 Opens every page on the default example, fails on any exception box, checks that the charts
-drew, uploads a binary file and sees the message, and saves a screenshot of each page to
-docs/screenshots/ (the README shows them). Needs /usr/bin/chromium (`apt-get install chromium`);
+drew, uploads a binary file and sees the message, traces four sessions at once, and saves a
+screenshot of each page to a temporary folder, or to $INFFORMER_SCREENSHOTS when asked
+(`INFFORMER_SCREENSHOTS=docs/screenshots` refreshes the README's). Needs /usr/bin/chromium (`apt-get install chromium`);
 `playwright install` is not used (it would download a browser).
 """
 from __future__ import annotations
@@ -11,6 +12,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -19,7 +21,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
-SHOTS = ROOT / "docs" / "screenshots"
+SHOTS = Path(os.environ.get("INFFORMER_SCREENSHOTS") or Path(tempfile.gettempdir()) / "infformer-screenshots")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
@@ -27,10 +29,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow,
               pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium at /usr/bin/chromium")]
 sync_api = pytest.importorskip("playwright.sync_api")
 
-# (url path, file stem, how many charts the page draws at least)
-PAGES = [("", "run", 0), ("signal", "memory_signal", 3), ("gaussians", "attention", 2), ("sticky-memories", "sticky", 3),
-         ("highlights", "excerpts", 1), ("lab", "precision_lab", 4), ("sorting-task", "sorting", 5),
-         ("experiments-page", "experiments", 4)]
+sys.path.insert(0, str(ROOT))
+from pages._registry import PAGES as REGISTRY  # noqa: E402
+
+# (url path, file stem, how many charts the page draws at least), from the app's one registry
+PAGES = [(p.url_path, p.stem, p.charts) for p in REGISTRY]
 
 
 def free_port() -> int:
@@ -152,3 +155,47 @@ def test_downloads_csv_and_standalone_html(page, server, tmp_path):
     text = html.read_text()
     assert html.stat().st_size > 1_000_000 and "Plotly.newPlot" in text  # plotly.js inlined: opens offline
     no_exception(page, "downloads")
+
+
+SESSION_TEXTS = [
+    ("The lighthouse keeper counted ships. " * 40, "What did the keeper count?"),
+    ("A fox crossed the frozen river at dawn. " * 45, "What crossed the river?"),
+    ("Rain fell on the old market all afternoon. " * 50, ""),
+    ("The orchestra tuned, then played the overture twice. " * 35, "What was played?"),
+]
+
+
+def test_four_sessions_at_once_each_get_their_own_trace(server, tmp_path):
+    """Four browsers paste different texts and run them at the same time on one server; each one's
+    downloaded tokens.csv equals what the command line writes for its text and query."""
+    from conftest import run_cli
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        pages = []
+        for text, query in SESSION_TEXTS:
+            pg = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True).new_page()
+            pg.set_default_timeout(240_000)
+            pg.goto(f"{server}/")
+            settle(pg)
+            pg.get_by_role("radio", name="Paste").click()
+            settle(pg)
+            pg.get_by_label("Your text").fill(text)
+            pg.get_by_label("Query or dialogue turn, read after the text (optional)").fill(query)
+            pages.append(pg)
+        for pg in pages:  # submit all four before any finishes
+            pg.locator('[data-testid="stFormSubmitButton"] button').click()
+        for k, ((text, query), pg) in enumerate(zip(SESSION_TEXTS, pages)):
+            pg.wait_for_selector('h3:has-text("pasted text")', timeout=240_000)
+            settle(pg)
+            no_exception(pg, f"session {k}")
+            with pg.expect_download() as info:
+                pg.get_by_role("button", name="tokens.csv").click()
+            got = tmp_path / f"app{k}.csv"
+            info.value.save_as(got)
+            src = tmp_path / f"text{k}.txt"
+            src.write_text(text, encoding="utf-8")
+            out = tmp_path / f"cli{k}"
+            r = run_cli(["trace", src, *(["--query", query] if query else []), "--out", out, "--quiet"], tmp_path)
+            assert r.returncode == 0, r.stderr
+            assert got.read_text() == (out / "tokens.csv").read_text(), f"session {k}: tokens.csv differs from the CLI's"
+        browser.close()

@@ -1,0 +1,83 @@
+"""The text the app is looking at: the `Doc`, the examples, the checks every text passes, and the
+current document of a session (from the URL on its first run)."""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import streamlit as st
+
+from infformer.passkey import passkey_text
+
+ROOT = Path(__file__).resolve().parent.parent
+ASSETS = ROOT / "assets"
+EXAMPLES: dict = json.loads((ASSETS / "examples" / "examples.json").read_text(encoding="utf-8"))
+DEFAULT_EXAMPLE = "home_alone"
+MAX_INPUT_BYTES = 1_000_000  # about 250,000 tokens; said on the Run page
+
+# ----------------------------------------------------------------------------- documents
+@dataclass(frozen=True)
+class Doc:
+    """The text the app is looking at, and how it was chosen."""
+
+    text: str
+    query: str = ""
+    label: str = ""
+    example: str | None = None              # an EXAMPLES key, or None for the user's own text
+    params: dict = field(default_factory=dict)  # generator settings (pass-key length, depth)
+
+    @property
+    def sha(self) -> str:
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+
+def example_doc(name: str, length: int = 2000, depth: float = 0.5) -> Doc:
+    ex = EXAMPLES[name]
+    if name == "passkey":
+        text, key = passkey_text(length, depth)
+        return Doc(text, ex["query"], f"pass-key haystack, about {int(length):,} tokens, key at depth {depth:.0%} (key {key})",
+                   name, {"length": int(length), "depth": round(float(depth), 2)})
+    text = (ASSETS / "examples" / ex["file"]).read_text(encoding="utf-8")
+    return Doc(text, ex["query"], ex["title"], name)
+
+
+def check_text(text: str, name: str = "the text") -> str:
+    """The same checks as an upload (empty, over the limit); raises InputError with the message to show."""
+    from infformer.textio import InputError
+    if len(text.encode("utf-8")) > MAX_INPUT_BYTES:
+        raise InputError(f"{name} is {len(text.encode('utf-8')):,} bytes; the limit is {MAX_INPUT_BYTES:,}")
+    if not text.strip():
+        raise InputError(f"{name} is empty (no text to read)")
+    return text
+
+
+def current_doc() -> Doc:
+    if "doc" not in st.session_state:
+        q = st.query_params
+        if "text" in q:  # a link that carries the user's own text (pages/_share.py)
+            from pages._share import ShareError, decode_text
+            try:
+                text = check_text(decode_text(q["text"]), "the link's text")
+                st.session_state["doc"] = Doc(text, q.get("query", ""), "text from a link")
+                return st.session_state["doc"]
+            except (ShareError, ValueError) as e:
+                st.session_state["link_error"] = f"{e}. Showing the default example instead."
+        name = q.get("example", DEFAULT_EXAMPLE)
+        name = name if name in EXAMPLES else DEFAULT_EXAMPLE
+        try:
+            length = min(200_000, max(200, int(q.get("length", 2000))))
+            depth = min(1.0, max(0.0, float(q.get("depth", 0.5))))
+        except ValueError:
+            length, depth = 2000, 0.5
+        st.session_state["doc"] = example_doc(name, length, depth)
+    return st.session_state["doc"]
+
+
+def set_doc(doc: Doc) -> None:
+    """Make `doc` the current document (and put it in the URL at once: app.py synced it before the page ran)."""
+    from pages._settings import current_settings  # (settings and the URL depend on documents, not back)
+    from pages._url import sync_url
+    st.session_state["doc"] = doc
+    sync_url(current_settings(), doc)

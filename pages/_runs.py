@@ -1,0 +1,165 @@
+"""The cached core calls: the shared model (`st.cache_resource`), the trace of the current
+document and a generated reply as background jobs (pages/_jobs.py), and derived arrays
+(`st.cache_data`, keyed by the run)."""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import streamlit as st
+
+from infformer.checkpoint import CheckpointError, load_checkpoint
+from infformer.viz import common as vc
+from infformer.fit_targets import FitTargets, trace_with_targets
+from infformer.trace import traced_tokens
+from pages._docs import Doc, current_doc
+from pages._settings import Settings, current_settings
+
+# ----------------------------------------------------------------------------- cached core calls
+@st.cache_resource(max_entries=4, show_spinner="Loading the model…")
+def load_model(directory: str, stamp: int, overrides: tuple):
+    """(model, tokenizer, info), shared by every session; never mutated."""
+    return load_checkpoint(directory, **dict(overrides))
+
+
+@dataclass(frozen=True, eq=False)
+class Run:
+    """One traced text: the trace, the fit points at its snapshots, and how long it took."""
+
+    key: str
+    trace: object
+    targets: FitTargets | None
+    seconds: float
+    label: str
+    settings: Settings
+
+    @property
+    def summary(self) -> dict:
+        """The numbers the CLI's summary.json has (the app's own run)."""
+        return self.trace.summary(self.seconds)
+
+    def nbytes(self) -> int:
+        return self.trace.nbytes() + (self.targets.nbytes() if self.targets is not None else 0)
+
+
+def _trace_job(model, tokenizer, model_key: tuple, doc: "Doc", settings: "Settings"):
+    """The background job that traces a document (see pages/_jobs.py): key and computation."""
+    key = hashlib.sha256(repr((model_key, doc.sha, doc.query)).encode()).hexdigest()[:16]
+
+    def compute(on_segment):
+        t0 = time.perf_counter()
+        trace, targets = trace_with_targets(model, tokenizer, doc.text, doc.query or None, on_segment=on_segment)
+        return Run(key, trace, targets, time.perf_counter() - t0, doc.label, settings)
+    return key, compute
+
+
+def current_run(settings: Settings | None = None, doc: Doc | None = None) -> Run:
+    """The trace of the current document under the current settings, computed once per (model,
+    settings, text, query) for all sessions, in the background (a page change never restarts it).
+    On a bad model it shows the error and stops the page."""
+    from pages import _jobs
+    settings = settings or current_settings()
+    doc = doc or current_doc()
+    try:
+        key = settings.model_key()
+        model, tokenizer, _ = load_model(*key)
+    except (CheckpointError, OSError, ValueError) as e:
+        st.error(f"The model could not be loaded: {e}")
+        st.stop()
+    if model.cfg.ltm is None:
+        st.warning("This model has no long-term memory, so there is nothing to show here. Pick another checkpoint.")
+        st.stop()
+    job_key, compute = _trace_job(model, tokenizer, key, doc, settings)
+    job = _jobs.registry().submit(job_key, compute)
+    bar = st.progress(0.0, text="Reading the text into the memory…")
+    try:
+        run = _jobs.wait(job, bar, "Reading the text into the memory")
+    except ValueError as e:  # e.g. a text with no tokens
+        bar.empty()
+        st.error(f"The text could not be traced: {e}")
+        st.stop()
+    bar.empty()
+    if run.label != doc.label or run.settings != settings:  # another session's identical computation
+        run = dataclasses.replace(run, label=doc.label, settings=settings)
+    return run
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def spans(_run: Run, run_key: str, layer: int, updates: tuple) -> dict:
+    """{update: (spans, tokens)} of one layer after each update (one pass over the updates)."""
+    return _run.trace.spans_at(updates, layer)
+
+
+def ruler(run: Run, layer: int, update: int, bins: int = 200):
+    """The token ruler of one layer's memory after one update (-1: empty)."""
+    return rulers(run, layer, (update,), bins)[update]
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _rulers(_run: Run, run_key: str, layer: int, updates: tuple, bins: int) -> dict:
+    tr = _run.trace
+    history = spans(_run, run_key, layer, updates)
+    return {u: vc.token_ruler(s, traced_tokens(tr, t), tr.text, tr.offsets, tr.num_tokens, bins)
+            for u, (s, t) in history.items()}
+
+
+def rulers(run: Run, layer: int, updates, bins: int = 200) -> dict:
+    return _rulers(run, run.key, int(layer), tuple(int(u) for u in updates), bins)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _attention(_run: Run, run_key: str, queries: tuple, layers, heads) -> np.ndarray:
+    return _run.trace.token_attention(list(queries), layers=layers, heads=heads)
+
+
+def token_attention(run: Run, queries, layers=None, heads=None) -> np.ndarray:
+    """Mass [T] each token received from the query tokens (cached per choice)."""
+    return _attention(run, run.key, tuple(int(q) for q in queries), layers, heads)
+
+
+# ----------------------------------------------------------------------------- replies
+def _reply(model, tokenizer, run_key: str, max_new_tokens: int, _run: Run, on_segment=None) -> tuple:
+    """Greedy reply after the text and query, then a trace of text + query + reply, so each reply
+    token's attention can be shown. -> (Run of the whole thing, first reply token index)."""
+    import torch
+
+    from infformer.generate import generate
+    from infformer.tracing import run_with_trace
+
+    tr = _run.trace
+    prompt = torch.tensor(np.array(tr.token_ids))[None]
+    t0 = time.perf_counter()
+    new, _ = generate(model, prompt, max_new_tokens)
+    new_ids = new[0].tolist()
+    pieces = [tokenizer.decode(new_ids[:i]) for i in range(len(new_ids) + 1)]
+    base = len(tr.text)
+    offsets = np.concatenate([np.asarray(tr.offsets), np.asarray(
+        [(base + len(pieces[i]), base + len(pieces[i + 1])) for i in range(len(new_ids))], dtype=np.int64).reshape(-1, 2)])
+    _, _, trace = run_with_trace(model, torch.tensor(list(tr.token_ids) + new_ids), num_text_tokens=tr.num_text_tokens,
+                                 text=tr.text + pieces[-1], offsets=offsets, on_segment=on_segment)
+    key = hashlib.sha256(f"{run_key}:reply:{max_new_tokens}".encode()).hexdigest()[:16]
+    return Run(key, trace, None, time.perf_counter() - t0, _run.label + " + reply", _run.settings), tr.num_tokens
+
+
+class _Pair(tuple):
+    """(Run, first reply token) with the size the job registry's LRU needs."""
+
+    def nbytes(self) -> int:
+        return self[0].nbytes()
+
+
+def reply_run(run: Run, max_new_tokens: int) -> tuple:
+    """(Run of text + query + a generated reply, index of the first reply token), computed once
+    per (run, length) in the background."""
+    from pages import _jobs
+    model, tokenizer, _ = load_model(*run.settings.model_key())
+    key = f"{run.key}:reply:{int(max_new_tokens)}"
+    job = _jobs.registry().submit(key, lambda on_segment: _Pair(
+        _reply(model, tokenizer, run.key, int(max_new_tokens), run, on_segment)))
+    bar = st.progress(0.0, text="Writing a reply with the memory…")
+    out = _jobs.wait(job, bar, "Writing a reply with the memory, then reading it")
+    bar.empty()
+    return tuple(out)

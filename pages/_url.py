@@ -1,0 +1,45 @@
+"""URL state: the example (or a short own text, compressed) and the settings, so a link reproduces
+the view (see pages/_share.py for the packing)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from pages._docs import Doc
+from pages._settings import Settings, shipped_models
+
+def link_text(doc: Doc) -> str | None:
+    """The document's text packed for the URL (None: too long for a link), computed once per text."""
+    from pages._share import encode_text
+    cached = st.session_state.get("_link")
+    if not cached or cached[0] != doc.sha:
+        cached = (doc.sha, encode_text(doc.text))
+        st.session_state["_link"] = cached
+    return cached[1]
+
+
+def sync_url(settings: Settings, doc: Doc) -> None:
+    """Write the example (or a short own text, compressed) and the settings into the URL."""
+    want = {"tau": f"{settings.tau:g}", "M": str(settings.num_samples), "sticky": "1" if settings.sticky else "0",
+            "D": str(settings.num_bins), "seed": str(settings.seed)}
+    shipped = {str(p.resolve()): name for name, p in shipped_models().items()}
+    model = shipped.get(str(Path(settings.model_dir).resolve()))
+    if model:
+        want["model"] = model
+    if doc.example:
+        want["example"] = doc.example
+        want.update({k: str(v) for k, v in doc.params.items()})
+    else:
+        packed = link_text(doc)
+        if packed is not None:
+            want["text"] = packed
+            if doc.query:
+                want["query"] = doc.query
+    q = st.query_params
+    for k in list(q.keys()):
+        if k not in want:
+            del q[k]
+    for k, v in want.items():
+        if q.get(k) != v:
+            q[k] = v
