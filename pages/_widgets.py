@@ -50,6 +50,7 @@ def pick_layer(run: Run, key: str = "layer", label: str = "Layer") -> int:
                       options=list(range(n)), format_func=lambda y: f"layer {y}")
 
 MAX_QUERY_OPTIONS = 4000
+MAX_DEFAULT_QUERIES = 64  # a query longer than this starts with its first 64 tokens chosen (and says so)
 
 def pick_queries(run: Run, label: str = "Query tokens") -> list:
     """Choose query tokens (shared by the pages that use them); default: the query after the
@@ -62,7 +63,11 @@ def pick_queries(run: Run, label: str = "Query tokens") -> list:
         candidates = candidates[-MAX_QUERY_OPTIONS:]
     visible = [i for i in candidates.tolist() if tr.text[tr.offsets[i, 0]:tr.offsets[i, 1]].strip()]
     if tr.num_text_tokens < tr.num_tokens:
-        default = [i for i in visible if i >= tr.num_text_tokens][:24]
+        query_tokens = [i for i in visible if i >= tr.num_text_tokens]
+        default = query_tokens[:MAX_DEFAULT_QUERIES]
+        if len(query_tokens) > MAX_DEFAULT_QUERIES:
+            st.caption(f"Note: the query has {len(query_tokens):,} tokens; its first {MAX_DEFAULT_QUERIES} are chosen "
+                       "below (add more, or pick others).")
     else:
         default = visible[-8:]
     allowed = set(candidates.tolist())

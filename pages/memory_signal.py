@@ -49,7 +49,7 @@ fig = vs.memory_signal_figure(grid, rows, labels, updates, frame_rulers, frame=u
                               tokens_written=[int(trace.update_tokens[u][1]) for u in updates],
                               title=f"X̄(t), layer {layer}")
 show(fig, "memory_signal")
-st.caption("▶ plays the updates; the slider under the chart steps through them. The ruler's colour says where in "
+st.caption("The slider above chooses the update; ▶ plays the updates from there (❚❚ pauses). The ruler's colour says where in "
            "the text the content at each t comes from (dark: early, light: late): old text is squeezed to the left.")
 
 # ------------------------------------------------------------------ fit points against the curve

@@ -102,3 +102,20 @@ def test_import_boundaries():
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[] []"
+
+
+def test_log_ticks_are_one_two_five_and_cover_the_range():
+    vals, texts = common.log_ticks(0.003, 0.4)
+    assert vals[0] <= 0.003 and vals[-1] >= 0.4 and vals[1] > 0.003 and vals[-2] < 0.4
+    assert texts == [f"{v:g}" for v in vals] and set(t[0] for t in texts) <= {"1", "2", "5", "0"}
+    assert all(np.isclose(v / 10 ** np.floor(np.log10(v)), (1, 2, 5)).any() for v in vals)
+
+
+def test_blur_figure_explains_an_overshooting_read_back():
+    from infformer.viz import lab
+    first = np.sin(np.linspace(0, 6, 128)) * 3
+    runs = {"linear": [dict(step=0, read=first, region=(0.0, 1.0)), dict(step=1, read=first * 7, region=(0.0, 0.5))]}
+    fig = lab.blur_figure(first, runs, [0, 1])
+    assert any("ill-conditioned" in n for n in common.notes(fig))
+    calm = {"linear": [dict(step=0, read=first, region=(0.0, 1.0)), dict(step=1, read=first * 0.9, region=(0.0, 0.5))]}
+    assert not common.notes(lab.blur_figure(first, calm, [0, 1]))

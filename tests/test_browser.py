@@ -69,14 +69,20 @@ def server():
 
 
 @pytest.fixture(scope="module")
-def page(server):
+def browser(server):
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        context = browser.new_context(viewport={"width": 1400, "height": 1000})
-        pg = context.new_page()
-        pg.set_default_timeout(240_000)
-        yield pg
-        browser.close()
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    pg = context.new_page()
+    pg.set_default_timeout(240_000)
+    yield pg
+    context.close()
 
 
 def settle(pg) -> None:
@@ -165,37 +171,36 @@ SESSION_TEXTS = [
 ]
 
 
-def test_four_sessions_at_once_each_get_their_own_trace(server, tmp_path):
+def test_four_sessions_at_once_each_get_their_own_trace(browser, server, tmp_path):
     """Four browsers paste different texts and run them at the same time on one server; each one's
     downloaded tokens.csv equals what the command line writes for its text and query."""
     from conftest import run_cli
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        pages = []
-        for text, query in SESSION_TEXTS:
-            pg = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True).new_page()
-            pg.set_default_timeout(240_000)
-            pg.goto(f"{server}/")
-            settle(pg)
-            pg.get_by_role("radio", name="Paste").click()
-            settle(pg)
-            pg.get_by_label("Your text").fill(text)
-            pg.get_by_label("Query or dialogue turn, read after the text (optional)").fill(query)
-            pages.append(pg)
-        for pg in pages:  # submit all four before any finishes
-            pg.locator('[data-testid="stFormSubmitButton"] button').click()
-        for k, ((text, query), pg) in enumerate(zip(SESSION_TEXTS, pages)):
-            pg.wait_for_selector('h3:has-text("pasted text")', timeout=240_000)
-            settle(pg)
-            no_exception(pg, f"session {k}")
-            with pg.expect_download() as info:
-                pg.get_by_role("button", name="tokens.csv").click()
-            got = tmp_path / f"app{k}.csv"
-            info.value.save_as(got)
-            src = tmp_path / f"text{k}.txt"
-            src.write_text(text, encoding="utf-8")
-            out = tmp_path / f"cli{k}"
-            r = run_cli(["trace", src, *(["--query", query] if query else []), "--out", out, "--quiet"], tmp_path)
-            assert r.returncode == 0, r.stderr
-            assert got.read_text() == (out / "tokens.csv").read_text(), f"session {k}: tokens.csv differs from the CLI's"
-        browser.close()
+    pages = []
+    for text, query in SESSION_TEXTS:
+        pg = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True).new_page()
+        pg.set_default_timeout(240_000)
+        pg.goto(f"{server}/")
+        settle(pg)
+        pg.get_by_role("radio", name="Paste").click()
+        settle(pg)
+        pg.get_by_label("Your text").fill(text)
+        pg.get_by_label("Query or dialogue turn, read after the text (optional)").fill(query)
+        pages.append(pg)
+    for pg in pages:  # submit all four before any finishes
+        pg.locator('[data-testid="stFormSubmitButton"] button').click()
+    for k, ((text, query), pg) in enumerate(zip(SESSION_TEXTS, pages)):
+        pg.wait_for_selector('h3:has-text("pasted text")', timeout=240_000)
+        settle(pg)
+        no_exception(pg, f"session {k}")
+        with pg.expect_download() as info:
+            pg.get_by_role("button", name="tokens.csv").click()
+        got = tmp_path / f"app{k}.csv"
+        info.value.save_as(got)
+        src = tmp_path / f"text{k}.txt"
+        src.write_text(text, encoding="utf-8")
+        out = tmp_path / f"cli{k}"
+        r = run_cli(["trace", src, *(["--query", query] if query else []), "--out", out, "--quiet"], tmp_path)
+        assert r.returncode == 0, r.stderr
+        assert got.read_text() == (out / "tokens.csv").read_text(), f"session {k}: tokens.csv differs from the CLI's"
+    for pg in pages:
+        pg.context.close()

@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from ..trace import Trace, density_on_grid
-from .common import T_AXIS, add_note, add_ruler, head_color, layer_color, sample_indices, shorten, style
+from .common import T_AXIS, add_note, add_ruler, head_color, layer_color, log_ticks, sample_indices, shorten, style
 
 DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
 
@@ -112,6 +112,10 @@ def mu_sigma_figure(trace: Trace, color_by: str = "layer", highlight=(), max_poi
             text=[token_label(trace, int(t)) for t in token.ravel()[sel]],
             hovertemplate="%{text}<br>μ = %{x:.3f}<br>σ = %{y:.4f}<extra>chosen</extra>"))
     fig.update_xaxes(range=[0, 1], title_text="μ (where in the memory)")
+    finite = sigma[np.isfinite(sigma) & (sigma > 0)]
+    if finite.size:
+        vals, texts = log_ticks(float(finite.min()), float(finite.max()))
+        fig.update_yaxes(tickvals=vals, ticktext=texts)
     fig.update_yaxes(type="log", title_text="σ (how wide; log scale)")
     style(fig, title, height=420)
     if len(pick) < len(ok):

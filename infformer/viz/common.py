@@ -88,6 +88,18 @@ def pool_max(values, max_points: int) -> tuple[np.ndarray, np.ndarray, int]:
     return np.arange(0, n, size), padded.max(1), size
 
 
+def log_ticks(lo: float, hi: float) -> tuple[list, list]:
+    """Ticks 1, 2, 5 × 10ᵏ covering [lo, hi], labelled in plain numbers (Plotly's own log ticks on a
+    short range read "2 … 9, 0.1", every minor step labelled)."""
+    lo, hi = max(float(lo), 1e-300), max(float(hi), float(lo) * 1.0001)
+    vals = [m * 10.0 ** k for k in range(int(np.floor(np.log10(lo))) - 1, int(np.ceil(np.log10(hi))) + 1)
+            for m in (1, 2, 5)]
+    below = max([v for v in vals if v <= lo], default=vals[0])   # one tick at or below the range,
+    above = min([v for v in vals if v >= hi], default=vals[-1])  # one at or above, the rest inside
+    vals = [v for v in vals if below <= v <= above]
+    return vals, [f"{v:g}" for v in vals]
+
+
 def clean(text: str) -> str:
     """Text made safe for Plotly hover labels (which read a little HTML) and kept on one line."""
     return " ".join(text.split()).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

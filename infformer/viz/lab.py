@@ -18,7 +18,7 @@ from ..basis import GaussianBasis
 from ..memory import (bin_mass, bin_probabilities, linear_sample_positions, push_spans, sampling_generator,
                       slot_midpoints, sticky_sample_positions, token_slots)
 from ..regression import fit_coefficients, reconstruct
-from .common import T_AXIS, head_color, style
+from .common import T_AXIS, add_note, head_color, log_ticks, style
 from .sticky import LINEAR_COLOR, STICKY_COLOR
 
 SIGNALS = ("smooth", "detailed", "steps", "random walk")
@@ -155,7 +155,9 @@ def ratio_figure(table: pd.DataFrame, current=None, title: str = "Reconstruction
         top = max(float(table["error"].max()), 1e-3) * 1.1
         fig.add_trace(go.Scatter(x=[current, current], y=[0, top], mode="lines", name="your L/N",
                                  line=dict(dash="dot", color="#444", width=1), hoverinfo="skip"))
-    fig.update_xaxes(type="log", range=[np.log10(lo) - 0.1, np.log10(hi) + 0.1], title_text="L / N (points per basis function)")
+    vals, texts = log_ticks(lo, hi)
+    fig.update_xaxes(type="log", range=[np.log10(lo) - 0.1, np.log10(hi) + 0.1], tickvals=vals, ticktext=texts,
+                     title_text="L / N (points per basis function)")
     fig.update_yaxes(title_text="relative RMS error", rangemode="tozero")
     return style(fig, title, height=340)
 
@@ -186,6 +188,13 @@ def blur_figure(first, runs: dict, show_steps, focus=(0.4, 0.6), title: str = "E
     fig.update_yaxes(title_text="x", row=1, col=1)
     style(fig, title, height=420)
     fig.update_layout(legend=dict(orientation="v", x=1.02, xanchor="left", y=1, yanchor="top"), margin=dict(r=190))
+    scale = float(np.max(np.abs(first))) or 1.0
+    swing = max(float(np.max(np.abs(runs[n][k]["read"]))) for n in names for k in show_steps)
+    if swing > 2 * scale:
+        add_note(fig, f"the memory's read-back reaches ±{swing:.3g} on a signal within ±{scale:.3g}: once the first chunk is "
+                      "squeezed into a stretch narrower than the basis resolves, the ridge fit through the M samples is "
+                      "ill-conditioned and overshoots between them (worst with many narrow, scaled widths and a light λ). "
+                      "A larger λ, fewer basis functions or a larger τ keeps it bounded.")
     return fig
 
 

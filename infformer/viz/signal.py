@@ -59,8 +59,10 @@ def top_variance_features(signals: np.ndarray, k: int) -> list:
 
 def memory_signal_figure(grid, rows, row_labels, updates, rulers: dict, frame: int | None = None,
                          tokens_written=None, title: str = "X̄(t), the memory as a signal") -> go.Figure:
-    """Heatmap of rows [K, R, G] over t with the token ruler under it; a slider and a play button
-    step through the K frames (memory updates). `rulers` maps update -> Ruler."""
+    """Heatmap of rows [K, R, G] over t with the token ruler under it, at frame `frame`; a play
+    button runs through the K frames (memory updates) from there. There is no slider of its own:
+    the page's update slider is the one control (two sliders for one thing confused users).
+    `rulers` maps update -> Ruler."""
     K = len(updates)
     frame = K - 1 if frame is None else int(frame)
     limit = float(np.nanpercentile(np.abs(rows), 99)) if rows.size else 1.0
@@ -81,12 +83,7 @@ def memory_signal_figure(grid, rows, row_labels, updates, rulers: dict, frame: i
     add_ruler(fig, rulers[updates[frame]], row=2)
     fig.frames = [go.Frame(name=str(u), data=[heat(k), ruler_trace(rulers[u])], traces=[0, 1],
                            layout=dict(title_text=f"{title}: {caption(k)}")) for k, u in enumerate(updates)]
-    steps = [dict(method="animate", label=str(u),
-                  args=[[str(u)], dict(mode="immediate", frame=dict(duration=0, redraw=True),
-                                       transition=dict(duration=0))]) for u in updates]
     fig.update_layout(
-        sliders=[dict(active=frame, steps=steps, x=0.08, len=0.92, y=-0.08, yanchor="top",
-                      currentvalue=dict(prefix="memory update ", xanchor="right", font=dict(size=12)), pad=dict(t=10))],
         updatemenus=[dict(type="buttons", direction="left", x=0, y=-0.08, xanchor="left", yanchor="top",
                           pad=dict(t=10, r=10), showactive=False, buttons=[
                               dict(label="▶", method="animate",

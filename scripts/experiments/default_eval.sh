@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Every number of the default model's card and README section (issue 8), as JSON in results/default/.
+#
+#   CMUDOG=../shared/data/cmu_dog/full scripts/experiments/default_eval.sh [MODEL] [BASE]
+#
+# MODEL (default runs/lm-ft-sticky) and BASE (default runs/lm-base), each run on one thread:
+#   austen-<m>.json      held-out Austen as paragraphs (the last 5% of every book), with the read zeroed too
+#   wrapped-<m>.json     one held-out passage as paragraphs and hard-wrapped at 70 (wrapped_pair.py)
+#   homealone-<m>.json   the Home Alone document
+#   dialogue-<m>.json    CMU-DoG test: document then conversation, only the turns scored, read zeroed too
+#   nodoc-<m>.json       the same conversations without the document
+#   passkey-<m>.json     attention on the pass-key sentence against its share of the memory
+#   generate-<m>.txt     a greedy continuation of a one-paragraph modern prompt
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+PY=${PY:-.venv/bin/python}
+MODEL=${1:-runs/lm-ft-sticky}
+BASE=${2:-runs/lm-base}
+OUT=results/default
+mkdir -p "$OUT" build/eval
+"$PY" scripts/experiments/wrapped_pair.py --out build/eval >/dev/null
+PROMPT="The city council met on Tuesday night to discuss the new bus routes. Residents who had waited for years \
+for a direct line to the hospital spoke first, and several of them brought letters from neighbours who could not come."
+for m in "$MODEL" "$BASE"; do
+  name=$(basename "$m")
+  ablate=()
+  "$PY" -c "import sys; from infformer.checkpoint import read_config; sys.exit(read_config('$m')[0].ltm is None)" \
+    && ablate=(--ablate-ltm)
+  run() { "$PY" -m infformer "$@" --model "$m" --threads 1 --quiet; }
+  run evaluate --text build/corpus/austen --heldout 0.05 "${ablate[@]}" > "$OUT/austen-$name.json"
+  run evaluate --text build/eval/persuasion_tail_paragraphs.txt build/eval/persuasion_tail_wrapped70.txt \
+      > "$OUT/wrapped-$name.json"
+  run evaluate --text assets/examples/home_alone.txt > "$OUT/homealone-$name.json"
+  run dialogue evaluate --data "${CMUDOG:?set CMUDOG}" --split test "${ablate[@]}" > "$OUT/dialogue-$name.json"
+  run dialogue evaluate --data "$CMUDOG" --split test --no-document > "$OUT/nodoc-$name.json"
+  run generate --prompt "$PROMPT" --max-new-tokens 80 > "$OUT/generate-$name.txt"
+  if [ ${#ablate[@]} -gt 0 ]; then
+    "$PY" scripts/experiments/passkey_attention.py --model "$m" --threads 1 > "$OUT/passkey-$name.json"
+  fi
+done
