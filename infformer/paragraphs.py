@@ -50,3 +50,9 @@ def wrap_paragraphs(text: str, width: int = 70) -> str:
     import textwrap
     paragraphs = text.split("\n\n")
     return "\n\n".join("\n".join(textwrap.fill(line, width) for line in p.split("\n")) for p in paragraphs)
+
+
+def tail_paragraphs(text: str, fraction: float) -> str:
+    """The last `fraction` of a text, from the first paragraph that starts inside it."""
+    start = text.find("\n\n", int(len(text) * (1 - fraction)))
+    return text[start + 2:] if start >= 0 else text

@@ -12,16 +12,15 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from infformer.paragraphs import join_wrapped_lines, wrap_paragraphs
+from infformer.paragraphs import join_wrapped_lines, tail_paragraphs, wrap_paragraphs
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def heldout_tail(fraction: float = 0.05) -> str:
+def heldout_tail(fraction: float = 0.045) -> str:
     """The last `fraction` of Persuasion as paragraphs, starting at a paragraph."""
     text = join_wrapped_lines((ROOT / "data" / "austen" / "4_persuasion.txt").read_text(encoding="utf-8"))
-    start = text.index("\n\n", int(len(text) * (1 - fraction))) + 2
-    return text[start:]
+    return tail_paragraphs(text, fraction)
 
 
 def main(argv=None) -> int:
@@ -30,7 +29,7 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    tail = heldout_tail(0.045)  # inside the last 5% of tokens that training held out
+    tail = heldout_tail()  # inside the last 5% of tokens that training held out
     (out / "persuasion_tail_paragraphs.txt").write_text(tail, encoding="utf-8")
     (out / "persuasion_tail_wrapped70.txt").write_text(wrap_paragraphs(tail, 70), encoding="utf-8")
     print(f"{len(tail):,} characters -> {out}/persuasion_tail_{{paragraphs,wrapped70}}.txt")
