@@ -68,6 +68,8 @@ def batched_token_losses(model: InfFormer, documents, batch_size: int = 8, on_se
 
 
 def _pooled(losses: np.ndarray, chars: np.ndarray | None) -> dict:
+    if not len(losses):  # e.g. a position bin that holds only a dialogue's document (nothing scored)
+        return {"tokens": 0, "perplexity": None, **({"characters": 0, "bits_per_character": None} if chars is not None else {})}
     out = {"tokens": int(len(losses)), "perplexity": round(math.exp(float(losses.mean())), 4)}
     if chars is not None:
         out["characters"] = int(chars.sum())

@@ -109,8 +109,8 @@ class Trace:
         traced token i is number `token_offset + i` (the same for a trace of a fresh memory)."""
         wanted = {int(u) for u in updates}
         tau = self.ltm["tau"]
-        spans = torch.tensor(self.initial_spans[layer][None])
-        tokens = torch.tensor(self.initial_span_tokens[layer][None])
+        spans, tokens = keep_unforgotten(torch.tensor(self.initial_spans[layer][None]),
+                                         torch.tensor(self.initial_span_tokens[layer][None]))
         out = {}
         if -1 in wanted:
             out[-1] = (spans[0].numpy(), tokens[0].numpy())

@@ -362,3 +362,23 @@ def test_shares_by_part_fall_by_tau_per_update_with_linear_sampling():
     written = np.flatnonzero(first > 0)
     k = written[-1]  # the first part was completely written long before the end: pure contraction since
     np.testing.assert_allclose(first[k] / first[k - 1], tau, rtol=1e-9)
+
+
+def test_spans_tile_the_memory_on_a_long_sticky_run():
+    """Sticky sampling warps every span its own way; still, after every update, the unforgotten
+    spans are ordered, never overlap, leave no gap, and their shares sum to the covered [0, b]."""
+    model = make_model("sticky", ltm=tiny_ltm(sticky=True, span_capacity=16))
+    x = random_tokens(8 * 200, seed=11)[0]
+    _, _, trace = run_with_trace(model, x)
+    history = trace.spans_at(range(0, trace.num_updates, 17), 1)
+    for u, (spans, tokens) in history.items():
+        if trace.update_kind[: u + 1].max() == 0:  # nothing written yet
+            assert len(tokens) == 0
+            continue
+        assert (np.diff(tokens) > 0).all()
+        np.testing.assert_allclose(spans[1:, 0], spans[:-1, 1], rtol=0, atol=1e-12)   # no gap, no overlap
+        widths = spans[:, 1] - spans[:, 0]
+        assert (widths > 0).all() and spans[0, 0] >= 0 and spans[-1, 1] <= 1 + 1e-12
+        np.testing.assert_allclose(widths.sum(), spans[-1, 1] - spans[0, 0], rtol=1e-9)
+    last_spans, last_tokens = trace.final_provenance(1)
+    assert len(last_tokens) > 16  # far more than the state's capacity
