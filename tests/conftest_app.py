@@ -19,7 +19,7 @@ import pytest  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "app.py"
-DEFAULT_MODEL_DIR = ROOT / "assets" / "models" / "austen-sticky"
+from infformer.checkpoint import DEFAULT_MODEL as DEFAULT_MODEL_DIR  # noqa: E402
 
 needs_model = pytest.mark.skipif(not (DEFAULT_MODEL_DIR / "model.safetensors").is_file(),
                                  reason="the shipped default model is missing")

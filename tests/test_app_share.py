@@ -7,6 +7,9 @@ from conftest_app import assert_clean, errors, needs_model, start, widget
 from pages._share import MAX_LINK_CHARS, ShareError, decode_text, encode_text, read_session, session_json
 
 pytestmark = needs_model
+from infformer.checkpoint import DEFAULT_MODEL  # noqa: E402
+
+DEFAULT_NAME = DEFAULT_MODEL.name
 TEXT = "The lighthouse keeper counted the ships that passed in the night. " * 25
 SETTINGS = dict(tau=0.75, num_samples=128, sticky=False, num_bins=64, seed=7)
 
@@ -46,7 +49,7 @@ def test_a_broken_link_says_so_and_shows_the_example():
 
 
 def test_session_file_round_trip():
-    data = session_json(TEXT, "Who counted?", "my notes", "austen-sticky", SETTINGS).encode()
+    data = session_json(TEXT, "Who counted?", "my notes", DEFAULT_NAME, SETTINGS).encode()
     at = start()
     at.get("button_group")[0].set_value("Session file").run()
     at.file_uploader[0].upload("session.json", data, "application/json").run()
@@ -57,7 +60,7 @@ def test_session_file_round_trip():
     s = at.session_state["settings"]
     assert (s.tau, s.num_samples, s.sticky, s.num_bins, s.seed) == (0.75, 128, False, 64, 7)
     assert at.query_params["tau"] == ["0.75"] or at.query_params["tau"] == "0.75"
-    back = read_session(session_json(doc.text, doc.query, doc.label, "austen-sticky",
+    back = read_session(session_json(doc.text, doc.query, doc.label, DEFAULT_NAME,
                                      dict(tau=s.tau, num_samples=s.num_samples, sticky=s.sticky,
                                           num_bins=s.num_bins, seed=s.seed)).encode())
     assert back["text"] == TEXT and back["settings"] == SETTINGS

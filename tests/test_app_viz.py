@@ -62,7 +62,8 @@ def test_token_ruler(reference):
 
 def test_sentence_bounds_give_a_sentence_its_first_word():
     from infformer.tokenizer import Tokenizer
-    path = ROOT / "assets/models/austen-sticky/tokenizer.json"
+    from infformer.checkpoint import DEFAULT_MODEL
+    path = DEFAULT_MODEL / "tokenizer.json"
     if not path.is_file():
         pytest.skip("the shipped tokenizer is missing")
     text = "It rained. Harry and Marv broke in. Kevin ran!\n\nThe end."

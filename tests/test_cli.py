@@ -12,7 +12,7 @@ SUMMARY_KEYS = {"num_tokens", "num_segments", "num_memory_updates", "seconds", "
 COLUMNS = {"tokens.csv": ["token_index", "text", "char_start", "char_end", "ltm_t_start", "ltm_t_end", "ltm_attention"],
            "queries.csv": ["segment", "layer", "head", "token_index", "mu", "sigma"],
            "histograms.csv": ["update", "layer", "bin", "probability"]}
-DEFAULT_MODEL = ROOT / "assets" / "models" / "austen-sticky"
+from infformer.checkpoint import DEFAULT_MODEL  # noqa: E402
 
 
 def read_csv(path):

@@ -10,7 +10,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_readme_python_example_runs(tmp_path):
-    if not (ROOT / "assets/models/austen-sticky/config.json").is_file():
+    from infformer.checkpoint import DEFAULT_MODEL
+    if not (DEFAULT_MODEL / "config.json").is_file():
         pytest.skip("the shipped default model is missing")
     readme = (ROOT / "README.md").read_text()
     blocks = re.findall(r"```python\n(.*?)```", readme, re.S)

@@ -15,13 +15,13 @@
 # Fine-tunes: τ = 0.75 (the newest segment gets 2 tokens per basis function, as the paper's
 # 512 tokens in 256 of its N = 512; τ = 0.5 would halve every old token's share every 128 tokens),
 # N = 256, M = 256, D = 128, σ starting at 0.05, lr 2e-4 for the base's weights and 1e-3 for the
-# memory's (the paper's 5:1), 1,500 steps over the same corpus from its start, the memory carried
+# memory's (the paper's 5:1), 1,200 steps over the same corpus from its start, the memory carried
 # through each document.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PY=${PY:-.venv/bin/python}
 CORPUS=(build/corpus/austen build/corpus/austen build/corpus/cmudog)
-FT_STEPS=${FT_STEPS:-1500}
+FT_STEPS=${FT_STEPS:-1200}
 case "${1:-}" in
   corpus) "$PY" scripts/build_corpus.py --cmudog "${CMUDOG:?set CMUDOG to the CMU-DoG directory}" --out build/corpus ;;
   base)   "$PY" -m infformer train "${CORPUS[@]}" --out runs/lm-base --variant stm --steps 7000 --eval-every 500 \
