@@ -281,7 +281,8 @@ def cmd_sorting_train(args) -> int:
                                num_basis=args.num_basis, d_model=args.d_model, n_layers=args.layers,
                                dropout=args.dropout, widths=args.widths)
     tc = SortingTrainConfig(length=args.length, steps=args.steps, batch_size=args.batch_size, lr=args.lr,
-                            eval_every=args.eval_every, checkpoint_every=args.checkpoint_every, seed=args.seed)
+                            eval_every=args.eval_every, checkpoint_every=args.checkpoint_every, seed=args.seed,
+                            plateau_patience=args.plateau_patience, plateau_delta=args.plateau_delta)
     train_sorting(args.out, cfg, tc, device=args.device, progress=not args.quiet)
     print(f"checkpoint: {args.out}/")
     return 0
@@ -444,6 +445,9 @@ def build_parser() -> Parser:
     st.add_argument("--length", type=positive_int, default=1024, help="symbols before the separator")
     st.add_argument("--widths", type=positive_float, nargs="+", default=[0.01, 0.05], metavar="W",
                     help="basis widths, fractions of [0, 1] (the reference's: 0.01 0.05); N must be a multiple of their number")
+    st.add_argument("--plateau-patience", type=nonneg_int, default=0, metavar="K",
+                    help="stop when the last K validations did not beat the best before them by --plateau-delta (0: off)")
+    st.add_argument("--plateau-delta", type=positive_float, default=0.005)
     st.set_defaults(func=cmd_sorting_train)
     se = so_sub.add_parser("evaluate", help="accuracy on fresh examples, as JSON")
     se.add_argument("--model", required=True, metavar="DIR")

@@ -47,6 +47,17 @@ class SortingTrainConfig:
     checkpoint_every: int = 250
     bf16: bool = True
     seed: int = 0
+    plateau_patience: int = 0     # stop when the last K validations did not beat the best before them (0: off)
+    plateau_delta: float = 0.005  # ... by at least this much accuracy
+
+
+def plateaued(history, patience: int, min_delta: float) -> bool:
+    """The plateau rule: True when none of the last `patience` validation accuracies beats the best
+    of the ones before it by `min_delta` (needs more than `patience` of them; patience 0: never)."""
+    history = [float(h) for h in history]
+    if patience <= 0 or len(history) <= patience:
+        return False
+    return max(history[-patience:]) < max(history[:-patience]) + min_delta
 
 
 def sorting_model_config(variant: str, segment_len: int = 128, stm_len: int = 128, num_basis: int = 128,
@@ -167,6 +178,9 @@ def train_sorting(out_dir, model_cfg: ModelConfig, tc: SortingTrainConfig = Sort
     out.mkdir(parents=True, exist_ok=True)
     saved = read_resume_state(out)
     start = 0
+    if saved is not None and saved.get("stopped"):  # the plateau rule ended this run: nothing to resume
+        from .checkpoint import load_checkpoint
+        return load_checkpoint(out, device)[0]
     if saved is not None:
         model_cfg = ModelConfig.from_dict(saved["model"])
         tc = dataclasses.replace(SortingTrainConfig(**saved["train"]), steps=tc.steps)
@@ -181,6 +195,7 @@ def train_sorting(out_dir, model_cfg: ModelConfig, tc: SortingTrainConfig = Sort
     tokenizer = sorting_tokenizer()
     header = ["step", "loss", "accuracy", "lr", "valid_accuracy", "regression_error", "seconds"]
     t0 = time.time() - restart_metrics(out, header, start)  # seconds count across resumes
+    history = valid_history(out)  # validation accuracies so far (the plateau rule reads them)
     model.train()
     bar = tqdm(range(start, tc.steps), initial=start, total=tc.steps, disable=not progress, desc="sorting")
     for step in bar:
@@ -203,12 +218,30 @@ def train_sorting(out_dir, model_cfg: ModelConfig, tc: SortingTrainConfig = Sort
             report = evaluate_sorting(model, tc.length, tc.eval_examples, tc.seed + VALID_SEED_OFFSET, bf16=tc.bf16)
             valid = report["accuracy"]
             reg = "" if report["regression_error"] is None else report["regression_error"]
+            history.append(valid)
         append_metrics(out, [done, f"{loss.item():.4f}", f"{acc:.4f}", f"{lr:.6g}", valid, reg,
                              f"{time.time() - t0:.1f}"])
-        if done % tc.checkpoint_every == 0 or done == tc.steps:
-            save_checkpoint(out, model, tokenizer, {"task": "sorting", "length": tc.length, "steps": done,
-                                                    "variant": model_cfg.variant})
-            save_resume_state(out, opt, {"step": done, "model": model_cfg.to_dict(), "train": dataclasses.asdict(tc)})
+        stop = valid != "" and plateaued(history, tc.plateau_patience, tc.plateau_delta)
+        if done % tc.checkpoint_every == 0 or done == tc.steps or stop:
+            info = {"task": "sorting", "length": tc.length, "steps": done, "variant": model_cfg.variant}
+            state = {"step": done, "model": model_cfg.to_dict(), "train": dataclasses.asdict(tc)}
+            if stop:
+                info["stopped"] = state["stopped"] = (f"plateau: the last {tc.plateau_patience} validations did not beat "
+                                                      f"{max(history[:-tc.plateau_patience]):.4f} by {tc.plateau_delta}")
+            save_checkpoint(out, model, tokenizer, info)
+            save_resume_state(out, opt, state)
+        if stop:
+            break
     bar.close()
     return model
+
+
+def valid_history(out: Path) -> list:
+    """The validation accuracies in a run's metrics.csv, in order."""
+    import csv
+    path = Path(out) / "metrics.csv"
+    if not path.is_file():
+        return []
+    with open(path, newline="") as f:
+        return [float(r["valid_accuracy"]) for r in csv.DictReader(f) if r.get("valid_accuracy")]
 

@@ -81,3 +81,44 @@ def test_the_answer_ends_the_last_segment_so_it_also_holds_the_sequence_tail():
     assert (inputs[:, :12] == PADDING).all() and torch.equal(inputs[:, 12:], batch[:, :-1])
     last = inputs[:, -32:]                                     # 12 symbols, the separator, 19 answer inputs
     assert (last[:, :12] < 20).all() and (last[:, 12] == SEPARATOR).all()
+
+
+def test_plateau_rule():
+    from infformer.sorting_train import plateaued
+    assert not plateaued([0.1, 0.2], 2, 0.01)                      # too few validations
+    assert not plateaued([0.1, 0.2, 0.3, 0.4], 2, 0.01)            # still rising
+    assert plateaued([0.1, 0.5, 0.49, 0.505], 2, 0.01)             # no gain of 0.01 over 0.5 in the last two
+    assert not plateaued([0.1, 0.5, 0.49, 0.52], 2, 0.01)
+    assert not plateaued([0.5, 0.5, 0.5], 0, 0.01)                 # off
+
+
+def test_training_stops_on_a_plateau_and_says_so(tmp_path):
+    import json
+    from infformer.sorting_train import SortingTrainConfig, sorting_model_config, train_sorting
+    cfg = sorting_model_config("ltm", segment_len=16, stm_len=16, num_basis=16, d_model=32, n_layers=1, n_heads=2)
+    tc = SortingTrainConfig(length=40, steps=50, batch_size=2, warmup=1, eval_every=1, eval_examples=2,
+                            checkpoint_every=50, bf16=False, plateau_patience=2, plateau_delta=1.0)
+    train_sorting(tmp_path / "run", cfg, tc, progress=False)
+    state = json.loads((tmp_path / "run" / "train_state.json").read_text())
+    assert state["step"] == 3 and state["stopped"].startswith("plateau")   # 3 validations: 1 best + 2 without gain
+    info = json.loads((tmp_path / "run" / "config.json").read_text())["info"]
+    assert info["stopped"] == state["stopped"]
+    train_sorting(tmp_path / "run", cfg, tc, progress=False)              # resuming a stopped run does nothing
+    assert json.loads((tmp_path / "run" / "train_state.json").read_text())["step"] == 3
+
+
+def test_the_incoming_gate_keeps_shapes_and_learns():
+    """X ⊙ sigmoid(Conv1d_k3(X)) on the vectors written to the memory, as the authors' configurations use it."""
+    import torch
+
+    from conftest import make_model, random_tokens, tiny_ltm
+    model = make_model("ltm", ltm=tiny_ltm(gate=True)).train()
+    ltm = model.blocks[0].ltm
+    x = torch.randn(3, 8, model.cfg.d_model)
+    gated = ltm.gate_incoming(x)
+    assert gated.shape == x.shape
+    assert ((gated.abs() <= x.abs() + 1e-6)).all()  # a sigmoid gate only scales down
+    logits, state = model(random_tokens(40, batch=2))
+    assert logits.shape == (2, 40, model.cfg.vocab_size) and state.layers[0].coefficients.shape[1:] == (16, 32)
+    logits.sum().backward()
+    assert any(p.grad is not None and p.grad.abs().sum() > 0 for n, p in model.named_parameters() if "gate" in n)
