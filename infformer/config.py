@@ -76,6 +76,9 @@ class ModelConfig:
     rope_base: float = 10000.0           # rotary position embedding base (positions within the local window)
     compressive_len: int = 0             # Compressive Transformer memory slots (0: none); budget-matched to N
     compression_rate: int = 4            # c: L leaving vectors become L / c compressed ones (Conv1d, stride c)
+    compression_loss: str = "attention"  # how the compressor learns: "attention" (Rae et al. 2020: it reproduces the
+                                         # attention over the memories it replaces; no task gradient reaches it),
+                                         # or "task" (end to end through the reads, as this project's first baseline)
 
     def __post_init__(self):
         if isinstance(self.ltm, dict):
@@ -92,6 +95,7 @@ class ModelConfig:
             (self.compressive_len == 0 or self.segment_len % self.compression_rate == 0,
              "segment_len must be a multiple of compression_rate"),
             (self.compressive_len == 0 or self.ltm is None, "a model has a compressive or a long-term memory, not both"),
+            (self.compression_loss in ("attention", "task"), "compression_loss must be 'attention' or 'task'"),
         ]
         for ok, message in checks:
             if not ok:

@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .attention import LocalAttention, LongTermAttention
+from .attention import LocalAttention, LongTermAttention, attention_reconstruction_loss
 from .basis import GaussianBasis
 from .config import ModelConfig
 from .hooks import HookPoint
@@ -47,6 +47,7 @@ class Block(nn.Module):
         if cfg.compressive_len:  # Compressive Transformer: strided Conv1d over the leaving vectors
             c = cfg.compression_rate
             self.compress = nn.Conv1d(e, e, kernel_size=c, stride=c)
+            self.hook_compression_loss = HookPoint()  # Rae et al.'s attention-reconstruction loss (training)
         self.mlp = nn.Sequential(nn.Linear(e, cfg.d_ff), nn.GELU(), nn.Linear(cfg.d_ff, e))
         self.drop = nn.Dropout(cfg.dropout)
         self.hook_resid_pre = HookPoint()
@@ -221,8 +222,17 @@ class InfFormer(nn.Module):
     def _write_compressed(self, state: MemoryState, valid: Tensor) -> MemoryState:
         """Compressive Transformer: L leaving vectors -> L/c compressed slots, oldest slots dropped."""
         layers = []
+        attention_loss = self.cfg.compression_loss == "attention"
         for block, mem in zip(self.blocks, state.layers):
-            new = block.compress(mem.incoming.transpose(1, 2)).transpose(1, 2)  # [B, L/c, e]
+            incoming = mem.incoming.detach() if attention_loss else mem.incoming
+            new = block.compress(incoming.transpose(1, 2)).transpose(1, 2)  # [B, L/c, e]
+            if attention_loss:
+                if torch.is_grad_enabled() and self.training and bool(valid.any()):
+                    # h: the segment that pushed these vectors out (the newest L of the short-term memory)
+                    h = mem.stm[:, -self.cfg.segment_len:]
+                    block.hook_compression_loss(attention_reconstruction_loss(
+                        block.attn, block.ln_1, h[valid], incoming[valid], new[valid]))
+                new = new.detach()  # the task's gradient never reaches the compressor
             shifted = torch.cat([mem.compressed, new], 1)[:, new.shape[1]:]
             compressed = torch.where(valid.view(-1, 1, 1), shifted, mem.compressed)
             layers.append(dataclasses.replace(mem, incoming=mem.incoming[:, :0], compressed=compressed))

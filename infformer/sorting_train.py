@@ -28,7 +28,7 @@ from .model import InfFormer
 from .regression import reconstruct
 from .sorting import NUM_SYMBOLS, PADDING, VOCAB_SIZE, make_batch, sorting_tokenizer
 from .runfiles import OPTIMIZER, append_metrics, load_optimizer, read_resume_state, restart_metrics, save_resume_state
-from .train import autocast, lr_at
+from .train import CompressionLossCollector, autocast, lr_at
 
 VALID_SEED_OFFSET = 1_000_000  # validation examples come from a seed stream training never uses
 
@@ -198,6 +198,7 @@ def train_sorting(out_dir, model_cfg: ModelConfig, tc: SortingTrainConfig = Sort
     history = valid_history(out)  # validation accuracies so far (the plateau rule reads them)
     model.train()
     bar = tqdm(range(start, tc.steps), initial=start, total=tc.steps, disable=not progress, desc="sorting")
+    compression = CompressionLossCollector(model) if model_cfg.compressive_len else None
     for step in bar:
         lr = lr_at(step, tc)
         for g in opt.param_groups:
@@ -206,8 +207,9 @@ def train_sorting(out_dir, model_cfg: ModelConfig, tc: SortingTrainConfig = Sort
         logits = answer_logits(model, batch, grad=True, bf16=tc.bf16)
         targets = batch[:, -NUM_SYMBOLS:]
         loss = F.cross_entropy(logits.flatten(0, 1), targets.flatten())
+        aux = compression.pop() if compression is not None else 0.0  # trains the compressors only
         opt.zero_grad(set_to_none=True)
-        loss.backward()
+        (loss + aux).backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), tc.grad_clip)
         opt.step()
         acc = (logits.argmax(-1) == targets).float().mean().item()
@@ -233,6 +235,8 @@ def train_sorting(out_dir, model_cfg: ModelConfig, tc: SortingTrainConfig = Sort
         if stop:
             break
     bar.close()
+    if compression is not None:
+        compression.remove()
     return model
 
 

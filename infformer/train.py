@@ -90,6 +90,26 @@ class KLCollector:
         self.hooks.remove()
 
 
+class CompressionLossCollector:
+    """Collects the Compressive Transformer's attention-reconstruction losses of a forward (one per
+    layer and write); their sum trains the compressors alone (model.py stops the task's gradient)."""
+
+    def __init__(self, model: InfFormer):
+        self.values, self.hooks = [], CallHooks()
+        for name, hp in hook_points(model).items():
+            if name.endswith("hook_compression_loss"):
+                self.hooks.add(hp, lambda module, inputs, output: self.values.append(output))
+        self.hooks.start()
+
+    def pop(self) -> torch.Tensor:
+        total = sum(self.values, torch.zeros(()))
+        self.values.clear()
+        return total
+
+    def remove(self):
+        self.hooks.remove()
+
+
 @dataclass(frozen=True)
 class Distributed:
     """This process's place in a `torchrun` job (rank 0 of 1 when run alone)."""
@@ -258,6 +278,7 @@ def train(corpus, out_dir, model_cfg: ModelConfig | None = None, train_cfg: Trai
         {"base": {"model": str(init_from), "steps": base_info.get("steps"), "tokens": base_info.get("tokens")}}
         if init_from is not None else {})
     kl_collector = KLCollector(model) if model_cfg.ltm is not None else None
+    compression = CompressionLossCollector(model) if model_cfg.compressive_len else None
     model.train()
     t0 = time.time() - seconds_before  # seconds count across resumes
     bar = tqdm(range(start_step, train_cfg.steps), initial=start_step, total=train_cfg.steps,
@@ -279,6 +300,8 @@ def train(corpus, out_dir, model_cfg: ModelConfig | None = None, train_cfg: Trai
             if kl_collector is not None:
                 kl = kl_collector.pop(model_cfg.ltm.kl_sigma0, filled)
             total = loss + (model_cfg.ltm.kl_weight * kl if model_cfg.ltm else 0.0)
+            if compression is not None:
+                total = total + compression.pop()
             opt.zero_grad(set_to_none=True)
             total.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), train_cfg.grad_clip)
@@ -301,6 +324,8 @@ def train(corpus, out_dir, model_cfg: ModelConfig | None = None, train_cfg: Trai
         bar.close()
         if kl_collector is not None:
             kl_collector.remove()
+        if compression is not None:
+            compression.remove()
         if ddp.world > 1:
             import torch.distributed as dist
             dist.destroy_process_group()

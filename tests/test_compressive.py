@@ -37,8 +37,10 @@ def test_compressed_memory_fills_at_rate_c_and_keeps_its_size():
 
 
 def test_compressed_memory_changes_predictions_and_learns():
+    """End to end through the reads (compression_loss="task"; the default trains it by attention
+    reconstruction instead, tests/test_compression_loss.py)."""
     torch.manual_seed(0)
-    cfg = tiny("compressive", dropout=0.0)
+    cfg = tiny("compressive", dropout=0.0, compression_loss="task")
     model = InfFormer(cfg)
     x = torch.randint(0, 50, (2, 16 * 4))
     state = None
