@@ -132,6 +132,24 @@ class ModelConfig:
             return cls(stm_len=stm_len, ltm=None, **fields)
         return cls(stm_len=stm_len, ltm=dataclasses.replace(ltm, sticky=(variant == "sticky")), **fields)
 
+    def reach(self) -> dict:
+        """How far back the model can see, in tokens before the current one (the sorting issue asks
+        for it beside every accuracy):
+          local_reach: through the short-term memory alone, stacked over layers (Transformer-XL:
+                       n_layers × stm_len + segment_len, counting the segment itself);
+          coverage:    past tokens the memory represents at all: the local reach, plus for the
+                       Compressive Transformer n_layers × compressive_len × compression_rate (compressed,
+                       stacked over layers like the local reach: an upper bound), and
+                       for the ∞-former every token ever written (None: unbounded, at falling resolution)."""
+        local = self.n_layers * self.stm_len + self.segment_len
+        if self.ltm is not None:
+            coverage = None
+        elif self.compressive_len:
+            coverage = local + self.n_layers * self.compressive_len * self.compression_rate
+        else:
+            coverage = local
+        return {"local_reach": local, "coverage": coverage}
+
     def with_memory(self, **changes) -> "ModelConfig":
         """Change the inference-time memory settings (tau, num_samples, sticky, num_bins, seed, ...)."""
         if self.ltm is None:

@@ -122,3 +122,12 @@ def test_the_incoming_gate_keeps_shapes_and_learns():
     assert logits.shape == (2, 40, model.cfg.vocab_size) and state.layers[0].coefficients.shape[1:] == (16, 32)
     logits.sum().backward()
     assert any(p.grad is not None and p.grad.abs().sum() > 0 for n, p in model.named_parameters() if "gate" in n)
+
+
+def test_reach_and_coverage_of_each_memory():
+    from infformer.config import ModelConfig
+    common = dict(n_layers=3, segment_len=64, stm_len=64)
+    assert ModelConfig.for_variant("stm", **common).reach() == {"local_reach": 3 * 64 + 64, "coverage": 256}
+    comp = ModelConfig.for_variant("compressive", compressive_len=32, compression_rate=4, **common).reach()
+    assert comp == {"local_reach": 256, "coverage": 256 + 3 * 32 * 4}
+    assert ModelConfig.for_variant("ltm", **common).reach()["coverage"] is None  # every token ever written
