@@ -33,7 +33,7 @@ for m in "$MODEL" "$BASE"; do
   run evaluate --text assets/examples/home_alone.txt > "$OUT/homealone-$name.json"
   run dialogue evaluate --data "${CMUDOG:?set CMUDOG}" --split test "${ablate[@]}" > "$OUT/dialogue-$name.json"
   run dialogue evaluate --data "$CMUDOG" --split test --no-document > "$OUT/nodoc-$name.json"
-  run generate --prompt "$PROMPT" --max-new-tokens 80 > "$OUT/generate-$name.txt"
+  "$PY" -m infformer generate --model "$m" --threads 1 --prompt "$PROMPT" --max-new-tokens 80 > "$OUT/generate-$name.txt"
   if [ ${#ablate[@]} -gt 0 ]; then
     "$PY" scripts/experiments/passkey_attention.py --model "$m" --threads 1 > "$OUT/passkey-$name.json"
   fi
