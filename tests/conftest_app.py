@@ -89,3 +89,9 @@ def parse_mu_sigma(hovertemplate: str) -> tuple[float, float]:
 def trapezoid(y, x) -> float:
     y, x = arr(y).astype(float), arr(x).astype(float)
     return float(np.sum(0.5 * (y[1:] + y[:-1]) * np.diff(x)))
+
+
+def default_tau() -> str:
+    """The default model's τ as the URL writes it (the app's starting value)."""
+    from infformer.checkpoint import read_config
+    return f"{read_config(DEFAULT_MODEL_DIR)[0].ltm.tau:g}"

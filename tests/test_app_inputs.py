@@ -3,6 +3,7 @@ empty text, binary or undecodable upload, text over the limit, a directory that 
 checkpoint; plus nonsense in the URL."""
 import pytest
 
+from conftest_app import default_tau
 from conftest_app import assert_clean, errors, needs_model, start, widget
 
 pytestmark = needs_model
@@ -94,7 +95,7 @@ def test_nonsense_in_the_url():
     at = start({"example": "nope", "tau": "abc", "M": "-", "sticky": "maybe", "seed": "x", "length": "y"})
     assert not errors(at)
     still_working(at)
-    assert at.query_params["example"] == "home_alone" and at.query_params["tau"] == "0.5"
+    assert at.query_params["example"] == "home_alone" and at.query_params["tau"] == default_tau()
 
 
 def test_out_of_range_settings_in_the_url_are_clamped():

@@ -2,6 +2,7 @@
 import numpy as np
 import pytest
 
+from conftest_app import default_tau
 from conftest_app import assert_clean, errors, needs_model, start, widget
 
 pytestmark = needs_model
@@ -23,7 +24,7 @@ def test_default_example_summary(reference):
     assert any(query in m.value for m in at.markdown)
     # the settings and the example are in the URL
     q = at.query_params
-    assert q["example"] == "home_alone" and q["tau"] == "0.5" and q["sticky"] == "1" and q["seed"] == "0"
+    assert q["example"] == "home_alone" and q["tau"] == default_tau() and q["sticky"] == "1" and q["seed"] == "0"
     # the CLI's files are offered, plus the summary
     labels = [b.label for b in at.get("download_button")]
     assert labels == ["tokens.csv", "queries.csv", "histograms.csv", "summary.json", "session.json"]
