@@ -279,7 +279,7 @@ def cmd_sorting_train(args) -> int:
     set_threads(args.threads)
     cfg = sorting_model_config(args.variant, segment_len=args.segment_len, stm_len=args.stm_len,
                                num_basis=args.num_basis, d_model=args.d_model, n_layers=args.layers,
-                               dropout=args.dropout, widths=args.widths)
+                               dropout=args.dropout, widths=args.widths, gate=args.gate)
     tc = SortingTrainConfig(length=args.length, steps=args.steps, batch_size=args.batch_size, lr=args.lr,
                             eval_every=args.eval_every, checkpoint_every=args.checkpoint_every, seed=args.seed,
                             plateau_patience=args.plateau_patience, plateau_delta=args.plateau_delta)
@@ -445,6 +445,8 @@ def build_parser() -> Parser:
     st.add_argument("--length", type=positive_int, default=1024, help="symbols before the separator")
     st.add_argument("--widths", type=positive_float, nargs="+", default=[0.01, 0.05], metavar="W",
                     help="basis widths, fractions of [0, 1] (the reference's: 0.01 0.05); N must be a multiple of their number")
+    st.add_argument("--gate", action="store_true",
+                    help="gate the vectors written to the long-term memory, X ⊙ sigmoid(Conv1d_k3(X)) (the authors' configurations)")
     st.add_argument("--plateau-patience", type=nonneg_int, default=0, metavar="K",
                     help="stop when the last K validations did not beat the best before them by --plateau-delta (0: off)")
     st.add_argument("--plateau-delta", type=positive_float, default=0.005)

@@ -131,3 +131,9 @@ def test_reach_and_coverage_of_each_memory():
     comp = ModelConfig.for_variant("compressive", compressive_len=32, compression_rate=4, **common).reach()
     assert comp == {"local_reach": 256, "coverage": 256 + 3 * 32 * 4}
     assert ModelConfig.for_variant("ltm", **common).reach()["coverage"] is None  # every token ever written
+
+
+def test_sorting_train_cli_takes_gate_and_plateau(tmp_path):
+    from infformer.cli import build_parser
+    args = build_parser().parse_args(["sorting", "train", "--out", str(tmp_path), "--gate", "--plateau-patience", "3"])
+    assert args.gate and args.plateau_patience == 3 and args.plateau_delta == 0.005
