@@ -249,9 +249,13 @@ def train(corpus, out_dir, model_cfg: ModelConfig | None = None, train_cfg: Trai
     state = model.initial_state(train_cfg.batch_size, dev)
     if resume:
         from safetensors.torch import load_file
-        model.load_state_dict(load_file(str(out / "model.safetensors")))
-        load_optimizer(opt, out / OPTIMIZER)
-        if saved.get("ranks", 1) == ddp.world:
+        model.load_state_dict({k: v.float() if v.is_floating_point() else v  # a committed run may hold bf16
+                               for k, v in load_file(str(out / "model.safetensors")).items()})
+        if (out / OPTIMIZER).is_file():
+            load_optimizer(opt, out / OPTIMIZER)
+        # else: a run committed without its optimizer state (too large for the repository): Adam's
+        # moments start afresh, which the warm-up of a continued schedule absorbs
+        if saved.get("ranks", 1) == ddp.world and (out / memory_file(ddp.rank)).is_file():
             state = MemoryState.load(out / memory_file(ddp.rank), dev)
         # else: the streams were dealt to a different number of ranks; their memories start empty
     net = model

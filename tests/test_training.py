@@ -1,5 +1,6 @@
 """Training: every variant lowers its loss on a tiny repetitive corpus; runs resume where they stopped."""
 import csv
+import dataclasses
 import json
 
 import pytest
@@ -83,3 +84,21 @@ def test_on_step_callback_and_lr_schedule(tiny_corpus, tiny_tokenizer, tmp_path)
     assert lr_at(9, tc) == pytest.approx(1e-3)
     assert lr_at(100, tc) == pytest.approx(1e-4)
     assert all(lr_at(s, tc) >= lr_at(s + 1, tc) for s in range(10, 100))
+
+
+def test_a_run_committed_without_optimizer_and_memory_resumes(tmp_path, tiny_corpus, tiny_tokenizer):
+    """What a session commits of a long run (weights, bf16 allowed; no optimizer or memory state) resumes."""
+    import torch
+    from safetensors.torch import load_file, save_file
+
+    from infformer.train import TrainConfig, train
+    from conftest import tiny_config
+    out = tmp_path / "run"
+    tc = TrainConfig(steps=2, batch_size=2, eval_every=0, checkpoint_every=2)
+    train([tiny_corpus], out, tiny_config("stm"), tc, tokenizer=tiny_tokenizer, progress=False)
+    w = load_file(str(out / "model.safetensors"))
+    save_file({k: v.to(torch.bfloat16) if v.is_floating_point() else v for k, v in w.items()}, str(out / "model.safetensors"))
+    (out / "optimizer.safetensors").unlink()
+    (out / "memory.safetensors").unlink()
+    train([tiny_corpus], out, tiny_config("stm"), dataclasses.replace(tc, steps=4), progress=False)
+    assert json.loads((out / "train_state.json").read_text())["step"] == 4
