@@ -18,7 +18,7 @@ from .tokenizer import Tokenizer
 
 CONFIG, WEIGHTS, TOKENIZER = "config.json", "model.safetensors", "tokenizer.json"
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
-DEFAULT_MODEL = ASSETS / "models" / "austen-sticky"
+DEFAULT_MODEL = ASSETS / "models" / "austen-cmudog-sticky"
 
 
 class CheckpointError(ValueError):

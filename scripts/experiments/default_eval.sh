@@ -16,12 +16,14 @@ cd "$(dirname "$0")/../.."
 PY=${PY:-.venv/bin/python}
 MODEL=${1:-runs/lm-ft-sticky}
 BASE=${2:-runs/lm-base}
+CONV=()  # CONVERSATIONS=K: a seeded sample of K test conversations (seed 0) instead of all 619
+[ -n "${CONVERSATIONS:-}" ] && CONV=(--conversations "$CONVERSATIONS" --seed 0)
 OUT=results/default
 mkdir -p "$OUT" build/eval
 "$PY" scripts/experiments/wrapped_pair.py --out build/eval >/dev/null
 PROMPT="The city council met on Tuesday night to discuss the new bus routes. Residents who had waited for years \
 for a direct line to the hospital spoke first, and several of them brought letters from neighbours who could not come."
-for m in "$MODEL" "$BASE"; do
+for m in "$MODEL" ${BASE:+"$BASE"}; do
   name=$(basename "$m")
   ablate=()
   "$PY" -c "import sys; from infformer.checkpoint import read_config; sys.exit(read_config('$m')[0].ltm is None)" \
@@ -31,8 +33,8 @@ for m in "$MODEL" "$BASE"; do
   run evaluate --text build/eval/persuasion_tail_paragraphs.txt build/eval/persuasion_tail_wrapped70.txt \
       > "$OUT/wrapped-$name.json"
   run evaluate --text assets/examples/home_alone.txt > "$OUT/homealone-$name.json"
-  run dialogue evaluate --data "${CMUDOG:?set CMUDOG}" --split test "${ablate[@]}" > "$OUT/dialogue-$name.json"
-  run dialogue evaluate --data "$CMUDOG" --split test --no-document > "$OUT/nodoc-$name.json"
+  run dialogue evaluate --data "${CMUDOG:?set CMUDOG}" --split test "${CONV[@]}" "${ablate[@]}" > "$OUT/dialogue-$name.json"
+  run dialogue evaluate --data "$CMUDOG" --split test "${CONV[@]}" --no-document > "$OUT/nodoc-$name.json"
   "$PY" -m infformer generate --model "$m" --threads 1 --prompt "$PROMPT" --max-new-tokens 80 > "$OUT/generate-$name.txt"
   if [ ${#ablate[@]} -gt 0 ]; then
     "$PY" scripts/experiments/passkey_attention.py --model "$m" --threads 1 > "$OUT/passkey-$name.json"

@@ -24,7 +24,7 @@ for v in "${VARIANTS[@]}"; do
     extra=()
     case $v in ltm|sticky) extra=(--sigma-init 0.05) ;; esac
     "$PY" -m infformer train data/austen --out "runs/lm/$v" --variant "$v" --steps "$STEPS" --eval-every 500 \
-        --tokenizer assets/models/austen-sticky/tokenizer.json --threads 1 --quiet "${extra[@]}"
+        --tokenizer scripts/experiments/austen-4096-tokenizer.json --threads 1 --quiet "${extra[@]}"
     "$PY" -m infformer evaluate --model "runs/lm/$v" --text data/austen --heldout 0.05 --quiet > "results/lm/$v.json.tmp"
     mv "results/lm/$v.json.tmp" "results/lm/$v.json"
 done

@@ -9,7 +9,7 @@ the spread of μ over the last validation segments.
     .venv/bin/python scripts/experiments/sigma_init_probe.py narrow 2000
 
 The README's numbers were measured with the tokenizer of the first default model (4,096 tokens
-trained on Austen; in git history as assets/models/austen-sticky/tokenizer.json).
+trained on Austen; kept as scripts/experiments/austen-4096-tokenizer.json).
 """
 import argparse
 import math
@@ -30,7 +30,7 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("mode", choices=["default", "narrow"])
     p.add_argument("steps", type=int)
-    p.add_argument("--tokenizer", default=str(DEFAULT_MODEL / "tokenizer.json"))
+    p.add_argument("--tokenizer", default="scripts/experiments/austen-4096-tokenizer.json")
     args = p.parse_args()
     torch.set_num_threads(1)
     torch.manual_seed(0)
