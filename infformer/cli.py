@@ -61,7 +61,7 @@ def in_range(name: str):
     """An argparse type for a memory setting: the app's range (infformer/settings.py), same message."""
     from .settings import MEMORY_RANGES
     r = MEMORY_RANGES[name]
-    cast = float if isinstance(r.step, float) and r.step != int(r.step) else int
+    cast = type(r.step)  # τ steps by 0.05 (a float); M, D and the seed by whole numbers
 
     def parse(text: str):
         try:
@@ -90,9 +90,9 @@ def add_model_options(p):
     add_threads(p)
 
 
-def add_threads(p, default_to_app: bool = True):
+def add_threads(p):
     from .settings import default_threads
-    p.add_argument("--threads", type=positive_int, default=default_threads() if default_to_app else None,
+    p.add_argument("--threads", type=positive_int, default=default_threads(),
                    help="CPU threads for torch (default: as the app, $INFFORMER_THREADS or half the cores; "
                         "1 when another process uses the other core)")
 

@@ -16,20 +16,9 @@ import torch.nn.functional as F
 from .model import InfFormer
 
 
-@torch.no_grad()
 def token_losses(model: InfFormer, ids, on_segment=None) -> np.ndarray:
     """-log p(token i+1 | tokens ≤ i) for i < T-1, the text fed one segment at a time: [T - 1]."""
-    ids = torch.as_tensor(ids, dtype=torch.long, device=model.embed.weight.device)[None]
-    L, T = model.cfg.segment_len, ids.shape[1]
-    losses, state = [], None
-    segments = range(0, T - 1, L)
-    for k, start in enumerate(segments):
-        end = min(start + L, T - 1)
-        logits, state = model(ids[:, start:end], state)
-        losses.append(F.cross_entropy(logits[0].float(), ids[0, start + 1:end + 1], reduction="none").cpu())
-        if on_segment is not None:
-            on_segment(k + 1, len(segments))
-    return torch.cat(losses).numpy()
+    return batched_token_losses(model, [ids], 1, on_segment)[0]
 
 
 @torch.no_grad()
@@ -94,22 +83,13 @@ def perplexity_report(model: InfFormer, documents, position_bins: int = 10, on_s
         raise ValueError("every text needs at least 2 tokens to score")
     t0 = time.perf_counter()
     runs = [model] + ([ablated] if ablated is not None else [])
-    segments = sum(math.ceil((len(d) - 1) / model.cfg.segment_len) for d in documents[::max(1, batch_size)])
+    longest_first = sorted((len(d) for d in documents), reverse=True)  # batched_token_losses' batches
+    segments = sum(math.ceil((n - 1) / model.cfg.segment_len) for n in longest_first[::batch_size])
 
     def progress(offset):
         return None if on_segment is None else (lambda k, _: on_segment(offset + k, segments * len(runs)))
 
-    if batch_size == 1:
-        def losses_of(m, offset):
-            out, done = [], 0
-            for d in documents:
-                out.append(token_losses(m, d, progress(offset + done)))
-                done += math.ceil((len(d) - 1) / m.cfg.segment_len)
-            return out
-    else:
-        def losses_of(m, offset):
-            return batched_token_losses(m, documents, batch_size, progress(offset))
-    all_losses = [losses_of(m, k * segments) for k, m in enumerate(runs)]
+    all_losses = [batched_token_losses(m, documents, batch_size, progress(k * segments)) for k, m in enumerate(runs)]
     seconds = time.perf_counter() - t0
     masks = [np.ones(len(d) - 1, bool) for d in documents] if scored is None else [np.asarray(s, bool) for s in scored]
     chars = None if characters is None else [np.asarray(c, np.int64) for c in characters]

@@ -40,6 +40,7 @@ class Job:
 
 class Jobs:
     def __init__(self, workers: int):
+        self.workers = workers
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="infformer-job")
         self.lock = threading.Lock()
         self.jobs: OrderedDict = OrderedDict()   # key -> Job (running, queued or finished)
@@ -107,7 +108,7 @@ def wait(job: Job, bar, what: str):
             ahead = jobs.ahead_of(job)
             bar.progress(0.0, text=f"Waiting: {ahead + 1} other trace{'s' if ahead else ''} "
                                    f"{'are' if ahead else 'is'} being computed first (this server runs "
-                                   f"{jobs.pool._max_workers} at a time)…")
+                                   f"{jobs.workers} at a time)…")
         elif job.total_segments:
             bar.progress(min(1.0, job.done_segments / job.total_segments),
                          text=f"{what}: segment {job.done_segments:,} of {job.total_segments:,}")

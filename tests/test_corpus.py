@@ -97,7 +97,7 @@ def test_no_heldout_conversation_is_trained_on(tmp_path):
     counts = build_corpus(ROOT / "data" / "austen", data, out, wrap_every=2)
     assert counts["cmudog"][0] == 2 and counts["austen"][0] == 6
     written = "".join(p.read_text(encoding="utf-8") for p in sorted((out / "cmudog").glob("*.txt")))
-    assert not any(f": {t}\n" in written for t in held if t not in ("Hello there!",))
+    assert not any(f": {t}\n" in written for t in held)
     assert "Did you like the film?" not in written and "A valid turn." not in written
 
 

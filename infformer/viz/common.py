@@ -106,11 +106,9 @@ def clean(text: str) -> str:
 
 
 def shorten(text: str, max_chars: int) -> str:
-    text = clean(text)
-    if len(text) <= max_chars:
-        return text
-    half = (max_chars - 3) // 2
-    return text[:half] + " … " + text[-half:]
+    """regions.shorten, made safe for a hover label."""
+    from ..regions import shorten as plain
+    return clean(plain(text, max_chars))
 
 
 # ----------------------------------------------------------------------------- token ruler

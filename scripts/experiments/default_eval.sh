@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every number of the default model's card and README section (issue 8), as JSON in results/default/.
 #
-#   CMUDOG=../shared/data/cmu_dog/full scripts/experiments/default_eval.sh [MODEL] [BASE]
+#   CMUDOG=../shared/data/cmu_dog/full [CONVERSATIONS=150] scripts/experiments/default_eval.sh [MODEL] [BASE]
 #
 # MODEL (default runs/lm-ft-sticky) and BASE (default runs/lm-base), each run on one thread:
 #   austen-<m>.json      held-out Austen as paragraphs (the last 5% of every book), with the read zeroed too
@@ -15,7 +15,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 PY=${PY:-.venv/bin/python}
 MODEL=${1:-runs/lm-ft-sticky}
-BASE=${2:-runs/lm-base}
+BASE=${2-runs/lm-base}  # "" (given explicitly): the model only
 CONV=()  # CONVERSATIONS=K: a seeded sample of K test conversations (seed 0) instead of all 619
 [ -n "${CONVERSATIONS:-}" ] && CONV=(--conversations "$CONVERSATIONS" --seed 0)
 OUT=results/default

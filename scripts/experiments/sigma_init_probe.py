@@ -18,7 +18,6 @@ import time
 import torch
 import torch.nn.functional as F
 
-from infformer.checkpoint import DEFAULT_MODEL
 from infformer.config import LTMConfig, ModelConfig
 from infformer.data import SegmentStreams, load_documents, split_heldout
 from infformer.hooks import CallHooks, hook_points
