@@ -55,6 +55,7 @@ def float_where(ok, condition: str):
 positive_float = float_where(lambda v: v > 0, "must be a positive number")
 dropout_rate = float_where(lambda v: 0.0 <= v < 1.0, "must lie in [0, 1)")
 unit_float = float_where(lambda v: 0.0 < v < 1.0, "must lie strictly between 0 and 1")
+top_p_float = float_where(lambda v: 0.0 < v <= 1.0, "must lie in (0, 1]")
 
 
 def in_range(name: str):
@@ -266,10 +267,26 @@ def cmd_dialogue_evaluate(args) -> int:
                                ablated=ablated, batch_size=args.batch_size)
     bar.close()
     report.pop("documents")
+    generated = {}
+    if args.generate_conversations:
+        from . import cmudog
+        from .dialogue import select_conversations
+        from .dialogue_report import generation_report
+        convs = select_conversations(cmudog.conversations(args.data, args.split), args.conversations, seed)
+        convs = select_conversations(convs, args.generate_conversations, seed)
+        bar, progress = progress_bar(args, "replies")
+        g = generation_report(model, tokenizer, cmudog.documents(args.data), convs, with_document=not args.no_document,
+                              top_p=args.top_p, max_new_tokens=args.max_new_tokens, seed=seed, progress=progress)
+        bar.close()
+        generated = {"generated_conversations": g.pop("conversations"), "generation": {
+            "top_p": args.top_p, "max_new_tokens": args.max_new_tokens, "seed": seed,
+            "replies": "every turn from the second on", "rouge": "F-measure (rouge-score, Porter stemmer); "
+            "*_recall: recall, as the authors' code", "meteor": "not computed: nltk's METEOR needs WordNet data, "
+            "which cannot be downloaded here"}, **g}
     print(json.dumps({"model": str(args.model or "default"), "data": str(args.data), "split": args.split,
                       "with_document": not args.no_document, "conversations": len(examples),
                       "seed": seed, "scored": "turn text and its newline",
-                      **report}, indent=2))
+                      **report, **generated}, indent=2))
     return 0
 
 
@@ -282,7 +299,8 @@ def cmd_sorting_train(args) -> int:
                                dropout=args.dropout, widths=args.widths, gate=args.gate)
     tc = SortingTrainConfig(length=args.length, steps=args.steps, batch_size=args.batch_size, lr=args.lr,
                             eval_every=args.eval_every, checkpoint_every=args.checkpoint_every, seed=args.seed,
-                            plateau_patience=args.plateau_patience, plateau_delta=args.plateau_delta)
+                            plateau_patience=args.plateau_patience, plateau_delta=args.plateau_delta,
+                            bf16=not args.no_bf16)
     train_sorting(args.out, cfg, tc, device=args.device, progress=not args.quiet)
     print(f"checkpoint: {args.out}/")
     return 0
@@ -378,6 +396,8 @@ def add_run_options(p, *, variant: str, steps: int, d_model: int, layers: int, n
     p.add_argument("--seed", type=nonneg_int, default=0)
     add_threads(p)
     p.add_argument("--quiet", action="store_true")
+    p.add_argument("--no-bf16", action="store_true",
+                   help="train in float32 (faster on CPUs without native bf16, e.g. no AVX-512 BF16 / AMX)")
 
 
 def build_parser() -> Parser:
@@ -433,6 +453,12 @@ def build_parser() -> Parser:
     de.add_argument("--split", choices=("train", "valid", "test"), default="test")
     de.add_argument("--conversations", type=positive_int, metavar="K", help="a seeded sample of K (default: all)")
     de.add_argument("--no-document", action="store_true", help="the dialogue alone (the paper's 'without document' row)")
+    de.add_argument("--generate-conversations", type=nonneg_int, default=30, metavar="G",
+                    help="generate a reply for every turn from the second on in a seeded sample of G of those "
+                         "conversations; score F1 and ROUGE against the real turns and, with a long-term memory, "
+                         "measure its attention on the section each real reply's writer saw (0: perplexity only)")
+    de.add_argument("--top-p", type=top_p_float, default=0.9, help="nucleus sampling of the replies")
+    de.add_argument("--max-new-tokens", type=positive_int, default=50, help="longest reply, in tokens")
     add_model_options(de)
     de.add_argument("--position-bins", type=positive_int, default=10)
     add_scoring_options(de)
@@ -474,7 +500,6 @@ def build_parser() -> Parser:
                    help="σ the attention Gaussians start at (default: softplus(0), σ ≈ 0.83; 0.05 keeps them focused)")
     r.add_argument("--vocab-size", type=positive_int, default=4096, help="of a tokenizer trained on the corpus")
     r.add_argument("--tokenizer", metavar="FILE", help="use this tokenizer.json instead of training one")
-    r.add_argument("--no-bf16", action="store_true", help="train in float32")
     r.add_argument("--init-from", metavar="DIR",
                    help="fine-tune this base checkpoint (no long-term memory): its architecture, tokenizer and weights, "
                         "with --variant's memory added and its output projection at zero (the paper's recipe)")

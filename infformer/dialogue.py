@@ -34,14 +34,20 @@ def select_conversations(convs: list, count: int | None, seed: int) -> list:
     return [convs[i] for i in keep]
 
 
-def dialogue_example(tokenizer, document: cmudog.Document | None, conversation: cmudog.Conversation) -> DialogueExample:
-    prefix = (document.text + "\n") if document is not None else ""
-    text, turn_chars = prefix, []
+def conversation_text(document: cmudog.Document | None, conversation: cmudog.Conversation) -> tuple[str, list]:
+    """The text the model reads ([document, blank line,] turns as lines) and each turn's characters
+    [start, end): its text and the newline that ends it, not the "A: " label."""
+    text = (document.text + "\n") if document is not None else ""
+    turn_chars = []
     for speaker, _, turn in conversation.turns:
-        label = f"{speaker}: "
-        start = len(text) + len(label)
+        start = len(text) + len(f"{speaker}: ")
         text += cmudog.turn_line(speaker, turn)
-        turn_chars.append((start, len(text)))  # the turn's text and its newline
+        turn_chars.append((start, len(text)))
+    return text, turn_chars
+
+
+def dialogue_example(tokenizer, document: cmudog.Document | None, conversation: cmudog.Conversation) -> DialogueExample:
+    text, turn_chars = conversation_text(document, conversation)
     ids, offsets = tokenizer.encode(text)
     in_turn = np.zeros(len(text) + 1, bool)
     for a, b in turn_chars:

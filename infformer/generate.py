@@ -1,6 +1,8 @@
 """Greedy and nucleus (top-p) generation that keeps feeding the memory."""
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import torch
 from torch import Tensor
 
@@ -21,11 +23,12 @@ def top_p_filter(logits: Tensor, top_p: float) -> Tensor:
 @torch.no_grad()
 def generate(model: InfFormer, prompt: Tensor, max_new_tokens: int, state: MemoryState | None = None,
              top_p: float | None = None, temperature: float = 1.0, seed: int = 0,
-             stop_token: int | None = None) -> tuple[Tensor, MemoryState]:
+             stop_token: int | Collection[int] | None = None) -> tuple[Tensor, MemoryState]:
     """Continue prompt [B, T] by max_new_tokens; greedy when top_p is None, else nucleus sampling.
 
     The prompt and every generated token go through `model` and so into its memory; returns
-    (new tokens [B, max_new_tokens], memory state after the last of them).
+    (new tokens [B, max_new_tokens], memory state after the last of them). Generation stops early
+    once every row's newest token is `stop_token` (or one of them, when it is a collection).
     """
     if prompt.shape[1] == 0:
         raise ValueError("prompt is empty: give at least one token")
@@ -34,6 +37,10 @@ def generate(model: InfFormer, prompt: Tensor, max_new_tokens: int, state: Memor
     if temperature <= 0:
         raise ValueError(f"temperature must be > 0, got {temperature}")
     generator = torch.Generator(device=prompt.device).manual_seed(seed)
+    stops = None
+    if stop_token is not None:
+        stops = torch.tensor(sorted({stop_token} if isinstance(stop_token, int) else set(stop_token)),
+                             dtype=torch.long, device=prompt.device)
     logits, state = model(prompt, state)
     out = []
     for _ in range(max_new_tokens):
@@ -45,7 +52,7 @@ def generate(model: InfFormer, prompt: Tensor, max_new_tokens: int, state: Memor
             token = torch.multinomial(probs, 1, generator=generator)
         out.append(token)
         logits, state = model(token, state)  # every generated token enters the memory too
-        if stop_token is not None and bool((token == stop_token).all()):
+        if stops is not None and bool(torch.isin(token, stops).all()):
             break
     new = torch.cat(out, 1) if out else prompt[:, :0]
     return new, state

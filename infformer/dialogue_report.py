@@ -1,0 +1,46 @@
+"""Table 2's reply scores and the section-attention measure over a set of CMU-DoG conversations.
+
+For each conversation: replies generated for every turn from the second on (replies.py), scored
+against the real turns (reply_metrics.py); and, for a model with a long-term memory reading the
+document, one trace of the real conversation from which each real reply's attention on its
+writer's section is measured (section_attention.py).
+"""
+from __future__ import annotations
+
+import torch
+
+from .dialogue import conversation_text
+from .replies import conversation_replies, newline_tokens
+from .reply_metrics import mean_scores, reply_scores
+from .section_attention import section_ratios, summarize
+
+
+@torch.no_grad()
+def generation_report(model, tokenizer, documents: dict, conversations: list, *, with_document: bool = True,
+                      top_p: float = 0.9, max_new_tokens: int = 50, seed: int = 0, progress=None,
+                      examples: int = 3) -> dict:
+    """{conversations, turns, f1, rouge1, rougeL, rouge1_recall, rougeL_recall, section_attention,
+    examples}: mean scores over every generated reply, section attention (None without a long-term
+    memory or without the document), and the first `examples` replies for a reader to look at."""
+    from .tracing import trace_text
+    stops = newline_tokens(tokenizer)
+    measure_sections = with_document and model.cfg.ltm is not None
+    scores, rows, shown = [], [], []
+    for i, conv in enumerate(conversations):
+        document = documents[conv.document] if with_document else None
+        for reply in conversation_replies(model, tokenizer, document, conv, top_p=top_p,
+                                          max_new_tokens=max_new_tokens, seed=seed, stops=stops):
+            scores.append(reply_scores(reply.generated, reply.reference))
+            if len(shown) < examples:
+                shown.append({"conversation": reply.conversation, "turn": reply.turn, "speaker": reply.speaker,
+                              "reference": reply.reference, "generated": reply.generated})
+        if measure_sections:
+            text, turn_chars = conversation_text(document, conv)
+            _, _, trace = trace_text(model, tokenizer, text)
+            for k in range(1, len(conv.turns)):
+                rows.append((conv.turns[k][1], section_ratios(trace, document.sections, *turn_chars[k])))
+        if progress is not None:
+            progress(i + 1, len(conversations))
+    return {"conversations": len(conversations), "turns": len(scores), **mean_scores(scores),
+            "section_attention": summarize(rows, seed) if measure_sections else None, "examples": shown}
+

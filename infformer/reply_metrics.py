@@ -1,0 +1,57 @@
+"""Scores of a generated reply against the real next turn (the paper's Table 2).
+
+- **F1**: unigram overlap after SQuAD's normalisation (lower case, punctuation and the articles
+  a/an/the removed, whitespace collapsed), as the authors' dialogue code and ParlAI compute it.
+- **ROUGE-1 / ROUGE-L**: Google's `rouge-score` (the reference reimplementation of ROUGE-1.5.5)
+  with the Porter stemmer. We report the F-measure; the authors' code reported recall, which is
+  kept beside it (`rouge1_recall`, `rougeL_recall`) so both readings can be compared.
+- **METEOR** is not reported: nltk's METEOR needs the WordNet data, which nothing here can download.
+
+Each score is averaged over replies (a macro average, as the paper's tables).
+"""
+from __future__ import annotations
+
+import re
+import string
+from collections import Counter
+from functools import lru_cache
+
+_ARTICLES = re.compile(r"\b(a|an|the)\b")
+_PUNCTUATION = str.maketrans("", "", string.punctuation)
+
+
+def normalize(text: str) -> str:
+    """SQuAD's answer normalisation."""
+    text = text.lower().translate(_PUNCTUATION)
+    return " ".join(_ARTICLES.sub(" ", text).split())
+
+
+def unigram_f1(prediction: str, reference: str) -> float:
+    """Harmonic mean of unigram precision and recall of the normalised words (0 when either is empty)."""
+    pred, ref = normalize(prediction).split(), normalize(reference).split()
+    common = sum((Counter(pred) & Counter(ref)).values())
+    if common == 0:
+        return 0.0
+    precision, recall = common / len(pred), common / len(ref)
+    return 2 * precision * recall / (precision + recall)
+
+
+@lru_cache(maxsize=1)
+def _scorer():
+    from rouge_score import rouge_scorer
+    return rouge_scorer.RougeScorer(["rouge1", "rougeL"], use_stemmer=True)
+
+
+def reply_scores(prediction: str, reference: str) -> dict:
+    """{f1, rouge1, rougeL (F-measures), rouge1_recall, rougeL_recall} of one reply."""
+    r = _scorer().score(reference, prediction)  # rouge-score takes (target, prediction)
+    return {"f1": unigram_f1(prediction, reference),
+            "rouge1": r["rouge1"].fmeasure, "rougeL": r["rougeL"].fmeasure,
+            "rouge1_recall": r["rouge1"].recall, "rougeL_recall": r["rougeL"].recall}
+
+
+def mean_scores(rows: list) -> dict:
+    """The average of each score over replies (empty: no scores)."""
+    if not rows:
+        return {}
+    return {k: sum(r[k] for r in rows) / len(rows) for k in rows[0]}

@@ -1,0 +1,53 @@
+"""The paper's Figure 4 made measurable: while the model reads a reply, does its long-term memory
+look at the document section the reply's writer was looking at?
+
+Every CMU-DoG turn records `docIdx`, the section (0-3) shown to its writer. For a reply, the
+queries are the positions that predict its tokens (the label's last token up to the reply's
+second to last); the region is the section's tokens. `region_attention` (regions.py) gives the
+share of the memory's attention that lands on the region against the region's share of the memory
+(over layers and heads); their ratio is 1.0 when the memory looks there only as often as its size
+would have it. Averaged over replies, the ratio for the writer's section is the measure; the same
+average with `docIdx` shuffled across the replies (seeded) is its control.
+"""
+from __future__ import annotations
+
+import random
+
+import numpy as np
+
+from .regions import region_attention, tokens_in_chars
+from .trace import Trace
+
+
+def reply_queries(offsets, start: int, end: int) -> np.ndarray:
+    """Positions whose next token lies in characters [start, end): the queries that write that text."""
+    idx = tokens_in_chars(offsets, start, end)
+    return idx[idx > 0] - 1
+
+
+def section_ratios(trace: Trace, sections, start: int, end: int) -> np.ndarray:
+    """[S] attention ratio of each section (characters [a, b) of the traced text) for the reply in
+    characters [start, end); NaN where the memory held none of the section when it was read."""
+    queries = reply_queries(trace.offsets, start, end)
+    if len(queries) == 0:
+        return np.full(len(sections), np.nan)
+    return np.array([region_attention(trace, tokens_in_chars(trace.offsets, a, b), queries)["ratio"]
+                     for a, b in sections])
+
+
+def summarize(rows: list, seed: int = 0) -> dict:
+    """rows: (doc_idx, ratios [S]) per reply. The mean ratio on the writer's section, and on a
+    section drawn by shuffling doc_idx across the replies (the control); NaN ratios left out."""
+    doc_idx = [d for d, _ in rows]
+    shuffled = doc_idx[:]
+    random.Random(seed).shuffle(shuffled)
+    actual = [r[d] for (d, r) in rows]
+    control = [r[d] for d, (_, r) in zip(shuffled, rows)]
+
+    def mean(values):
+        values = [v for v in values if np.isfinite(v)]
+        return float(np.mean(values)) if values else None
+
+    return {"mean_ratio": mean(actual), "control_mean_ratio": mean(control),
+            "replies": int(sum(np.isfinite(v) for v in actual)), "replies_without_section_in_memory":
+            int(sum(not np.isfinite(v) for v in actual)), "control_seed": seed}
