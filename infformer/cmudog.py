@@ -89,15 +89,37 @@ def conversations(path, split: str) -> list:
     """The conversations of one split, in file order, turns with empty text dropped."""
     if split not in SPLITS:
         raise InputError(f"unknown CMU-DoG split {split!r}; choose one of {', '.join(SPLITS)}")
-    out = []
-    for c in _lines(path, "conversations.jsonl"):
-        if c["split"] != split:
-            continue
-        turns = tuple((SPEAKERS.get(t["uid"], t["uid"]), int(t["docIdx"]), " ".join(t["text"].split()))
-                      for t in c["turns"] if t["text"].strip())
-        if turns:
-            out.append(Conversation(c["id"], c["split"], int(c["wikiDocumentIdx"]), turns))
-    return out
+    out = [conversation_from_record(c) for c in _lines(path, "conversations.jsonl") if c["split"] == split]
+    return [c for c in out if c.turns]
+
+
+def conversation_from_record(c: dict) -> Conversation:
+    """A conversation record of conversations.jsonl; turns with empty text dropped."""
+    turns = tuple((SPEAKERS.get(t["uid"], t["uid"]), int(t["docIdx"]), " ".join(t["text"].split()))
+                  for t in c["turns"] if t["text"].strip())
+    return Conversation(c["id"], c["split"], int(c["wikiDocumentIdx"]), turns)
+
+
+def read_example(path) -> tuple[Document, Conversation]:
+    """The app's bundled example: one document record and one conversation record in one JSON file
+    ({"document": …, "conversation": …}, the dataset's own fields)."""
+    record = json.loads(Path(path).read_text(encoding="utf-8"))
+    return document_from_record(record["document"]), conversation_from_record(record["conversation"])
+
+
+def parse_conversation(text: str, speakers=("A", "B")) -> tuple:
+    """Turns typed as lines "A: …" / "B: …" (a line without a label continues the turn before it)
+    -> ((speaker, -1, text), ...); the section a pasted turn's writer saw is unknown (-1)."""
+    turns: list = []
+    for line in text.splitlines():
+        head, sep, rest = line.partition(":")
+        if sep and head.strip() in speakers:
+            turns.append([head.strip(), " ".join(rest.split())])
+        elif line.strip() and turns:
+            turns[-1][1] = (turns[-1][1] + " " + " ".join(line.split())).strip()
+        elif line.strip():
+            raise InputError(f"the conversation must start with a labelled turn, 'A: …' or 'B: …'; got {line[:40]!r}")
+    return tuple((s, -1, t) for s, t in turns if t)
 
 
 def turn_line(speaker: str, text: str) -> str:

@@ -40,6 +40,23 @@ def reply_seed(seed: int, conversation: str, turn: int) -> int:
     return random.Random(f"{seed}:{conversation}:{turn}").randrange(2 ** 31)
 
 
+def sample_reply(model: InfFormer, tokenizer, state, speaker: str, *, top_p: float = 0.9, max_new_tokens: int = 50,
+                 seed: int = 0, stops: list | None = None) -> str:
+    """The turn `speaker` writes next, from the memory `state` of the text so far (unchanged)."""
+    stops = newline_tokens(tokenizer) if stops is None else stops
+    label = torch.tensor([tokenizer.encode(f"{speaker}:")[0]])
+    new, _ = generate(model, label, max_new_tokens, state=state, top_p=top_p, seed=seed, stop_token=stops)
+    return tokenizer.decode(new[0].tolist()).split("\n")[0].strip()
+
+
+@torch.no_grad()
+def reply_after(model: InfFormer, tokenizer, text: str, speaker: str, **kwargs) -> str:
+    """The turn `speaker` writes after `text` (a document and turns, ending with a newline)."""
+    ids = tokenizer.encode(text)[0]
+    state = model(torch.tensor([ids]))[1] if ids else None
+    return sample_reply(model, tokenizer, state, speaker, **kwargs)
+
+
 @torch.no_grad()
 def conversation_replies(model: InfFormer, tokenizer, document: cmudog.Document | None,
                          conversation: cmudog.Conversation, *, top_p: float = 0.9, max_new_tokens: int = 50,
@@ -52,10 +69,8 @@ def conversation_replies(model: InfFormer, tokenizer, document: cmudog.Document 
     replies = []
     for k, (speaker, doc_idx, text) in enumerate(conversation.turns):
         if k >= 1:
-            label = torch.tensor([tokenizer.encode(f"{speaker}:")[0]])
-            new, _ = generate(model, label, max_new_tokens, state=state, top_p=top_p,
-                              seed=reply_seed(seed, conversation.id, k), stop_token=stops)
-            reply = tokenizer.decode(new[0].tolist()).split("\n")[0].strip()
+            reply = sample_reply(model, tokenizer, state, speaker, top_p=top_p, max_new_tokens=max_new_tokens,
+                                 seed=reply_seed(seed, conversation.id, k), stops=stops)
             replies.append(Reply(conversation.id, k, speaker, doc_idx, text, reply))
         _, state = model(torch.tensor([tokenizer.encode(cmudog.turn_line(speaker, text))[0]]), state)
     return replies

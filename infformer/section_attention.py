@@ -25,14 +25,20 @@ def reply_queries(offsets, start: int, end: int) -> np.ndarray:
     return idx[idx > 0] - 1
 
 
-def section_ratios(trace: Trace, sections, start: int, end: int) -> np.ndarray:
-    """[S] attention ratio of each section (characters [a, b) of the traced text) for the reply in
-    characters [start, end); NaN where the memory held none of the section when it was read."""
+def section_rows(trace: Trace, sections, start: int, end: int) -> list:
+    """`region_attention` of each section (characters [a, b) of the traced text) for the reply in
+    characters [start, end): attention_fraction, memory_share, ratio (NaN where the memory held
+    none of the section when it was read), queries."""
     queries = reply_queries(trace.offsets, start, end)
     if len(queries) == 0:
-        return np.full(len(sections), np.nan)
-    return np.array([region_attention(trace, tokens_in_chars(trace.offsets, a, b), queries)["ratio"]
-                     for a, b in sections])
+        return [{"attention_fraction": np.nan, "memory_share": np.nan, "ratio": np.nan, "queries": 0}
+                for _ in sections]
+    return [region_attention(trace, tokens_in_chars(trace.offsets, a, b), queries) for a, b in sections]
+
+
+def section_ratios(trace: Trace, sections, start: int, end: int) -> np.ndarray:
+    """[S] the ratio of each section (see `section_rows`)."""
+    return np.array([r["ratio"] for r in section_rows(trace, sections, start, end)])
 
 
 def summarize(rows: list, seed: int = 0) -> dict:

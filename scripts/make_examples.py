@@ -6,11 +6,14 @@
 - assets/examples/home_alone_dialogue.txt: that document, then test conversation
   4a568148c1bf3330ca54dc7657606b30eb62df26 up to (not including) turn 28; the turn itself,
   "A: Who is the actress that plays his mom?", is the example's query (examples.json).
+- assets/examples/home_alone_conversation.json: the dataset's records of that document and that
+  whole conversation (each turn's docIdx included), for the app's Dialogue page.
 - assets/examples/pride_and_prejudice_ch1.txt: chapter 1 of Pride and Prejudice as paragraphs.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import re
 from pathlib import Path
 
@@ -31,6 +34,11 @@ def main(argv=None) -> int:
     (EXAMPLES / "home_alone.txt").write_text(doc.text, encoding="utf-8")
     dialogue = doc.text + "\n" + cmudog.dialogue_text(conv.turns[:QUERY_TURN])
     (EXAMPLES / "home_alone_dialogue.txt").write_text(dialogue, encoding="utf-8")
+    records = {"document": next(r for r in cmudog._lines(args.cmudog, "documents.jsonl") if r["wikiDocumentIdx"] == 20),
+               "conversation": next(r for r in cmudog._lines(args.cmudog, "conversations.jsonl")
+                                    if r["id"] == CONVERSATION)}
+    (EXAMPLES / "home_alone_conversation.json").write_text(json.dumps(records, indent=1, ensure_ascii=False) + "\n",
+                                                           encoding="utf-8")
     speaker, _, turn = conv.turns[QUERY_TURN]
     print(f"query: {speaker}: {turn}")
     book = (ROOT / "data" / "austen" / "5_pride_and_prejudice.txt").read_text(encoding="utf-8")

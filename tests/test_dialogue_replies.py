@@ -57,13 +57,11 @@ def test_replies_read_the_conversation_once_and_stop_at_a_newline(tiny_tokenizer
     assert [r.doc_idx for r in replies] == [d for _, d, _ in conv.turns[1:]]
     # the same seed gives the same replies; each reply is what the model writes after the text so far
     assert replies == conversation_replies(model, tiny_tokenizer, docs[conv.document], conv, seed=3, max_new_tokens=12)
-    from infformer.generate import generate
-    from infformer.replies import reply_seed
+    from infformer.replies import reply_after, reply_seed
     text, turn_chars = conversation_text(docs[conv.document], conv)
-    before = text[:turn_chars[2][0]].removesuffix(" ")            # up to "A:" of the third turn
-    new, _ = generate(model, torch.tensor([tiny_tokenizer.encode(before)[0]]), 12, top_p=0.9,
-                      seed=reply_seed(3, conv.id, 2), stop_token=stops)
-    assert replies[1].generated == tiny_tokenizer.decode(new[0].tolist()).split("\n")[0].strip()
+    before = text[:turn_chars[2][0]].removesuffix("A: ")            # the document and the first two turns
+    assert replies[1].generated == reply_after(model, tiny_tokenizer, before, "A", seed=reply_seed(3, conv.id, 2),
+                                               max_new_tokens=12)
 
 
 def test_generate_stops_at_any_of_several_tokens():
