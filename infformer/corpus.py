@@ -52,6 +52,17 @@ def cmudog_training_texts(path, wrap_every: int = 4) -> list:
     return out
 
 
+def cmudog_heldout_texts(path, split: str = "test", every: int = 1) -> list:
+    """(name, text) of every `every`-th conversation of a held-out split, as training documents are
+    written (the film's document, then the conversation; never wrapped): the held-out CMU-DoG of the
+    language-model table."""
+    if split == "train":
+        raise InputError("held-out texts come from the valid or test split, not train")
+    docs = cmudog.documents(path)
+    convs = cmudog.conversations(path, split)[::every]
+    return [(f"{split}-{k:04d}.txt", cmudog.training_text(docs[c.document], c)) for k, c in enumerate(convs)]
+
+
 def austen_texts(austen_dir) -> list:
     files = sorted(Path(austen_dir).glob("*.txt"))
     if not files:

@@ -21,7 +21,14 @@ HEADINGS = {"num_basis": "N", "paper_num_basis": "paper's N", "accuracy": "accur
             "regression_error": "regression error", "paper_regression_error": "paper's regression error",
             "train_minutes": "minutes", "perplexity": "held-out ppl", "tokens": "tokens scored",
             "paper_model": "paper's row", "paper_wikitext103": "paper WT-103", "paper_pg19": "paper PG-19",
-            "window": "window W (symbols)"}
+            "window": "window W (symbols)", "austen_perplexity": "Austen ppl", "austen_bpc": "Austen bits/char",
+            "austen_perplexity_read_zeroed": "Austen ppl, read zeroed", "cmudog_perplexity": "CMU-DoG ppl",
+            "cmudog_bpc": "CMU-DoG bits/char", "cmudog_perplexity_read_zeroed": "CMU-DoG ppl, read zeroed",
+            "perplexity_read_zeroed": "ppl, read zeroed", "f1": "F1 (%)", "rouge1": "ROUGE-1 (%)",
+            "rougeL": "ROUGE-L (%)", "rouge1_recall": "ROUGE-1 recall (%)", "rougeL_recall": "ROUGE-L recall (%)",
+            "paper_perplexity": "paper ppl", "paper_f1": "paper F1", "paper_rouge1": "paper ROUGE-1",
+            "paper_rougeL": "paper ROUGE-L", "paper_meteor": "paper METEOR", "mean_ratio": "writer's section",
+            "control_mean_ratio": "control (docIdx shuffled)"}
 st.caption(f"Results from `{RESULTS}`.")
 
 
@@ -87,6 +94,33 @@ if by_position is not None:
     st.caption("Does the memory help more later in a book? Each point pools the same stretch of every held-out book, "
                "each book read from an empty memory. Below, each model's perplexity over that of the model without "
                "memory: a memory that helps more as it fills makes its line fall from left to right.")
+
+# ------------------------------------------------------------------ fine-tuned from one base (issue 11)
+VARIANTS = "scripts/experiments/variants.sh"
+st.header("Every variant fine-tuned from one base (the paper's Tables 1 and 2)")
+st.caption("The paper's recipe: one pretrained model without long-term memory, fine-tuned under one budget and one "
+           "data order with each memory added (the short-term memory only is its \"GPT-2\" row). Ours: the base "
+           "`runs/lm-base2` (4 layers × 256), fine-tuned on Austen and CMU-DoG training documents; the paper's: GPT-2 "
+           "small on WikiText-103 / PG-19 and on CMU-DoG. Compare the order of the rows, not the levels.")
+finetuned = read("finetuned_lm.csv", VARIANTS, ("variant", "model", "austen_perplexity", "cmudog_perplexity"))
+if finetuned is not None:
+    st.subheader("Language modelling (Table 1)")
+    table(finetuned)
+dialogue = read("dialogue.csv", VARIANTS, ("variant", "model", "perplexity", "f1", "rouge1", "rougeL"))
+if dialogue is not None:
+    st.subheader("Document-grounded dialogue on the CMU-DoG test split (Table 2)")
+    table(dialogue)
+    st.caption("Perplexity of the reply tokens only, the film's document read first (\"without document\": the "
+               "dialogue alone). F1, ROUGE-1 and ROUGE-L (%, F-measure; recall, as the authors' code reported it, "
+               "beside) of replies sampled for every turn from the second on (top-p 0.9, at most 50 tokens). METEOR "
+               "needs WordNet data that cannot be downloaded here, so only the paper's is shown.")
+sections = read("section_attention.csv", VARIANTS, ("variant", "mean_ratio", "control_mean_ratio"), optional=True)
+if sections is not None:
+    st.subheader("Does the memory read the section the writer was looking at?")
+    table(sections)
+    st.caption("For each real reply: the memory's attention on the document section its writer saw (CMU-DoG's "
+               "docIdx) over that section's share of the memory, averaged over replies; 1.0 is chance. The control "
+               "shuffles docIdx across replies. No paper reports this number; the Dialogue page shows it reply by reply.")
 
 # ------------------------------------------------------------------ learning curves
 st.header("Learning curves")

@@ -2,7 +2,11 @@
 
     python scripts/build_corpus.py --cmudog ../shared/data/cmu_dog/full --out build/corpus
 
+    python scripts/build_corpus.py --cmudog ../shared/data/cmu_dog/full --heldout-out build/eval/cmudog-test --every 4
+
 CMU-DoG is read from its path and never copied into the repository; `build/` is git-ignored.
+With --heldout-out, only the held-out texts are written: every K-th test conversation after its
+film's document (the language-model table's held-out CMU-DoG).
 Without --cmudog only Austen (as paragraphs) is written.
 """
 from __future__ import annotations
@@ -21,9 +25,15 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--austen", default=str(ROOT / "data" / "austen"))
     p.add_argument("--cmudog", help="the condensed CMU-DoG directory (documents.jsonl, conversations.jsonl)")
-    p.add_argument("--out", required=True)
+    p.add_argument("--out", help="the training corpus's directory")
+    p.add_argument("--heldout-out", metavar="DIR", help="write held-out test texts here instead")
+    p.add_argument("--every", type=int, default=1, help="with --heldout-out: every K-th test conversation")
     p.add_argument("--wrap-every", type=int, default=4, help="hard-wrap one CMU-DoG document in K (0: none)")
     args = p.parse_args(argv)
+    if args.heldout_out:
+        return write_heldout(args)
+    if not args.out:
+        p.error("give --out (the training corpus) or --heldout-out (held-out texts)")
     try:
         counts = build_corpus(args.austen, args.cmudog, args.out, args.wrap_every)
     except InputError as e:
@@ -31,6 +41,26 @@ def main(argv=None) -> int:
         return 2
     for part, (files, chars) in counts.items():
         print(f"{part}: {files} files, {chars:,} characters -> {args.out}/{part}/")
+    return 0
+
+
+def write_heldout(args) -> int:
+    from infformer.corpus import cmudog_heldout_texts
+    if not args.cmudog:
+        print("error: --heldout-out needs --cmudog", file=sys.stderr)
+        return 2
+    try:
+        texts = cmudog_heldout_texts(args.cmudog, "test", max(1, args.every))
+    except InputError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    out = Path(args.heldout_out)
+    out.mkdir(parents=True, exist_ok=True)
+    for old in out.glob("*.txt"):
+        old.unlink()
+    for name, text in texts:
+        (out / name).write_text(text, encoding="utf-8")
+    print(f"cmudog test: {len(texts)} files, {sum(len(t) for _, t in texts):,} characters -> {out}/")
     return 0
 
 

@@ -80,7 +80,8 @@ def write_results(directory, with_ceilings=True, **drop) -> None:
     """Every results file of tables.py in `directory` (and sorting_ceilings.csv unless not
     `with_ceilings`); drop={file stem: column} leaves a column out."""
     tables = {"sorting_by_length": by_length(), "sorting_by_basis": by_basis(), "lm": lm(),
-              "lm_by_position": by_position(), **({"sorting_ceilings": ceilings()} if with_ceilings else {})}
+              "lm_by_position": by_position(), **({"sorting_ceilings": ceilings()} if with_ceilings else {}),
+              "finetuned_lm": finetuned(), "dialogue": dialogue(), "section_attention": sections()}
     for name, df in tables.items():
         df.drop(columns=[drop[name]] if name in drop else []).to_csv(directory / f"{name}.csv", index=False)
     (directory / "curves").mkdir()
@@ -88,6 +89,32 @@ def write_results(directory, with_ceilings=True, **drop) -> None:
         sorting_curve().to_csv(directory / "curves" / f"sorting-{run}.csv", index=False)
     for v in ("none", "ltm"):
         lm_curve().to_csv(directory / "curves" / f"lm-{v}.csv", index=False)
+
+
+def finetuned() -> pd.DataFrame:
+    return pd.DataFrame({"variant": ["stm", "sticky"], "model": ["STM only", "sticky"],
+                         "austen_perplexity": [40.0, 38.0], "cmudog_perplexity": [20.0, 19.5]})
+
+
+def dialogue() -> pd.DataFrame:
+    return pd.DataFrame({"variant": ["stm-nodoc", "stm", "sticky"], "model": ["no doc", "STM only", "sticky"],
+                         "perplexity": [25.0, 24.0, 23.5], "f1": [7.0, 8.0, 8.5], "rouge1": [10.0, 11.0, 12.0],
+                         "rougeL": [9.0, 10.0, 11.0], "paper_f1": [7.82, 8.64, 9.01]})
+
+
+def sections() -> pd.DataFrame:
+    return pd.DataFrame({"variant": ["sticky"], "model": ["sticky"], "mean_ratio": [1.4], "control_mean_ratio": [1.1],
+                         "replies": [500]})
+
+
+def test_page_shows_tables_1_and_2_and_the_section_attention(monkeypatch, tmp_path):
+    write_results(tmp_path)
+    at = open_experiments(monkeypatch, tmp_path)
+    shown = [d.value for d in at.dataframe]
+    assert any("f1" in d.columns and list(d["f1"]) == [7.0, 8.0, 8.5]
+               for d in shown)
+    assert any("mean_ratio" in d.columns and d["mean_ratio"].iloc[0] == 1.4 for d in shown)
+    assert any("austen_perplexity" in d.columns for d in shown)
 
 
 # ------------------------------------------------------------------ builders
@@ -219,7 +246,7 @@ def test_page_with_all_results(monkeypatch, tmp_path):
     assert [t["name"] for t in figs[4]["data"] if t.get("showlegend") is not False] == ["stm-512", "ltm-512"]
     lm_runs = [t["name"] for t in figs[5]["data"] if t.get("showlegend") is not False]
     assert lm_runs == [ve.label("none"), ve.label("ltm")]
-    assert len(at.dataframe) == 4  # by length, the reference accuracies, by N, LM
+    assert len(at.dataframe) == 7  # by length, the reference accuracies, by N, LM, fine-tuned LM, dialogue, sections
     widget(at, "multiselect", "Sorting runs").set_value(["ltm-256"]).run()
     assert_clean(at)
     assert [t["name"] for t in figures(at)[4]["data"]][0] == "ltm-256"

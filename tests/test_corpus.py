@@ -118,3 +118,18 @@ def test_bad_cmudog_path_names_the_problem(tmp_path):
         cmudog.documents(tmp_path)
     with pytest.raises(InputError, match="split"):
         cmudog.conversations(write_cmudog(tmp_path / "dog"), "dev")
+
+
+def test_heldout_texts_come_from_the_test_split_only(tmp_path):
+    from infformer import cmudog
+    from infformer.corpus import cmudog_heldout_texts
+    from infformer.textio import InputError
+    from cmudog_fixture import write_cmudog
+    data = write_cmudog(tmp_path / "dog")
+    texts = cmudog_heldout_texts(data, "test")
+    tests = cmudog.conversations(data, "test")
+    docs = cmudog.documents(data)
+    assert [t for _, t in texts] == [docs[c.document].text + "\n" + cmudog.dialogue_text(c.turns) for c in tests]
+    assert [n for n, _ in cmudog_heldout_texts(data, "test", every=2)] == ["test-0000.txt"]
+    with pytest.raises(InputError, match="not train"):
+        cmudog_heldout_texts(data, "train")

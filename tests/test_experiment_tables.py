@@ -74,3 +74,29 @@ def test_sorting_ceilings_rules():
     assert rows["counts of everything"] == 100.0
     assert 17.9 < rows["exclusion only"] < 18.1
     assert rows["exclusion only"] < rows["counts of the last 10"] < 100.0
+
+
+def test_variant_tables_from_reports(tmp_path):
+    folder = tmp_path / "results" / "variants"
+    folder.mkdir(parents=True)
+    for v, ppl in {"stm": 40.0, "sticky": 38.0}.items():
+        report = {**lm_report(ppl), "bits_per_character": 1.5}
+        if v == "sticky":
+            report["without_ltm_read"] = {"perplexity": 39.0}
+        (folder / f"austen-{v}.json").write_text(json.dumps(report))
+        (folder / f"dialogue-{v}.json").write_text(json.dumps({
+            "perplexity": ppl / 2, "conversations": 150, "generated_conversations": 30, "turns": 600,
+            "f1": 0.081, "rouge1": 0.12, "rougeL": 0.1, "rouge1_recall": 0.13, "rougeL_recall": 0.11,
+            "section_attention": None if v == "stm" else {"mean_ratio": 1.4, "control_mean_ratio": 1.1,
+                                                          "replies": 590, "replies_without_section_in_memory": 10}}))
+    (folder / "dialogue-stm-nodoc.json").write_text(json.dumps({"perplexity": 25.0, "conversations": 150, "f1": 0.07}))
+    load_tables().main(tmp_path)
+    lm = pd.read_csv(tmp_path / "results" / "finetuned_lm.csv")
+    assert list(lm["variant"]) == ["stm", "sticky"] and list(lm["austen_perplexity"]) == [40.0, 38.0]
+    assert pd.isna(lm["austen_perplexity_read_zeroed"].iloc[0]) and lm["austen_perplexity_read_zeroed"].iloc[1] == 39.0
+    dialogue = pd.read_csv(tmp_path / "results" / "dialogue.csv")
+    assert list(dialogue["variant"]) == ["stm-nodoc", "stm", "sticky"]
+    assert list(dialogue["f1"]) == [7.0, 8.1, 8.1] and list(dialogue["paper_f1"]) == [7.82, 8.64, 9.01]
+    sections = pd.read_csv(tmp_path / "results" / "section_attention.csv")
+    assert list(sections["variant"]) == ["sticky"] and sections["mean_ratio"].iloc[0] == 1.4
+    assert "Table 2" in (tmp_path / "results" / "TABLES.md").read_text()

@@ -117,6 +117,69 @@ def lm_tables(root: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     return pd.DataFrame(rows), by_position
 
 
+# The paper's Table 2 (GPT-2 small fine-tuned on CMU-DoG): PPL, F1, ROUGE-1, ROUGE-L, METEOR
+PAPER_DIALOGUE = {"stm-nodoc": ("GPT-2 without document", 19.43, 7.82, 12.18, 10.17, 6.10),
+                  "stm": ("GPT-2", 18.53, 8.64, 14.61, 12.03, 7.15),
+                  "compressive": ("Compressive", 18.02, 8.78, 14.74, 12.14, 7.29),
+                  "ltm": ("∞-former", 18.02, 8.92, 15.28, 12.51, 7.52),
+                  "sticky": ("∞-former (sticky memories)", 18.04, 9.01, 15.37, 12.56, 7.55)}
+VARIANT_ORDER = ["stm-nodoc", "stm", "compressive", "ltm", "sticky"]
+
+
+def zeroed(report: dict | None, key: str = "perplexity"):
+    """The same number with the long-term read zeroed, where the report has it."""
+    return (report or {}).get("without_ltm_read", {}).get(key)
+
+
+def variant_tables(root: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """From results/variants/ (scripts/experiments/variants.sh): Table 1 fine-tuned, its perplexity
+    by position, Table 2 and the section attention."""
+    folder = root / "results" / "variants"
+    lm, positions, dialogue, sections = [], [], [], []
+    for v in VARIANT_ORDER:
+        austen = read_json(folder / f"austen-{v}.json") if (folder / f"austen-{v}.json").is_file() else None
+        cmu = read_json(folder / f"cmudog-{v}.json") if (folder / f"cmudog-{v}.json").is_file() else None
+        dia = read_json(folder / f"dialogue-{v}.json") if (folder / f"dialogue-{v}.json").is_file() else None
+        facts = train_facts(root, root / "runs" / f"lm-ft-{v}", f"lm-ft-{v}") if v != "stm-nodoc" else {}
+        model = LABELS.get(v, "Transformer-XL (STM only), without the document")
+        if austen or cmu:
+            paper = PAPER_LM.get(v)
+            lm.append({"variant": v, "model": model,
+                       "austen_perplexity": (austen or {}).get("perplexity"),
+                       "austen_bpc": (austen or {}).get("bits_per_character"),
+                       "austen_perplexity_read_zeroed": zeroed(austen),
+                       "cmudog_perplexity": (cmu or {}).get("perplexity"),
+                       "cmudog_bpc": (cmu or {}).get("bits_per_character"),
+                       "cmudog_perplexity_read_zeroed": zeroed(cmu), **facts,
+                       "paper_model": paper[0] if paper else None, "paper_wikitext103": paper[1] if paper else None,
+                       "paper_pg19": paper[2] if paper else None})
+            for corpus, r in (("austen", austen), ("cmudog", cmu)):
+                for k, b in enumerate((r or {}).get("by_position", [])):
+                    positions.append({"variant": v, "corpus": corpus, "bin": k, "start_fraction": b["start_fraction"],
+                                      "end_fraction": b["end_fraction"], "tokens": b["tokens"],
+                                      "perplexity": b["perplexity"]})
+        if dia:
+            paper = PAPER_DIALOGUE.get(v, (None,) * 6)
+            dialogue.append({"variant": v, "model": model, "perplexity": dia["perplexity"],
+                             "perplexity_read_zeroed": zeroed(dia), "f1": pct(dia.get("f1")),
+                             "rouge1": pct(dia.get("rouge1")), "rougeL": pct(dia.get("rougeL")),
+                             "rouge1_recall": pct(dia.get("rouge1_recall")), "rougeL_recall": pct(dia.get("rougeL_recall")),
+                             "conversations": dia["conversations"], "generated_conversations": dia.get("generated_conversations"),
+                             "replies": dia.get("turns"), "paper_model": paper[0], "paper_perplexity": paper[1],
+                             "paper_f1": paper[2], "paper_rouge1": paper[3], "paper_rougeL": paper[4],
+                             "paper_meteor": paper[5]})
+            sa = dia.get("section_attention")
+            if sa:
+                sections.append({"variant": v, "model": model, "mean_ratio": round(sa["mean_ratio"], 3),
+                                 "control_mean_ratio": round(sa["control_mean_ratio"], 3), "replies": sa["replies"],
+                                 "replies_without_section_in_memory": sa["replies_without_section_in_memory"]})
+    return pd.DataFrame(lm), pd.DataFrame(positions), pd.DataFrame(dialogue), pd.DataFrame(sections)
+
+
+def pct(x):
+    return None if x is None else round(100 * x, 2)
+
+
 def markdown(df: pd.DataFrame, columns: dict) -> str:
     shown = df[list(columns)].rename(columns=columns)
     header = "| " + " | ".join(shown.columns) + " |\n|" + "---|" * len(shown.columns) + "\n"
@@ -161,6 +224,28 @@ def main(root: Path = ROOT) -> str:
             "model": "model", "perplexity": "held-out ppl", "tokens": "tokens scored", "steps": "steps",
             "train_minutes": "minutes", "paper_model": "paper's row", "paper_wikitext103": "paper WT-103",
             "paper_pg19": "paper PG-19"}))
+    finetuned, ft_positions, dialogue, sections = variant_tables(root)
+    if not finetuned.empty:
+        finetuned.to_csv(results / "finetuned_lm.csv", index=False)
+        ft_positions.to_csv(results / "finetuned_lm_by_position.csv", index=False)
+        parts.append("### Language modelling, every variant fine-tuned from one base (Table 1)\n\n" + markdown(finetuned, {
+            "model": "model", "austen_perplexity": "Austen ppl", "austen_bpc": "Austen bits/char",
+            "austen_perplexity_read_zeroed": "Austen ppl, read zeroed", "cmudog_perplexity": "CMU-DoG ppl",
+            "cmudog_bpc": "CMU-DoG bits/char", "cmudog_perplexity_read_zeroed": "CMU-DoG ppl, read zeroed",
+            "steps": "fine-tune steps", "train_minutes": "minutes", "paper_model": "paper's row",
+            "paper_wikitext103": "paper WT-103", "paper_pg19": "paper PG-19"}))
+    if not dialogue.empty:
+        dialogue.to_csv(results / "dialogue.csv", index=False)
+        parts.append("### Document-grounded dialogue, CMU-DoG test (Table 2)\n\n" + markdown(dialogue, {
+            "model": "model", "perplexity": "ppl", "perplexity_read_zeroed": "ppl, read zeroed", "f1": "F1",
+            "rouge1": "ROUGE-1", "rougeL": "ROUGE-L", "rouge1_recall": "ROUGE-1 recall", "rougeL_recall": "ROUGE-L recall",
+            "paper_model": "paper's row", "paper_perplexity": "paper ppl", "paper_f1": "paper F1",
+            "paper_rouge1": "paper ROUGE-1", "paper_rougeL": "paper ROUGE-L", "paper_meteor": "paper METEOR"}))
+    if not sections.empty:
+        sections.to_csv(results / "section_attention.csv", index=False)
+        parts.append("### Section attention: the writer's section against its share of the memory (1.0 = chance)\n\n"
+                     + markdown(sections, {"model": "model", "mean_ratio": "writer's section",
+                                           "control_mean_ratio": "control (docIdx shuffled)", "replies": "replies"}))
     text = "<!-- written by scripts/experiments/tables.py -->\n\n" + "\n".join(parts)
     (results / "TABLES.md").write_text(text)
     return text
