@@ -11,6 +11,7 @@ place the L incoming vectors in (τ, 1], refit the coefficients. Stored values a
 from __future__ import annotations
 
 import dataclasses
+from collections import OrderedDict
 import json
 from dataclasses import dataclass
 
@@ -18,7 +19,7 @@ import torch
 from torch import Tensor
 
 from .basis import GaussianBasis
-from .regression import fit_coefficients, reconstruct
+from .regression import fit_coefficients, reconstruct, solve_matrix
 
 
 # ---------------------------------------------------------------------------------- positions
@@ -240,6 +241,35 @@ class MemoryState:
             raise ValueError(f"{path}: damaged memory file ({e})") from None
 
 
+# ------------------------------------------------------------------------- the linear contraction
+_LINEAR: "OrderedDict[tuple, tuple]" = OrderedDict()
+
+
+def linear_contraction(basis: GaussianBasis, M: int, L: int, tau: float, ridge: float, edge_padding: bool,
+                       device, dtype) -> tuple[Tensor, Tensor]:
+    """(A [N, N], C [N, L]) with refit = A·B + C·X for linear sampling.
+
+    Reconstruct-then-refit is linear in the old coefficients B: with G = solve_matrix over the M
+    old samples (in [0, τ]) and the L new slots (in (τ, 1]), and Ψ(s) [M, N] the basis at the fixed
+    linear sample positions s_k = (k + ½)/M, the refit is G[:, :M]·Ψ(s)·B + G[:, M:]·X. A and C
+    depend only on (basis, M, L, τ, λ), so they are computed once in float64 and cached: an update
+    costs N·N·e + N·L·e multiply-adds instead of M·N·e + N·(M + L)·e, and no basis evaluation.
+    """
+    key = (basis.key(), M, L, float(tau), float(ridge), bool(edge_padding), str(device), dtype)
+    hit = _LINEAR.get(key)
+    if hit is not None:
+        _LINEAR.move_to_end(key)
+        return hit
+    positions = torch.cat([tau * slot_midpoints(M), slot_midpoints(L, tau, 1.0)])
+    G = solve_matrix(positions, basis, ridge, edge_padding).double()          # [N, M + L] float64
+    A = G[:, :M] @ basis.to(dtype=torch.float64).evaluate(slot_midpoints(M))  # [N, N]
+    hit = (A.to(device=device, dtype=dtype), G[:, M:].to(device=device, dtype=dtype))
+    _LINEAR[key] = hit
+    if len(_LINEAR) > 16:
+        _LINEAR.popitem(last=False)
+    return hit
+
+
 # ---------------------------------------------------------------------------------- the update
 @dataclass(frozen=True)
 class UpdateResult:
@@ -273,10 +303,14 @@ def update_memory(mem: LayerMemory, incoming: Tensor, incoming_tokens: Tensor, v
     coefficients = mem.coefficients.to(incoming.dtype)
     if bool(is_contraction.any()):
         # Contraction: the old signal, sampled at s_k, is refitted into [0, τ]; the new vectors fill (τ, 1].
-        old_values = reconstruct(coefficients, basis, s)  # [B, M, e]
-        positions = torch.cat([tau * slot_midpoints(M), slot_midpoints(L, tau, 1.0)]).to(device)
-        contracted = fit_coefficients(torch.cat([old_values, incoming], 1), positions, basis, cfg.ridge,
-                                      cfg.edge_padding)
+        if cfg.sticky:
+            old_values = reconstruct(coefficients, basis, s)  # [B, M, e]
+            positions = torch.cat([tau * slot_midpoints(M), slot_midpoints(L, tau, 1.0)]).to(device)
+            contracted = fit_coefficients(torch.cat([old_values, incoming], 1), positions, basis, cfg.ridge,
+                                          cfg.edge_padding)
+        else:  # the same refit as one cached N×N product (see `linear_contraction`)
+            A, C = linear_contraction(basis, M, L, tau, cfg.ridge, cfg.edge_padding, device, incoming.dtype)
+            contracted = A @ coefficients + C @ incoming
         coefficients = torch.where(is_contraction.view(B, 1, 1), contracted, coefficients)
     if bool(is_first.any()):
         first = fit_coefficients(incoming, slot_midpoints(L).to(device), basis, cfg.ridge, cfg.edge_padding)

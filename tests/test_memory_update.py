@@ -313,3 +313,25 @@ def test_push_spans_with_identity_warp():
     spans = torch.tensor([[[0.0, 0.1], [0.1, 0.5], [0.5, 1.0]]], dtype=torch.float64)
     out = push_spans(spans, slot_midpoints(64).float()[None], 0.5)
     assert torch.allclose(out, 0.5 * spans, atol=1e-15)
+
+
+@settings(max_examples=40, deadline=None)
+@given(N=st.sampled_from([8, 16, 32, 64]), M=st.integers(4, 96), L=st.integers(1, 24), tau=st.floats(0.1, 0.9),
+       ridge=st.sampled_from([0.01, 0.1, 0.5, 1.0]), edge=st.booleans(), seed=st.integers(0, 1000))
+def test_the_cached_linear_contraction_is_reconstruct_then_refit(N, M, L, tau, ridge, edge, seed):
+    """A·B + C·X (memory.linear_contraction) equals sampling the old signal at the linear positions
+    and refitting it with the new vectors, to float tolerance."""
+    from infformer import GaussianBasis, fit_coefficients
+    from infformer.memory import linear_contraction, linear_sample_positions, slot_midpoints
+    from infformer.regression import reconstruct
+    basis = GaussianBasis.paper_layout(N, (0.05, 0.1))
+    g = torch.Generator().manual_seed(seed)
+    B, X = torch.randn(2, N, 5, generator=g), torch.randn(2, L, 5, generator=g)
+    s = linear_sample_positions(2, M)
+    positions = torch.cat([tau * slot_midpoints(M), slot_midpoints(L, tau, 1.0)])
+    expected = fit_coefficients(torch.cat([reconstruct(B.double(), basis, s), X.double()], 1), positions, basis, ridge,
+                                edge)
+    A, C = linear_contraction(basis, M, L, tau, ridge, edge, "cpu", torch.float32)
+    got = A @ B + C @ X
+    scale = expected.abs().max().item() + 1.0
+    assert (got.double() - expected).abs().max().item() <= 1e-4 * scale

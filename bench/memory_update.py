@@ -1,0 +1,92 @@
+"""The linear contraction as one cached product (issue 12), measured against reconstruct-then-refit.
+
+With linear sampling the refit is A·B + C·X with A = G[:, :M]·Ψ(s) [N, N] and C = G[:, M:] fixed
+for (N, M, L, τ, λ) (infformer/memory.py, `linear_contraction`). This script times, interleaved in
+one run at the shipped model's sizes (N = M = 256, L = 128, e = 256, batch 1, one thread):
+
+  * the update alone: reconstruct-then-refit against the cached product (median of --rounds each);
+  * one whole segment (forward, no_grad) of a 4 × 256 model with a linear long-term memory against
+    the same model with the short-term memory only (Transformer-XL), after --warm segments of
+    text, so the memory is full: the ratio issue 12 targets (≤ 1.3).
+
+    .venv/bin/python bench/memory_update.py [--rounds 200] [--threads 1]
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import _common as C  # noqa: F401  (puts the project root on sys.path)
+
+import torch
+
+from infformer import GaussianBasis, fit_coefficients
+from infformer.config import LTMConfig, ModelConfig
+from infformer.memory import linear_contraction, linear_sample_positions, slot_midpoints
+from infformer.model import InfFormer
+from infformer.regression import reconstruct
+
+
+def timed(fn) -> float:
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--rounds", type=int, default=200)
+    p.add_argument("--segments", type=int, default=30, help="timed segments per model (interleaved)")
+    p.add_argument("--warm", type=int, default=8, help="segments read first, so the memory is full")
+    p.add_argument("--threads", type=int, default=1)
+    args = p.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    N, M, L, e, tau, ridge = 256, 256, 128, 256, 0.75, 0.5
+    basis = GaussianBasis.paper_layout(N)
+    B, X = torch.randn(1, N, e), torch.randn(1, L, e)
+    s = linear_sample_positions(1, M)
+    positions = torch.cat([tau * slot_midpoints(M), slot_midpoints(L, tau, 1.0)])
+
+    def refit():
+        return fit_coefficients(torch.cat([reconstruct(B, basis, s), X], 1), positions, basis, ridge)
+
+    A, Cm = linear_contraction(basis, M, L, tau, ridge, False, "cpu", torch.float32)
+
+    def fused():
+        return A @ B + Cm @ X
+
+    diff = (refit() - fused()).abs().max().item()
+    old, new = [], []
+    with torch.no_grad():
+        for _ in range(args.rounds):
+            old.append(timed(refit))
+            new.append(timed(fused))
+    o, n = statistics.median(old), statistics.median(new)
+    print(f"update alone (N = M = {N}, L = {L}, e = {e}): reconstruct-then-refit {1e3 * o:.3f} ms, "
+          f"cached A·B + C·X {1e3 * n:.3f} ms: {o / n:.2f}× faster; max |difference| {diff:.2e}")
+
+    torch.manual_seed(0)
+    common = dict(d_model=256, n_layers=4, n_heads=4, d_ff=1024, segment_len=128, stm_len=128, dropout=0.0,
+                  vocab_size=4096)
+    models = {"Transformer-XL (STM 128)": InfFormer(ModelConfig.for_variant("stm", **common)).eval(),
+              "∞-former, linear": InfFormer(ModelConfig.for_variant("ltm", ltm=LTMConfig(num_basis=N, tau=tau),
+                                                                    **common)).eval()}
+    tokens = torch.randint(0, 4096, (1, 128 * (args.warm + 1)))
+    states, times = {}, {name: [] for name in models}
+    with torch.no_grad():
+        for name, model in models.items():
+            states[name] = model(tokens[:, :-128])[1]
+        for _ in range(args.segments):
+            for name, model in models.items():
+                times[name].append(timed(lambda: model(tokens[:, -128:], states[name])))
+    med = {name: statistics.median(t) for name, t in times.items()}
+    xl, ltm = med["Transformer-XL (STM 128)"], med["∞-former, linear"]
+    for name, t in med.items():
+        print(f"segment of 128 tokens, {name}: {1e3 * t:.1f} ms (median of {args.segments})")
+    print(f"∞-former / Transformer-XL per segment: {ltm / xl:.2f} (issue 12's target: ≤ 1.3)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
