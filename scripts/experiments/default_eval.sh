@@ -3,7 +3,7 @@
 #
 #   CMUDOG=../shared/data/cmu_dog/full [CONVERSATIONS=150] scripts/experiments/default_eval.sh [MODEL] [BASE]
 #
-# MODEL (default runs/lm-ft-sticky) and BASE (default runs/lm-base), each run on one thread:
+# MODEL (default runs/lm-ft-sticky) and BASE (default runs/lm-base2), each run on one thread:
 #   austen-<m>.json      held-out Austen as paragraphs (the last 5% of every book), with the read zeroed too
 #   wrapped-<m>.json     one held-out passage as paragraphs and hard-wrapped at 70 (wrapped_pair.py)
 #   homealone-<m>.json   the Home Alone document
@@ -15,7 +15,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 PY=${PY:-.venv/bin/python}
 MODEL=${1:-runs/lm-ft-sticky}
-BASE=${2-runs/lm-base}  # "" (given explicitly): the model only
+BASE=${2-runs/lm-base2}  # "" (given explicitly): the model only
 CONV=()  # CONVERSATIONS=K: a seeded sample of K test conversations (seed 0) instead of all 619
 [ -n "${CONVERSATIONS:-}" ] && CONV=(--conversations "$CONVERSATIONS" --seed 0)
 OUT=results/default
@@ -33,8 +33,8 @@ for m in "$MODEL" ${BASE:+"$BASE"}; do
   run evaluate --text build/eval/persuasion_tail_paragraphs.txt build/eval/persuasion_tail_wrapped70.txt \
       > "$OUT/wrapped-$name.json"
   run evaluate --text assets/examples/home_alone.txt > "$OUT/homealone-$name.json"
-  run dialogue evaluate --data "${CMUDOG:?set CMUDOG}" --split test "${CONV[@]}" "${ablate[@]}" > "$OUT/dialogue-$name.json"
-  run dialogue evaluate --data "$CMUDOG" --split test "${CONV[@]}" --no-document > "$OUT/nodoc-$name.json"
+  run dialogue evaluate --data "${CMUDOG:?set CMUDOG}" --split test "${CONV[@]}" "${ablate[@]}" --generate-conversations 0 > "$OUT/dialogue-$name.json"
+  run dialogue evaluate --data "$CMUDOG" --split test "${CONV[@]}" --no-document --generate-conversations 0 > "$OUT/nodoc-$name.json"
   "$PY" -m infformer generate --model "$m" --threads 1 --prompt "$PROMPT" --max-new-tokens 80 > "$OUT/generate-$name.txt"
   if [ ${#ablate[@]} -gt 0 ]; then
     "$PY" scripts/experiments/passkey_attention.py --model "$m" --threads 1 > "$OUT/passkey-$name.json"
