@@ -41,7 +41,7 @@ def batched_token_losses(model: InfFormer, documents, batch_size: int = 8, on_se
         ids = torch.zeros(len(rows), T, dtype=torch.long, device=device)
         for r, i in enumerate(rows):
             ids[r, :len(documents[i])] = torch.as_tensor(documents[i], dtype=torch.long)
-        state, losses = None, []
+        state, losses = model.initial_state(len(rows), device, provenance=False), []  # scoring reads no spans
         for start in range(0, T - 1, L):
             end = min(start + L, T - 1)
             logits, state = model(ids[:, start:end], state)

@@ -162,6 +162,11 @@ class MemoryState:
         return self.position.shape[0]
 
     @property
+    def provenance(self) -> bool:
+        """Whether this state carries token spans (a state for a trace) or none (capacity 0)."""
+        return self.layers[0].spans.shape[1] > 0 if self.layers else False
+
+    @property
     def pending(self) -> int:
         """Tokens of the current, unfinished segment (the same for every row)."""
         return self.layers[0].current.shape[1]
@@ -316,6 +321,9 @@ def update_memory(mem: LayerMemory, incoming: Tensor, incoming_tokens: Tensor, v
         first = fit_coefficients(incoming, slot_midpoints(L).to(device), basis, cfg.ridge, cfg.edge_padding)
         coefficients = torch.where(is_first.view(B, 1, 1), first, coefficients)
 
+    kind = is_first.to(torch.int8) + 2 * is_contraction.to(torch.int8)
+    if mem.spans.shape[1] == 0:  # a state made without provenance keeps none (see MemoryState.provenance)
+        return UpdateResult(coefficients, mem.filled | valid, mem.spans, mem.span_tokens, bin_probs, s, kind)
     # Provenance: old spans follow the warp; incoming tokens enter at their slots.
     pushed = torch.where(is_contraction.view(B, 1, 1), push_spans(mem.spans, s, tau), mem.spans)
     edges = torch.where(is_first.view(B, 1), token_slots(L).to(device).expand(B, -1),
@@ -324,5 +332,4 @@ def update_memory(mem: LayerMemory, incoming: Tensor, incoming_tokens: Tensor, v
     entered_tokens = torch.where(valid.view(B, 1), incoming_tokens, torch.full_like(incoming_tokens, -1))
     spans, span_tokens = keep_widest(torch.cat([pushed, entered], 1), torch.cat([mem.span_tokens, entered_tokens], 1),
                                      cfg.span_capacity)
-    kind = is_first.to(torch.int8) + 2 * is_contraction.to(torch.int8)
     return UpdateResult(coefficients, mem.filled | valid, spans, span_tokens, bin_probs, s, kind)

@@ -96,14 +96,18 @@ class InfFormer(nn.Module):
         return sum(p.numel() for p in self.parameters())
 
     # ------------------------------------------------------------------ state
-    def initial_state(self, batch_size: int = 1, device=None) -> MemoryState:
-        """An empty memory for `batch_size` independent sequences."""
+    def initial_state(self, batch_size: int = 1, device=None, provenance: bool = True) -> MemoryState:
+        """An empty memory for `batch_size` independent sequences.
+
+        provenance=False leaves out the token spans (capacity 0): the logits and the memory are the
+        same, but no update pays for carrying spans that only a trace reads (training, scoring).
+        """
         cfg = self.cfg
         device = device or self.embed.weight.device
         e, B = cfg.d_model, batch_size
         N = cfg.ltm.num_basis if cfg.ltm else 0
         D = cfg.ltm.num_bins if cfg.ltm else 0
-        C = cfg.ltm.span_capacity if cfg.ltm else 0
+        C = cfg.ltm.span_capacity if cfg.ltm and provenance else 0
         zeros = lambda *shape, dtype=torch.float32: torch.zeros(*shape, dtype=dtype, device=device)
 
         def layer() -> LayerMemory:  # fresh tensors for every layer: no layer shares storage with another

@@ -100,7 +100,7 @@ def answer_logits(model: InfFormer, batch: torch.Tensor, grad: bool, bf16: bool)
     last_start = max(0, inputs.shape[1] - L * math.ceil(NUM_SYMBOLS / L))
     device = model.embed.weight.device
     with torch.no_grad(), autocast(device, bf16):
-        _, state = model(inputs[:, :last_start])
+        _, state = model(inputs[:, :last_start], model.initial_state(inputs.shape[0], device, provenance=False))
     with torch.set_grad_enabled(grad), autocast(device, bf16):
         logits, _ = model(inputs[:, last_start:], state)
     return logits[:, -NUM_SYMBOLS:].float()

@@ -166,7 +166,7 @@ def evaluate_streams(model: InfFormer, streams: SegmentStreams, batches: int, bf
     was_training = model.training
     model.eval()
     device = model.embed.weight.device
-    state, total, count = model.initial_state(streams.B, device), 0.0, 0
+    state, total, count = model.initial_state(streams.B, device, provenance=False), 0.0, 0
     for step in range(min(batches, len(streams))):
         inputs, targets, reset = (t.to(device) for t in streams.batch(step))
         if reset.any():
@@ -246,7 +246,7 @@ def train(corpus, out_dir, model_cfg: ModelConfig | None = None, train_cfg: Trai
         del base
     model = model.to(dev)
     opt = torch.optim.AdamW(parameter_groups(model, train_cfg), lr=train_cfg.lr, betas=(0.9, 0.95))
-    state = model.initial_state(train_cfg.batch_size, dev)
+    state = model.initial_state(train_cfg.batch_size, dev, provenance=False)
     if resume:
         from safetensors.torch import load_file
         model.load_state_dict({k: v.float() if v.is_floating_point() else v  # a committed run may hold bf16

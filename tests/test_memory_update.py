@@ -335,3 +335,21 @@ def test_the_cached_linear_contraction_is_reconstruct_then_refit(N, M, L, tau, r
     got = A @ B + C @ X
     scale = expected.abs().max().item() + 1.0
     assert (got.double() - expected).abs().max().item() <= 1e-4 * scale
+
+
+@pytest.mark.parametrize("variant", ["ltm", "sticky"])
+def test_state_without_provenance_gives_the_same_model(variant):
+    """Training and scoring skip the span bookkeeping (initial_state(provenance=False)); the logits,
+    the coefficients and every sticky draw stay exactly those of a state that carries the spans."""
+    model = make_model(variant)
+    x = random_tokens(8 * 40, batch=2, seed=4)
+    with torch.no_grad():
+        with_logits, with_spans = model(x, model.initial_state(2))
+        bare_logits, bare = model(x, model.initial_state(2, provenance=False))
+    assert with_spans.provenance and not bare.provenance
+    assert bare.num_updates == with_spans.num_updates >= 30
+    assert torch.equal(bare_logits, with_logits)
+    for a, b in zip(bare.layers, with_spans.layers):
+        assert torch.equal(a.coefficients, b.coefficients) and torch.equal(a.bin_mass, b.bin_mass)
+        assert a.spans.shape[1] == 0 and a.span_tokens.shape[1] == 0
+        assert (b.span_tokens >= 0).any()
