@@ -63,6 +63,22 @@ def table(df: pd.DataFrame) -> None:
 
 # ------------------------------------------------------------------ sorting
 st.header("Sorting (the paper's Figure 3)")
+CONVERGED = "scripts/experiments/sorting_converged.sh"
+converged = read("sorting_converged_by_length.csv", CONVERGED, ve.COLUMNS["sorting_converged_by_length.csv"],
+                 writer=TABLES, optional=True)
+if converged is not None:
+    st.subheader("Trained to convergence, two seeds a point")
+    converged_figure = st.container()
+    table(converged)
+    st.caption("Each run trains until 8 validations in a row (4,000 steps) fail to beat its best by 0.5 points, or "
+               "20,000 steps; 'stopped by' says which. A point appears once its runs have finished. Local reach: tokens a Transformer-XL sees (layers × short-term memory + "
+               "segment); coverage: past tokens the memory represents (the ∞-former: all of them).")
+    converged_basis = read("sorting_converged_by_basis.csv", CONVERGED, ve.COLUMNS["sorting_converged_by_basis.csv"],
+                           writer=TABLES, optional=True)
+    if converged_basis is not None:
+        show(ve.sorting_by_basis_figure(converged_basis), "sorting_converged_by_basis")
+        table(converged_basis)
+    st.subheader("After 2,000 steps (the first runs)")
 by_length = read("sorting_by_length.csv", SORTING, ve.COLUMNS["sorting_by_length.csv"])
 figure = st.container()  # filled last: the figure needs the reference lines read below its table
 if by_length is not None:
@@ -77,6 +93,10 @@ if ceilings is not None:
 if by_length is not None:
     with figure:
         show(ve.sorting_by_length_figure(by_length, ceilings=ceilings), "sorting_by_length")
+if converged is not None:
+    with converged_figure:
+        show(ve.sorting_by_length_figure(converged, "Sorting trained to convergence: accuracy against sequence length "
+                                         "(the paper's Figure 3, left)", ceilings=ceilings), "sorting_converged_by_length")
 by_basis = read("sorting_by_basis.csv", SORTING, ve.COLUMNS["sorting_by_basis.csv"])
 if by_basis is not None:
     show(ve.sorting_by_basis_figure(by_basis), "sorting_by_basis")

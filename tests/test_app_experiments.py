@@ -284,3 +284,31 @@ def test_page_with_a_reference_file_lacking_a_column(monkeypatch, tmp_path):
     (message,) = errors(at)
     assert "sorting_ceilings.csv" in message and "`rule`" in message
     assert len(figures(at)) == 6 and not [t for t in figures(at)[0]["data"] if t.get("line", {}).get("dash") == "dot"]
+
+
+def converged() -> pd.DataFrame:
+    """sorting_converged_by_length.csv: seeds pooled, the error bars from the lowest to the highest seed."""
+    rows = []
+    for n, (paper_n, paper) in PAPER_BY_LENGTH.items():
+        for i, v in enumerate(("compressive", "ltm", "stm")):
+            acc = 60 - n / 40 + 5 * i
+            rows.append({"variant": v, "gate": v == "ltm", "length": n, "num_basis": 32, "model": ve.label(v),
+                         "accuracy": acc, "seed_low": acc - 1, "seed_high": acc + 2, "seeds": 2, "accuracy_stderr": 0.3,
+                         "steps": 20000, "stopped_by": "steps", "paper_length": paper_n, "paper_accuracy": paper[v]})
+    return pd.DataFrame(rows)
+
+
+def test_page_shows_the_converged_sorting_with_seed_error_bars(monkeypatch, tmp_path):
+    write_results(tmp_path)
+    converged().to_csv(tmp_path / "sorting_converged_by_length.csv", index=False)
+    at = open_experiments(monkeypatch, tmp_path)
+    assert not errors(at)
+    figs = figures(at)
+    assert len(figs) == 7 and "convergence" in figs[0]["layout"]["title"]["text"]
+    ours = [t for t in figs[0]["data"] if t.get("xaxis", "x") == "x" and t.get("line", {}).get("dash") != "dot"]
+    bars = ours[0]["error_y"]
+    assert bars["symmetric"] is False
+    np.testing.assert_allclose(arr(bars["array"]).astype(float), 2.0)
+    np.testing.assert_allclose(arr(bars["arrayminus"]).astype(float), 1.0)
+    assert "lowest and the highest seed" in " ".join(figs[0]["layout"]["meta"]["notes"])
+    assert any("seed_low" in d.value.columns for d in at.dataframe)

@@ -100,3 +100,38 @@ def test_variant_tables_from_reports(tmp_path):
     sections = pd.read_csv(tmp_path / "results" / "section_attention.csv")
     assert list(sections["variant"]) == ["sticky"] and sections["mean_ratio"].iloc[0] == 1.4
     assert "Table 2" in (tmp_path / "results" / "TABLES.md").read_text()
+
+
+def test_converged_sorting_tables_pool_the_seeds(tmp_path):
+    """results/sorting-converged/VARIANT-LENGTH[-nN][-gate]-sS.json: Figure 3 left from the gated ∞-former
+    and the baselines, seeds pooled (mean, lowest, highest); the ungated run only among the runs; N sweep apart."""
+    out = tmp_path / "results" / "sorting-converged"
+    out.mkdir(parents=True)
+    reports = {"ltm-512-gate-s0": ("ltm", 0.40), "ltm-512-gate-s1": ("ltm", 0.30), "stm-512-s0": ("stm", 0.25),
+               "stm-512-s1": ("stm", 0.27), "ltm-512-s0": ("ltm", 0.10), "ltm-512-n16-gate-s0": ("ltm", 0.33)}
+    for name, (variant, acc) in reports.items():
+        report = {**sorting_report(variant, 512, acc), "local_reach": 192, "coverage": None if variant == "ltm" else 192}
+        (out / f"{name}.json").write_text(json.dumps(report))
+    run = tmp_path / "runs" / "sorting" / "ltm-512-gate-s0"
+    run.mkdir(parents=True)
+    (run / "train_state.json").write_text(json.dumps({"step": 9000, "train": {"steps": 20000}, "stopped": "plateau: ..."}))
+    (run / "metrics.csv").write_text("step,loss,accuracy,lr,valid_accuracy,regression_error,seconds\n9000,2.0,0.4,0.001,0.4,,600.0\n")
+    other = tmp_path / "runs" / "sorting" / "stm-512-s0"
+    other.mkdir(parents=True)
+    (other / "train_state.json").write_text(json.dumps({"step": 20000, "train": {"steps": 20000}}))
+
+    text = load_tables().main(tmp_path)
+
+    runs = pd.read_csv(tmp_path / "results" / "sorting_converged_runs.csv").set_index("run")
+    assert len(runs) == 6 and runs.loc["ltm-512-s0", "model"] == "∞-former, no gate"
+    assert runs.loc["ltm-512-gate-s0", "stopped_by"] == "plateau" and runs.loc["stm-512-s0", "stopped_by"] == "steps"
+    by_length = pd.read_csv(tmp_path / "results" / "sorting_converged_by_length.csv").set_index("variant")
+    assert list(by_length.index) == ["ltm", "stm"]   # the ungated ∞-former is the ablation, not a point
+    ltm = by_length.loc["ltm"]
+    assert (ltm["accuracy"], ltm["seed_low"], ltm["seed_high"], ltm["seeds"]) == (35.0, 30.0, 40.0, 2)
+    assert ltm["paper_accuracy"] == 83.1 and ltm["steps"] == 9000 and ltm["stopped_by"] == "plateau"
+    assert by_length.loc["stm", "stopped_by"] == "steps"
+    assert ltm["accuracy_stderr"] == round(1.0 / 2 ** 0.5, 2)   # two seeds' sampling errors of 1 point, pooled
+    by_basis = pd.read_csv(tmp_path / "results" / "sorting_converged_by_basis.csv")
+    assert list(by_basis["num_basis"]) == [16, 32] and list(by_basis["accuracy"]) == [33.0, 35.0]
+    assert "Sorting trained to convergence" in text

@@ -29,6 +29,10 @@ COLUMNS = {
     "lm.csv": ("variant", "perplexity", "paper_model", "paper_wikitext103", "paper_pg19"),
     "lm_by_position.csv": ("variant", "start_fraction", "end_fraction", "perplexity"),
     "sorting_ceilings.csv": ("length", "rule", "accuracy"),
+    "sorting_converged_by_length.csv": ("variant", "length", "accuracy", "seed_low", "seed_high", "seeds",
+                                        "paper_length", "paper_accuracy"),
+    "sorting_converged_by_basis.csv": ("length", "num_basis", "accuracy", "seed_low", "seed_high", "regression_error",
+                                       "paper_num_basis", "paper_accuracy", "paper_regression_error"),
 }
 REFERENCE = "#999"  # the no-training reference lines (scripts/experiments/sorting_ceilings.py)
 CURVE_COLUMNS = {"sorting": ("step", "loss", "accuracy", "valid_accuracy"), "lm": ("step", "loss", "val_loss")}
@@ -52,11 +56,26 @@ def _variants(df: pd.DataFrame) -> list:
     return [v for v in VARIANTS if v in present] + [v for v in present if v not in VARIANTS]
 
 
-def _line(x, y, name, color, paper=False, error=None, **kwargs) -> go.Scatter:
-    """Ours solid with ± standard-error bars, the paper's dashed with diamonds."""
+def _line(x, y, name, color, paper=False, error=None, error_minus=None, **kwargs) -> go.Scatter:
+    """Ours solid with error bars (± error, or +error / −error_minus), the paper's dashed with diamonds."""
+    bars = None if error is None else dict(type="data", array=error, thickness=1)
+    if bars is not None and error_minus is not None:
+        bars.update(symmetric=False, arrayminus=error_minus)
     return go.Scatter(x=x, y=y, mode="lines+markers", name=name, line=dict(color=color, dash="dash" if paper else None),
-                      marker=dict(symbol="diamond" if paper else "circle", size=8),
-                      error_y=None if error is None else dict(type="data", array=error, thickness=1), **kwargs)
+                      marker=dict(symbol="diamond" if paper else "circle", size=8), error_y=bars, **kwargs)
+
+
+def _error_bars(d: pd.DataFrame) -> dict:
+    """The seeds' lowest to highest where the table pools seeds (seed_low, seed_high), else ± 1 standard error."""
+    if {"seed_low", "seed_high"} <= set(d.columns):
+        return dict(error=d["seed_high"] - d["accuracy"], error_minus=d["accuracy"] - d["seed_low"])
+    return dict(error=d["accuracy_stderr"])
+
+
+def _error_note(df: pd.DataFrame) -> str:
+    if {"seed_low", "seed_high"} <= set(df.columns):
+        return "Points: the mean over training seeds; error bars: the lowest and the highest seed."
+    return "Error bars: ± 1 standard error."
 
 
 def sorting_by_length_figure(df: pd.DataFrame, title: str = "Sorting: accuracy against sequence length "
@@ -77,7 +96,7 @@ def sorting_by_length_figure(df: pd.DataFrame, title: str = "Sorting: accuracy a
     for v in _variants(df):
         d = df[df["variant"] == v].sort_values("length")
         name, color = label(v), COLORS.get(v, "#444")
-        fig.add_trace(_line(d["length"], d["accuracy"], name, color, error=d["accuracy_stderr"], legendgroup=v,
+        fig.add_trace(_line(d["length"], d["accuracy"], name, color, **_error_bars(d), legendgroup=v,
                             hovertemplate=f"{name}<br>length %{{x:,}}: %{{y:.1f}}%<extra></extra>"), row=1, col=1)
         paper = d.dropna(subset=["paper_length", "paper_accuracy"])
         if len(paper):
@@ -93,7 +112,7 @@ def sorting_by_length_figure(df: pd.DataFrame, title: str = "Sorting: accuracy a
     fig.update_yaxes(title_text="accuracy (%)", range=[0, 100], row=1, col=1)
     style(fig, title, height=400)
     return add_note(fig, "Lengths correspond by length ÷ (segment + short-term memory) = 2, 4, 8. "
-                         "Error bars: ± 1 standard error." + ("" if ceilings is None else
+                         + _error_note(df) + ("" if ceilings is None else
                                                              " Grey dotted: rules without training."))
 
 
@@ -110,7 +129,7 @@ def sorting_by_basis_figure(df: pd.DataFrame) -> go.Figure:
         for k, (widths, g) in enumerate(groups):
             name = "∞-former, ours" + ("" if widths is None else f": widths {widths}")
             trace = _line(g["num_basis"], g[ours], name, color, legendgroup=name, showlegend=col == 1,
-                          error=g["accuracy_stderr"] if ours == "accuracy" else None,
+                          **(_error_bars(g) if ours == "accuracy" else {}),
                           hovertemplate="N = %{x}: %{y:.3g}<extra>ours</extra>")
             if k:
                 trace.line.dash, trace.marker.symbol, trace.opacity = "dot", "square", 0.8
@@ -127,7 +146,7 @@ def sorting_by_basis_figure(df: pd.DataFrame) -> go.Figure:
                      row=1, col=2)
     style(fig, f"Sorting at length {lengths}: varying N (the paper's Figure 3, right)", height=400)
     return add_note(fig, "The paper's values are read off its plot (± 0.3 points); its regression error may be "
-                         "defined differently from ours.")
+                         "defined differently from ours. " + _error_note(df))
 
 
 def lm_perplexity_figure(df: pd.DataFrame, title: str = "Held-out perplexity: ours on Austen, "

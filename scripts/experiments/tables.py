@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import numbers
+import re
 import shutil
 from pathlib import Path
 
@@ -90,6 +91,75 @@ def sorting_tables(root: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     by_basis = sweep.sort_values(["widths", "num_basis"]).reset_index(drop=True)
     others = runs[~runs["run"].isin(list(by_length["run"]) + list(by_basis["run"]))].reset_index(drop=True)
     return by_length, by_basis, others
+
+
+CONVERGED_NAME = re.compile(r"(?P<variant>[a-z]+)-(?P<length>\d+)(?:-n(?P<n>\d+))?(?P<gate>-gate)?-s(?P<seed>\d+)")
+
+
+def stopped_by(run_dir: Path) -> str | None:
+    """Why a converged run ended: 'plateau' (the rule in train_state.json), 'steps' (its budget) or None (running)."""
+    try:
+        state = json.loads((run_dir / "train_state.json").read_text())
+    except (OSError, json.JSONDecodeError):
+        return None
+    if state.get("stopped"):
+        return "plateau"
+    steps = state.get("train", {}).get("steps")
+    return "steps" if steps is not None and state.get("step") == steps else None
+
+
+def converged_sorting_tables(root: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The runs of sorting_converged.sh (results/sorting-converged/VARIANT-LENGTH[-nN][-gate]-sSEED.json):
+    every run, then Figure 3 left and right with the seeds pooled: the mean accuracy, the seeds' lowest
+    and highest (the error bars), and the sampling standard error of the mean."""
+    rows = []
+    for path in sorted((root / "results" / "sorting-converged").glob("*.json")):
+        m, r = CONVERGED_NAME.fullmatch(path.stem), read_json(path)
+        if m is None or r is None:
+            continue
+        gate = bool(m["gate"])
+        variant = r["variant"]
+        model = SORTING_LABELS.get(variant, variant) + ("" if variant != "ltm" or gate else ", no gate")
+        run_dir = root / "runs" / "sorting" / path.stem
+        rows.append({"run": path.stem, "variant": variant, "model": model, "gate": gate, "length": r["length"],
+                     "num_basis": int(m["n"]) if m["n"] else (32 if variant != "stm" else None),
+                     "seed": int(m["seed"]), "accuracy": round(100 * r["accuracy"], 2),
+                     "accuracy_stderr": round(100 * r["accuracy_stderr"], 2), "regression_error": r["regression_error"],
+                     "local_reach": r.get("local_reach"), "coverage": r.get("coverage"),
+                     "stopped_by": stopped_by(run_dir),
+                     **train_facts(root, run_dir, f"sorting-converged-{path.stem}")})
+    runs = pd.DataFrame(rows)
+    if runs.empty:
+        return runs, runs, runs
+
+    def pooled(group: pd.DataFrame) -> pd.Series:
+        acc = group["accuracy"]
+        return pd.Series({"model": group["model"].iloc[0], "accuracy": round(acc.mean(), 2),
+                          "seed_low": acc.min(), "seed_high": acc.max(), "seeds": len(group),
+                          "accuracy_stderr": round(float((group["accuracy_stderr"] ** 2).mean() ** 0.5 / len(group) ** 0.5), 2),
+                          "regression_error": group["regression_error"].mean(),
+                          "steps": int(group["steps"].max()) if group["steps"].notna().any() else None,
+                          "train_minutes": group["train_minutes"].sum(), "stopped_by": ", ".join(
+                              sorted(set(group["stopped_by"].dropna()))) or "running",
+                          "local_reach": group["local_reach"].iloc[0], "coverage": group["coverage"].iloc[0]})
+
+    keys = ["variant", "gate", "length", "num_basis"]
+    runs["num_basis"] = runs["num_basis"].astype("Int64")
+    wide = runs["run"].str.contains(r"-n\d+-")
+    main = runs[~wide & (runs["gate"] | (runs["variant"] != "ltm"))]
+    by_length = main.groupby(keys, dropna=False).apply(pooled, include_groups=False).reset_index()
+    by_length["paper_length"] = by_length["length"].map(lambda n: PAPER_BY_LENGTH.get(n, (None,))[0])
+    by_length["paper_accuracy"] = [PAPER_BY_LENGTH.get(n, (None, {}))[1].get(v)
+                                   for n, v in zip(by_length["length"], by_length["variant"])]
+    sweep = runs[runs["gate"] & (runs["variant"] == "ltm") & (runs["length"] == 512)
+                 & (wide | (runs["num_basis"] == 32))]
+    by_basis = sweep.groupby(keys, dropna=False).apply(pooled, include_groups=False).reset_index()
+    by_basis["paper_num_basis"] = by_basis["num_basis"].map(lambda n: PAPER_BY_BASIS.get(n, (None,))[0])
+    by_basis["paper_accuracy"] = by_basis["num_basis"].map(lambda n: PAPER_BY_BASIS.get(n, (None, None))[1])
+    by_basis["paper_regression_error"] = by_basis["num_basis"].map(lambda n: PAPER_BY_BASIS.get(n, (None, None, None))[2])
+    return (runs.sort_values(["length", "variant", "run"]).reset_index(drop=True),
+            by_length.sort_values(["length", "variant"]).reset_index(drop=True),
+            by_basis.sort_values("num_basis").reset_index(drop=True))
 
 
 def lm_tables(root: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -193,6 +263,24 @@ def main(root: Path = ROOT) -> str:
     by_length, by_basis, others = sorting_tables(root)
     lm, by_position = lm_tables(root)
     parts = []
+    converged_runs, converged_length, converged_basis = converged_sorting_tables(root)
+    if not converged_runs.empty:
+        converged_runs.to_csv(results / "sorting_converged_runs.csv", index=False)
+        converged_length.to_csv(results / "sorting_converged_by_length.csv", index=False)
+        parts.append("### Sorting trained to convergence (Figure 3 left; scripts/experiments/sorting_converged.sh)\n\n"
+                     + markdown(converged_length, {
+                         "length": "length", "paper_length": "paper's length", "model": "model",
+                         "accuracy": "accuracy (%, mean of seeds)", "seed_low": "lowest seed", "seed_high": "highest seed",
+                         "seeds": "seeds", "paper_accuracy": "paper (%)", "steps": "steps", "stopped_by": "stopped by",
+                         "train_minutes": "minutes (all seeds)", "local_reach": "local reach", "coverage": "coverage"}))
+        if not converged_basis.empty:
+            converged_basis.to_csv(results / "sorting_converged_by_basis.csv", index=False)
+            parts.append("### Sorting trained to convergence, length 512, varying N (Figure 3 right)\n\n"
+                         + markdown(converged_basis, {
+                             "num_basis": "N", "paper_num_basis": "paper's N", "accuracy": "accuracy (%)",
+                             "seed_low": "lowest seed", "seed_high": "highest seed", "seeds": "seeds",
+                             "regression_error": "regression error", "paper_accuracy": "paper (%)",
+                             "paper_regression_error": "paper's error", "stopped_by": "stopped by"}))
     if not by_length.empty:
         by_length.to_csv(results / "sorting_by_length.csv", index=False)
         parts.append("### Sorting: accuracy by length (Figure 3 left)\n\n" + markdown(by_length, {
