@@ -48,11 +48,14 @@ class _Recorder:
 @torch.no_grad()
 def run_with_trace(model: InfFormer, tokens, state: MemoryState | None = None, *, max_snapshots: int = 32,
                    keep_logits: bool = False, num_text_tokens: int | None = None, text: str = "",
-                   offsets=None, on_segment=None) -> tuple[Tensor | None, MemoryState, Trace]:
+                   offsets=None, on_segment=None, bf16: bool = False) -> tuple[Tensor | None, MemoryState, Trace]:
     """Run tokens [T] (or [1, T]) segment by segment with recorders attached; always removes them.
 
     Returns (logits [1, T, V] if keep_logits else None, final state, trace). `on_segment(done,
     total)` is called after each segment (progress bars). The logits equal `model(tokens, state)`.
+    bf16: the model's matrix products under bf16 autocast (the memory's fit and read stay float32);
+    for accelerators and CPUs with native bf16 (on one without, e.g. AMD EPYC without AVX-512 BF16,
+    it is several times slower). tests/test_trace_bf16.py states how far such a trace may differ.
     """
     tokens = torch.as_tensor(tokens)
     if tokens.dim() == 1:
@@ -94,7 +97,8 @@ def run_with_trace(model: InfFormer, tokens, state: MemoryState | None = None, *
         for s, (a, b) in enumerate(bounds):
             t0 = time.perf_counter()
             position_before = int(state.position[0])
-            logits, state = model(tokens[:, a:b], state)
+            with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=bf16):
+                logits, state = model(tokens[:, a:b], state)
             seconds.append(time.perf_counter() - t0)
             segments.append((a, b))
             rec = recorder.pop()

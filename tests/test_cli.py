@@ -89,7 +89,7 @@ def test_trace_with_query_and_memory_options(cli, tiny_checkpoint, tmp_path):
 def test_trace_text_shorter_than_a_segment(cli, tiny_checkpoint, tmp_path):
     text = tmp_path / "short.txt"
     text.write_text("Hi.", encoding="utf-8")
-    r = cli(["trace", text, "--model", tiny_checkpoint, "--out", tmp_path / "o", "--quiet"], tmp_path)
+    r = cli(["trace", text, "--model", tiny_checkpoint, "--out", tmp_path / "o", "--quiet", "--bf16"], tmp_path)
     assert r.returncode == 0, r.stderr
     summary, tables = check_trace_output(tmp_path / "o")
     assert summary["num_memory_updates"] == 0 and tables["histograms.csv"] == []
