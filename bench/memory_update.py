@@ -2,7 +2,8 @@
 
 With linear sampling the refit is A·B + C·X with A = G[:, :M]·Ψ(s) [N, N] and C = G[:, M:] fixed
 for (N, M, L, τ, λ) (infformer/memory.py, `linear_contraction`). This script times, interleaved in
-one run at the shipped model's sizes (N = M = 256, L = 128, e = 256, batch 1, one thread):
+one run at the shipped model's sizes (N = M = 256, L = 128, e = 256, batch 1, one thread), in CPU
+time of the calling thread:
 
   * the update alone: reconstruct-then-refit against the cached product (median of --rounds each);
   * one whole segment (forward, no_grad) of a 4 × 256 model with a linear long-term memory against
@@ -29,9 +30,11 @@ from infformer.regression import reconstruct
 
 
 def timed(fn) -> float:
-    t0 = time.perf_counter()
+    """CPU seconds of this thread (time.thread_time), not wall time: on a shared machine a busy
+    neighbour pre-empts the longer call more often, which made wall-time ratios swing by ±50%."""
+    t0 = time.thread_time()
     fn()
-    return time.perf_counter() - t0
+    return time.thread_time() - t0
 
 
 def main(argv=None) -> int:

@@ -15,7 +15,9 @@ Memories, as each project builds them (defaults otherwise):
 
 What is printed, for each model:
   * tokens/s over a stream of --tokens tokens, the models stepped round-robin segment by segment,
-    so that the machine's noise falls on all of them alike;
+    so that the machine's noise falls on all of them alike, timed in CPU seconds of this process
+    (time.process_time: every thread it runs, faiss's included), not wall time: on a shared machine
+    a busy neighbour pre-empts the slower calls more often, which swung wall-time ratios by ±50%;
   * ms per segment early (median of segments 5-15) and late (the last 10): flat or growing;
   * peak memory: each model streams alone in a child process (--peak-tokens) and reports its
     resident-set high-water mark above what it held once built (VmHWM);
@@ -208,14 +210,14 @@ def stream(peers: list, tokens, seed: int = 0):
         for a in range(0, tokens.shape[1], SEGMENT):
             x = tokens[:, a:a + SEGMENT]
             for i, (p, m) in enumerate(zip(peers, models)):
-                t0 = time.perf_counter()
+                t0 = time.process_time()
                 _, memories[i], _ = p.step(m, x, memories[i])
-                times[i].append(time.perf_counter() - t0)
+                times[i].append(time.process_time() - t0)
     return times
 
 
 def train_steps(peer, tokens, steps: int, batch: int = 8) -> list:
-    """Seconds per AdamW step on [batch, SEGMENT] with the memory of the segment before carried."""
+    """CPU seconds per AdamW step on [batch, SEGMENT] with the memory of the segment before carried."""
     import torch
     import torch.nn.functional as F
     torch.manual_seed(0)
@@ -227,7 +229,7 @@ def train_steps(peer, tokens, steps: int, batch: int = 8) -> list:
         memory = peer.start(model, batch)
         with torch.no_grad():
             _, memory, _ = peer.step(model, rows[:, :SEGMENT], memory)
-        t0 = time.perf_counter()
+        t0 = time.process_time()
         logits, _, aux = peer.step(model, rows[:, SEGMENT:2 * SEGMENT], memory)
         loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), rows[:, SEGMENT + 1:2 * SEGMENT + 1].reshape(-1))
         if aux is not None:
@@ -235,7 +237,7 @@ def train_steps(peer, tokens, steps: int, batch: int = 8) -> list:
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
-        seconds.append(time.perf_counter() - t0)
+        seconds.append(time.process_time() - t0)
     return seconds[1:]
 
 
