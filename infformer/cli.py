@@ -311,7 +311,8 @@ def cmd_sorting_evaluate(args) -> int:
     from .sorting import VOCAB_SIZE
     from .sorting_train import evaluate_sorting
     set_threads(args.threads)
-    model, _, info = load_checkpoint(args.model)
+    check_device(args.device)
+    model, _, info = load_checkpoint(args.model, device=args.device)
     if model.cfg.vocab_size != VOCAB_SIZE or info.get("task") != "sorting":
         raise UsageError(f"{args.model}: not a sorting model (its config.json says task={info.get('task')!r})")
     report = evaluate_sorting(model, args.length, args.examples, args.seed)
@@ -320,6 +321,14 @@ def cmd_sorting_evaluate(args) -> int:
 
 
 # --------------------------------------------------------------------------- train
+def check_device(device: str) -> None:
+    import torch
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise UsageError(f"--device {device}: no GPU is available here")
+    if not device.startswith(("cpu", "cuda")):
+        raise UsageError(f"--device {device}: use cpu or cuda")
+
+
 def set_threads(n):
     if n is not None:
         import torch
@@ -484,6 +493,7 @@ def build_parser() -> Parser:
     se.add_argument("--length", type=positive_int, required=True)
     se.add_argument("--examples", type=positive_int, default=200)
     se.add_argument("--seed", type=nonneg_int, default=12345)
+    se.add_argument("--device", default="cpu", help="cpu or cuda")
     add_threads(se)
     se.set_defaults(func=cmd_sorting_evaluate)
 

@@ -5,6 +5,7 @@
 #
 #   scripts/experiments/sorting_converged.sh [RUN ...]     # all runs (or those named), resuming each
 #   scripts/experiments/sorting_converged.sh --list        # the queue, one run name a line
+#   DEVICE=cuda ...                                          # on an accelerator (see sorting_gpu.sh)
 #
 # Scale as scripts/experiments/sorting.sh (segment 64 + STM 64, 2 layers × 128, lengths 256/512/1,024,
 # N = 32, widths ×16 for the N sweep), and:
@@ -21,7 +22,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 PY=${PY:-.venv/bin/python}
 STEPS=${STEPS:-20000}
-COMMON=(--segment-len 64 --stm-len 64 --d-model 128 --layers 2 --dropout 0 --steps "$STEPS" --eval-every 500
+DEVICE=${DEVICE:-cpu}   # cuda on a lent accelerator (scripts/experiments/sorting_gpu.sh)
+COMMON=(--device "$DEVICE" --segment-len 64 --stm-len 64 --d-model 128 --layers 2 --dropout 0 --steps "$STEPS" --eval-every 500
         --checkpoint-every 500 --plateau-patience 8 --plateau-delta 0.005 --no-bf16 --threads 1 --quiet)
 OUT=results/sorting-converged
 
@@ -48,6 +50,6 @@ queue | while read -r name length args; do
   # shellcheck disable=SC2086  # args is a list of options
   "$PY" -m infformer sorting train --out "runs/sorting/$name" --length "$length" "${COMMON[@]}" $args < /dev/null
   "$PY" -m infformer sorting evaluate --model "runs/sorting/$name" --length "$length" --examples 1000 \
-      --seed 12345 --threads 1 > "$OUT/$name.json.tmp" < /dev/null
+      --seed 12345 --threads 1 --device "$DEVICE" > "$OUT/$name.json.tmp" < /dev/null
   mv "$OUT/$name.json.tmp" "$OUT/$name.json"   # tables never read half a report
 done
