@@ -10,7 +10,8 @@
 #   dialogue-<m>.json    CMU-DoG test: document then conversation, only the turns scored, read zeroed too
 #   nodoc-<m>.json       the same conversations without the document
 #   passkey-<m>.json     attention on the pass-key sentence against its share of the memory
-#   generate-<m>.txt     a greedy continuation of a one-paragraph modern prompt
+#   generate-<m>.txt     a greedy continuation of a one-paragraph modern prompt (ending a paragraph)
+#   generate-storm-<m>.txt  the same for a prompt that stops mid-sentence
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PY=${PY:-.venv/bin/python}
@@ -23,6 +24,8 @@ mkdir -p "$OUT" build/eval
 "$PY" scripts/experiments/wrapped_pair.py --out build/eval >/dev/null
 PROMPT="The city council met on Tuesday night to discuss the new bus routes. Residents who had waited for years \
 for a direct line to the hospital spoke first, and several of them brought letters from neighbours who could not come."
+STORM="When the storm reached the coast on Friday morning, the fishermen had already pulled their boats onto the \
+beach. By noon the wind was so strong that"
 for m in "$MODEL" ${BASE:+"$BASE"}; do
   name=$(basename "$m")
   ablate=()
@@ -36,6 +39,7 @@ for m in "$MODEL" ${BASE:+"$BASE"}; do
   run dialogue evaluate --data "${CMUDOG:?set CMUDOG}" --split test "${CONV[@]}" "${ablate[@]}" --generate-conversations 0 > "$OUT/dialogue-$name.json"
   run dialogue evaluate --data "$CMUDOG" --split test "${CONV[@]}" --no-document --generate-conversations 0 > "$OUT/nodoc-$name.json"
   "$PY" -m infformer generate --model "$m" --threads 1 --prompt "$PROMPT" --max-new-tokens 80 > "$OUT/generate-$name.txt"
+  "$PY" -m infformer generate --model "$m" --threads 1 --prompt "$STORM" --max-new-tokens 80 > "$OUT/generate-storm-$name.txt"
   if [ ${#ablate[@]} -gt 0 ]; then
     "$PY" scripts/experiments/passkey_attention.py --model "$m" --threads 1 > "$OUT/passkey-$name.json"
   fi

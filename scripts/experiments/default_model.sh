@@ -15,7 +15,7 @@
 # short-term memory 128, a 4,096-token byte-level BPE trained on that corpus, 7,000 steps × 8 × 128
 # tokens, AdamW 1e-3 → 1e-4 (cosine), dropout 0.05, bf16, one CPU thread.
 # Base2 (session 4): the base had seen Austen only twice and its validation loss was still falling,
-# so it trains 4,000 steps more (lr 5e-4 → 1e-4, 200 warm-up steps, fresh Adam moments) on a mix
+# so it trains 4,000 steps more (lr 5e-4 → 5e-5 cosine, 200 warm-up steps, fresh Adam moments) on a mix
 # weighted to prose: Austen as paragraphs twice, the hard-wrapped novels once and every fifth CMU-DoG
 # training document (*0.txt, *5.txt), about 75% Austen, one pass.
 # Fine-tunes: τ = 0.75 (the newest segment gets 2 tokens per basis function, as the paper's
