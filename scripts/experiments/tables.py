@@ -43,10 +43,12 @@ def read_json(path: Path) -> dict | None:
 
 
 def curve(root: Path, run_dir: Path, name: str) -> pd.DataFrame | None:
-    """Copy a run's metrics.csv to results/curves/NAME.csv; return it."""
+    """Copy a run's metrics.csv to results/curves/NAME.csv; return it. Without the run (runs/ is not
+    committed, so a new machine has only what landed), the copy made earlier."""
     src = run_dir / "metrics.csv"
     if not src.is_file():
-        return None
+        kept = root / "results" / "curves" / f"{name}.csv"
+        return pd.read_csv(kept) if kept.is_file() else None
     (root / "results" / "curves").mkdir(parents=True, exist_ok=True)
     shutil.copyfile(src, root / "results" / "curves" / f"{name}.csv")
     return pd.read_csv(src)
