@@ -19,18 +19,20 @@ from .section_attention import section_ratios, summarize
 def generation_report(model, tokenizer, documents: dict, conversations: list, *, with_document: bool = True,
                       top_p: float = 0.9, max_new_tokens: int = 50, seed: int = 0, progress=None,
                       examples: int = 3) -> dict:
-    """{conversations, turns, f1, rouge1, rougeL, rouge1_recall, rougeL_recall, section_attention,
-    examples}: mean scores over every generated reply, section attention (None without a long-term
+    """{conversations, turns, f1, rouge1, rougeL, rouge1_recall, rougeL_recall (each with a _ci95
+    interval over conversations), section_attention, examples}: mean scores over every generated reply, section attention (None without a long-term
     memory or without the document), and the first `examples` replies for a reader to look at."""
     from .tracing import trace_text
     stops = newline_tokens(tokenizer)
     measure_sections = with_document and model.cfg.ltm is not None
     scores, rows, shown = [], [], []
+    score_convs, row_convs = [], []   # each reply's conversation, for the intervals
     for i, conv in enumerate(conversations):
         document = documents[conv.document] if with_document else None
         for reply in conversation_replies(model, tokenizer, document, conv, top_p=top_p,
                                           max_new_tokens=max_new_tokens, seed=seed, stops=stops):
             scores.append(reply_scores(reply.generated, reply.reference))
+            score_convs.append(conv.id)
             if len(shown) < examples:
                 shown.append({"conversation": reply.conversation, "turn": reply.turn, "speaker": reply.speaker,
                               "reference": reply.reference, "generated": reply.generated})
@@ -39,8 +41,10 @@ def generation_report(model, tokenizer, documents: dict, conversations: list, *,
             _, _, trace = trace_text(model, tokenizer, text)
             for k in range(1, len(conv.turns)):
                 rows.append((conv.turns[k][1], section_ratios(trace, document.sections, *turn_chars[k])))
+                row_convs.append(conv.id)
         if progress is not None:
             progress(i + 1, len(conversations))
-    return {"conversations": len(conversations), "turns": len(scores), **mean_scores(scores),
-            "section_attention": summarize(rows, seed) if measure_sections else None, "examples": shown}
+    return {"conversations": len(conversations), "turns": len(scores), **mean_scores(scores, score_convs, seed),
+            "section_attention": summarize(rows, seed, row_convs) if measure_sections else None,
+            "examples": shown}
 

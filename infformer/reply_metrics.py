@@ -7,7 +7,9 @@
   kept beside it (`rouge1_recall`, `rougeL_recall`) so both readings can be compared.
 - **METEOR** is not reported: nltk's METEOR needs the WordNet data, which nothing here can download.
 
-Each score is averaged over replies (a macro average, as the paper's tables).
+Each score is averaged over replies (a macro average, as the paper's tables), with a 95% interval
+from resampling whole conversations: on a few hundred replies, differences between models of a
+fraction of a point are within it.
 """
 from __future__ import annotations
 
@@ -15,6 +17,8 @@ import re
 import string
 from collections import Counter
 from functools import lru_cache
+
+from .uncertainty import cluster_interval
 
 _ARTICLES = re.compile(r"\b(a|an|the)\b")
 _PUNCTUATION = str.maketrans("", "", string.punctuation)
@@ -50,8 +54,13 @@ def reply_scores(prediction: str, reference: str) -> dict:
             "rouge1_recall": r["rouge1"].recall, "rougeL_recall": r["rougeL"].recall}
 
 
-def mean_scores(rows: list) -> dict:
-    """The average of each score over replies (empty: no scores)."""
+def mean_scores(rows: list, conversations: list | None = None, seed: int = 0) -> dict:
+    """The average of each score over replies (empty: no scores); with each reply's conversation,
+    also `<score>_ci95`, the 95% interval of a bootstrap over conversations (uncertainty.py)."""
     if not rows:
         return {}
-    return {k: sum(r[k] for r in rows) / len(rows) for k in rows[0]}
+    means = {k: sum(r[k] for r in rows) / len(rows) for k in rows[0]}
+    if conversations is not None:
+        for k in rows[0]:
+            means[f"{k}_ci95"] = cluster_interval([r[k] for r in rows], conversations, seed=seed)
+    return means

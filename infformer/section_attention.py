@@ -17,6 +17,7 @@ import numpy as np
 
 from .regions import region_attention, tokens_in_chars
 from .trace import Trace
+from .uncertainty import cluster_interval
 
 
 def reply_queries(offsets, start: int, end: int) -> np.ndarray:
@@ -41,9 +42,11 @@ def section_ratios(trace: Trace, sections, start: int, end: int) -> np.ndarray:
     return np.array([r["ratio"] for r in section_rows(trace, sections, start, end)])
 
 
-def summarize(rows: list, seed: int = 0) -> dict:
+def summarize(rows: list, seed: int = 0, conversations: list | None = None) -> dict:
     """rows: (doc_idx, ratios [S]) per reply. The mean ratio on the writer's section, and on a
-    section drawn by shuffling doc_idx across the replies (the control); NaN ratios left out."""
+    section drawn by shuffling doc_idx across the replies (the control); NaN ratios left out.
+    With each reply's conversation, also 95% intervals from a bootstrap over conversations of both
+    means and of their difference (writer's section minus control, reply by reply)."""
     doc_idx = [d for d, _ in rows]
     shuffled = doc_idx[:]
     random.Random(seed).shuffle(shuffled)
@@ -54,6 +57,12 @@ def summarize(rows: list, seed: int = 0) -> dict:
         values = [v for v in values if np.isfinite(v)]
         return float(np.mean(values)) if values else None
 
-    return {"mean_ratio": mean(actual), "control_mean_ratio": mean(control),
-            "replies": int(sum(np.isfinite(v) for v in actual)), "replies_without_section_in_memory":
-            int(sum(not np.isfinite(v) for v in actual)), "control_seed": seed}
+    summary = {"mean_ratio": mean(actual), "control_mean_ratio": mean(control),
+               "replies": int(sum(np.isfinite(v) for v in actual)), "replies_without_section_in_memory":
+               int(sum(not np.isfinite(v) for v in actual)), "control_seed": seed}
+    if conversations is not None:
+        difference = np.array(actual, dtype=float) - np.array(control, dtype=float)
+        summary.update({"mean_ratio_ci95": cluster_interval(actual, conversations, seed=seed),
+                        "control_mean_ratio_ci95": cluster_interval(control, conversations, seed=seed),
+                        "difference_ci95": cluster_interval(difference, conversations, seed=seed)})
+    return summary

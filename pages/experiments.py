@@ -133,14 +133,17 @@ if dialogue is not None:
     st.caption("Perplexity of the reply tokens only, the film's document read first (\"without document\": the "
                "dialogue alone). F1, ROUGE-1 and ROUGE-L (%, F-measure; recall, as the authors' code reported it, "
                "beside) of replies sampled for every turn from the second on (top-p 0.9, at most 50 tokens). METEOR "
-               "needs WordNet data that cannot be downloaded here, so only the paper's is shown.")
+               "needs WordNet data that cannot be downloaded here, so only the paper's is shown. `_low` / `_high`: the 95% "
+               "interval from resampling whole conversations; rows whose intervals overlap are not told apart by "
+               "this many conversations.")
 sections = read("section_attention.csv", VARIANTS, ("variant", "mean_ratio", "control_mean_ratio"), optional=True)
 if sections is not None:
     st.subheader("Does the memory read the section the writer was looking at?")
     table(sections)
     st.caption("For each real reply: the memory's attention on the document section its writer saw (CMU-DoG's "
                "docIdx) over that section's share of the memory, averaged over replies; 1.0 is chance. The control "
-               "shuffles docIdx across replies. No paper reports this number; the Dialogue page shows it reply by reply.")
+               "shuffles docIdx across replies; `difference_low` / `_high` bound the writer's section minus the control "
+               "(95%, resampling conversations). No paper reports this number; the Dialogue page shows it reply by reply.")
 
 # ------------------------------------------------------------------ learning curves
 st.header("Learning curves")

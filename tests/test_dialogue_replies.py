@@ -113,6 +113,9 @@ def test_section_attention_on_a_trace_whose_answer_is_known(tiny_tokenizer):
     s = summarize([(1, ratios), (0, ratios), (1, np.array([np.nan, np.nan]))], seed=0)
     assert s["mean_ratio"] == pytest.approx((ratios[1] + ratios[0]) / 2)
     assert s["replies"] == 2 and s["replies_without_section_in_memory"] == 1
+    s = summarize([(1, ratios), (0, ratios), (1, ratios), (0, ratios)], seed=0, conversations=["x", "x", "y", "y"])
+    assert s["mean_ratio_ci95"] == pytest.approx([s["mean_ratio"]] * 2)   # both conversations alike
+    assert len(s["difference_ci95"]) == 2 and "difference_ci95" not in summarize([(1, ratios)], seed=0)
 
 
 def test_dialogue_evaluate_generates_and_measures(cli, tiny_checkpoint, tmp_path):
@@ -127,6 +130,8 @@ def test_dialogue_evaluate_generates_and_measures(cli, tiny_checkpoint, tmp_path
     for k in ("perplexity", "f1", "rouge1", "rougeL"):
         assert report[k] >= 0
     assert 0 <= report["f1"] <= 1 and report["examples"][0]["turn"] == 1
+    low, high = report["f1_ci95"]                # two conversations: an interval over them
+    assert low <= report["f1"] <= high
     sa = report["section_attention"]
     assert sa["replies"] + sa["replies_without_section_in_memory"] == 4 and "control_mean_ratio" in sa
     r = cli(["dialogue", "evaluate", "--model", tiny_checkpoint, "--data", data, "--quiet", "--threads", "1",

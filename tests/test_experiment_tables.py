@@ -87,8 +87,10 @@ def test_variant_tables_from_reports(tmp_path):
         (folder / f"dialogue-{v}.json").write_text(json.dumps({
             "perplexity": ppl / 2, "conversations": 150, "generated_conversations": 30, "turns": 600,
             "f1": 0.081, "rouge1": 0.12, "rougeL": 0.1, "rouge1_recall": 0.13, "rougeL_recall": 0.11,
+            "f1_ci95": [0.07, 0.09],
             "section_attention": None if v == "stm" else {"mean_ratio": 1.4, "control_mean_ratio": 1.1,
-                                                          "replies": 590, "replies_without_section_in_memory": 10}}))
+                                                          "replies": 590, "replies_without_section_in_memory": 10,
+                                                          "difference_ci95": [0.1, 0.5]}}))
     (folder / "dialogue-stm-nodoc.json").write_text(json.dumps({"perplexity": 25.0, "conversations": 150, "f1": 0.07}))
     load_tables().main(tmp_path)
     lm = pd.read_csv(tmp_path / "results" / "finetuned_lm.csv")
@@ -99,7 +101,10 @@ def test_variant_tables_from_reports(tmp_path):
     assert list(dialogue["f1"]) == [7.0, 8.1, 8.1] and list(dialogue["paper_f1"]) == [7.82, 8.64, 9.01]
     sections = pd.read_csv(tmp_path / "results" / "section_attention.csv")
     assert list(sections["variant"]) == ["sticky"] and sections["mean_ratio"].iloc[0] == 1.4
-    assert "Table 2" in (tmp_path / "results" / "TABLES.md").read_text()
+    assert list(dialogue["f1_low"].iloc[1:]) == [7.0, 7.0] and pd.isna(dialogue["f1_low"].iloc[0])
+    assert list(sections["difference_low"]) == [0.1] and pd.isna(sections["mean_ratio_low"].iloc[0])
+    tables_md = (tmp_path / "results" / "TABLES.md").read_text()
+    assert "Table 2" in tables_md and "| 8.1 [7.0, 9.0] |" in tables_md and "| [0.1, 0.5] |" in tables_md
 
 
 def test_converged_sorting_tables_pool_the_seeds(tmp_path):

@@ -37,6 +37,8 @@ BASE2_CORPUS=(build/corpus/austen data/austen build/corpus/austen build/corpus/c
 FT_CORPUS=(data/austen build/corpus/austen build/corpus/cmudog/*[27].txt)
 FT_STEPS=${FT_STEPS:-1200}
 BASE=${BASE:-runs/lm-base2}
+# FT_OUT: where a fine-tune goes (default runs/lm-ft-VARIANT, the issue-11 budget); session 6 trained
+# the default model longer with FT_STEPS=5000 FT_OUT=runs/lm-ft-sticky-5k.
 case "${1:-}" in
   corpus) "$PY" scripts/build_corpus.py --cmudog "${CMUDOG:?set CMUDOG to the CMU-DoG directory}" --out build/corpus ;;
   base)   "$PY" -m infformer train "${CORPUS[@]}" --out runs/lm-base --variant stm --steps 7000 --eval-every 500 \
@@ -48,7 +50,7 @@ case "${1:-}" in
           variant=$([ "$1" = linear ] && echo ltm || echo "$1")
           memory=(--memory-lr 1e-3)
           [ "$variant" = stm ] && memory=()   # no memory of its own: the base's short-term memory only
-          "$PY" -m infformer train "${FT_CORPUS[@]}" --out "runs/lm-ft-$variant" --variant "$variant" --init-from "$BASE" \
+          "$PY" -m infformer train "${FT_CORPUS[@]}" --out "${FT_OUT:-runs/lm-ft-$variant}" --variant "$variant" --init-from "$BASE" \
               --steps "$FT_STEPS" --lr 2e-4 "${memory[@]}" --warmup 100 --tau 0.75 --sigma-init 0.05 --dropout 0.05 \
               --eval-every 500 --checkpoint-every 250 --no-bf16 --threads 1 --quiet ;;
   *) echo "usage: $0 corpus|base|base2|sticky|linear|stm|compressive" >&2; exit 2 ;;

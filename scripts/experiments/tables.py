@@ -239,17 +239,30 @@ def variant_tables(root: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame
                              "conversations": dia["conversations"], "generated_conversations": dia.get("generated_conversations"),
                              "replies": dia.get("turns"), "paper_model": paper[0], "paper_perplexity": paper[1],
                              "paper_f1": paper[2], "paper_rouge1": paper[3], "paper_rougeL": paper[4],
-                             "paper_meteor": paper[5]})
+                             "paper_meteor": paper[5],
+                             **{f"{k}_{end}": pct(dia[f"{k}_ci95"][i]) if dia.get(f"{k}_ci95") else None
+                                for k in ("f1", "rouge1", "rougeL") for i, end in enumerate(("low", "high"))}})
             sa = dia.get("section_attention")
             if sa:
                 sections.append({"variant": v, "model": model, "mean_ratio": round(sa["mean_ratio"], 3),
                                  "control_mean_ratio": round(sa["control_mean_ratio"], 3), "replies": sa["replies"],
-                                 "replies_without_section_in_memory": sa["replies_without_section_in_memory"]})
+                                 "replies_without_section_in_memory": sa["replies_without_section_in_memory"],
+                                 **{f"{k}_{end}": round(sa[f"{k}_ci95"][i], 3) if sa.get(f"{k}_ci95") else None
+                                    for k in ("mean_ratio", "control_mean_ratio", "difference")
+                                    for i, end in enumerate(("low", "high"))}})
     return pd.DataFrame(lm), pd.DataFrame(positions), pd.DataFrame(dialogue), pd.DataFrame(sections)
 
 
 def pct(x):
     return None if x is None else round(100 * x, 2)
+
+
+def with_interval(df: pd.DataFrame, key: str) -> pd.Series:
+    """'value [low, high]' where the report has a 95% interval (key_low, key_high), else the value."""
+    def cell(row):
+        low, high = row.get(f"{key}_low"), row.get(f"{key}_high")
+        return row[key] if low is None or pd.isna(low) else f"{row[key]} [{low}, {high}]"
+    return df.apply(cell, axis=1)
 
 
 def markdown(df: pd.DataFrame, columns: dict) -> str:
@@ -326,16 +339,26 @@ def main(root: Path = ROOT) -> str:
             "paper_wikitext103": "paper WT-103", "paper_pg19": "paper PG-19"}))
     if not dialogue.empty:
         dialogue.to_csv(results / "dialogue.csv", index=False)
+        for k in ("f1", "rouge1", "rougeL"):
+            dialogue[k] = with_interval(dialogue, k)
         parts.append("### Document-grounded dialogue, CMU-DoG test (Table 2)\n\n" + markdown(dialogue, {
-            "model": "model", "perplexity": "ppl", "perplexity_read_zeroed": "ppl, read zeroed", "f1": "F1",
-            "rouge1": "ROUGE-1", "rougeL": "ROUGE-L", "rouge1_recall": "ROUGE-1 recall", "rougeL_recall": "ROUGE-L recall",
+            "model": "model", "perplexity": "ppl", "perplexity_read_zeroed": "ppl, read zeroed", "f1": "F1 [95% interval]",
+            "rouge1": "ROUGE-1 [95%]", "rougeL": "ROUGE-L [95%]", "rouge1_recall": "ROUGE-1 recall", "rougeL_recall": "ROUGE-L recall",
             "paper_model": "paper's row", "paper_perplexity": "paper ppl", "paper_f1": "paper F1",
             "paper_rouge1": "paper ROUGE-1", "paper_rougeL": "paper ROUGE-L", "paper_meteor": "paper METEOR"}))
     if not sections.empty:
         sections.to_csv(results / "section_attention.csv", index=False)
+        for k in ("mean_ratio", "control_mean_ratio"):
+            sections[k] = with_interval(sections, k)
+        if "difference_low" in sections:
+            sections["difference"] = sections.apply(lambda r: "–" if pd.isna(r["difference_low"]) else
+                                                    f"[{r['difference_low']}, {r['difference_high']}]", axis=1)
+        else:
+            sections["difference"] = "–"
         parts.append("### Section attention: the writer's section against its share of the memory (1.0 = chance)\n\n"
                      + markdown(sections, {"model": "model", "mean_ratio": "writer's section",
-                                           "control_mean_ratio": "control (docIdx shuffled)", "replies": "replies"}))
+                                           "control_mean_ratio": "control (docIdx shuffled)",
+                                           "difference": "writer's − control, 95% interval", "replies": "replies"}))
     text = "<!-- written by scripts/experiments/tables.py -->\n\n" + "\n".join(parts)
     (results / "TABLES.md").write_text(text)
     return text

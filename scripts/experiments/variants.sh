@@ -4,7 +4,9 @@
 #
 #   scripts/experiments/variants.sh train VARIANT      # stm | compressive | ltm | sticky (resumes)
 #   CMUDOG=../shared/data/cmu_dog/full scripts/experiments/variants.sh eval VARIANT
+#   CMUDOG=... scripts/experiments/variants.sh dialogue VARIANT   # Table 2 only (dialogue-V.json)
 #   CMUDOG=... scripts/experiments/variants.sh nodoc    # the paper's "without document" row (stm)
+#   MODEL=DIR: evaluate DIR under the name VARIANT (e.g. MODEL=runs/lm-ft-sticky-5k ... eval sticky-5k)
 #
 # VARIANT stm is the paper's "GPT-2" row (the base fine-tuned further with its short-term memory
 # only); compressive, ltm (∞-former) and sticky add their memory to every layer. Evaluations, one
@@ -29,20 +31,23 @@ json() {  # json FILE COMMAND...: write the command's JSON atomically (tables ne
 }
 case "${1:-}" in
   train) scripts/experiments/default_model.sh "$([ "${2:?variant}" = ltm ] && echo linear || echo "$2")" ;;
-  eval)
-    v=${2:?variant}; m=runs/lm-ft-$v
+  eval|dialogue)   # dialogue: Table 2 only
+    v=${2:?variant}; m=${MODEL:-runs/lm-ft-$v}
     ablate=()
-    [ "$v" = ltm ] || [ "$v" = sticky ] && ablate=(--ablate-ltm)
+    "$PY" -c "import sys; from infformer.checkpoint import read_config; sys.exit(read_config('$m')[0].ltm is None)" \
+      && ablate=(--ablate-ltm)
     [ -d build/eval/cmudog-test ] || "$PY" scripts/build_corpus.py --cmudog "${CMUDOG:?set CMUDOG}" \
         --heldout-out build/eval/cmudog-test --every 4
     run() { "$PY" -m infformer "$@" --model "$m" --threads 1 --quiet; }
-    json "$OUT/austen-$v.json" run evaluate --text build/corpus/austen --heldout 0.05 "${ablate[@]}"
-    json "$OUT/cmudog-$v.json" run evaluate --text build/eval/cmudog-test "${ablate[@]}"
+    if [ "$1" = eval ]; then
+      json "$OUT/austen-$v.json" run evaluate --text build/corpus/austen --heldout 0.05 "${ablate[@]}"
+      json "$OUT/cmudog-$v.json" run evaluate --text build/eval/cmudog-test "${ablate[@]}"
+    fi
     json "$OUT/dialogue-$v.json" run dialogue evaluate --data "${CMUDOG:?set CMUDOG}" --split test \
         --conversations "$CONV" --generate-conversations "$GEN" --seed 0 "${ablate[@]}" ;;
   nodoc)
     json "$OUT/dialogue-stm-nodoc.json" "$PY" -m infformer dialogue evaluate --model runs/lm-ft-stm --threads 1 --quiet \
         --data "${CMUDOG:?set CMUDOG}" --split test --conversations "$CONV" --generate-conversations "$GEN" --seed 0 \
         --no-document ;;
-  *) echo "usage: $0 train|eval VARIANT, or nodoc" >&2; exit 2 ;;
+  *) echo "usage: $0 train|eval|dialogue VARIANT, or nodoc" >&2; exit 2 ;;
 esac
