@@ -133,11 +133,18 @@ class LongTermAttention(nn.Module):
             q, coefficients = q.float(), coefficients.float()
             B, H, T, d = q.shape
             N = coefficients.shape[1]
-            keys = self.key(coefficients).view(B, N, H, d).transpose(1, 2)    # [B, H, N, d]
-            values = self.value(coefficients).view(B, N, H, d).transpose(1, 2)
-            scores = self.hook_scores(q @ keys.transpose(-1, -2) / math.sqrt(d))  # [B, H, T, N]
-            mu = self.hook_mu(torch.sigmoid(self.mu(scores).squeeze(-1)))          # [B, H, T] in (0, 1)
-            sigma_sq = self.hook_sigma_sq(F.softplus(self.sigma(scores).squeeze(-1)).clamp_min(self.sigma_sq_min))
+            values = self.value(coefficients).view(B, N, H, d).transpose(1, 2)  # [B, H, N, d]
+            # μ and σ² read the scores s = K_h q / √d only through w_μ·s and w_σ·s, and K = B W_K is
+            # linear in B, so w·s = q · ((wᵀB) W_K)_h / √d: the N keys and N scores per query are never
+            # formed (N·e² + T·N·e multiply-adds a layer saved; the same numbers up to rounding).
+            w = torch.stack([self.mu.weight[0], self.sigma.weight[0]])              # [2, N]
+            u = self.key(w @ coefficients).view(B, 2, H, d).permute(0, 2, 3, 1)    # [B, H, d, 2]
+            s = q @ u / math.sqrt(d)                                                # [B, H, T, 2]
+            if self.hook_scores.listened():  # a reader of every score: form them only for it
+                keys = self.key(coefficients).view(B, N, H, d).transpose(1, 2)
+                self.hook_scores(q @ keys.transpose(-1, -2) / math.sqrt(d))        # [B, H, T, N]
+            mu = self.hook_mu(torch.sigmoid(s[..., 0] + self.mu.bias))              # [B, H, T] in (0, 1)
+            sigma_sq = self.hook_sigma_sq(F.softplus(s[..., 1] + self.sigma.bias).clamp_min(self.sigma_sq_min))
             r = self.basis.expect(mu, sigma_sq)                                    # [B, H, T, N]
             context = (r @ values).transpose(1, 2).reshape(B, T, H * d)
             out = self.out(self.hook_context(context)) * filled.view(B, 1, 1).float()

@@ -28,6 +28,11 @@ class HookPoint(nn.Module):
                 fn(self, (x,), x)
         return x
 
+    def listened(self) -> bool:
+        """Whether a recorder in this context listens here: a value only a reader needs (the N
+        scores of every query) is then computed, and skipped otherwise."""
+        return id(self) in _ACTIVE.get()
+
 
 def hook_points(model: nn.Module) -> dict:
     """Every hook point of a model by name."""

@@ -148,3 +148,30 @@ def test_sigma_init_starts_the_gaussians_at_the_given_width():
                                                 segment_len=8, stm_len=8,
                                                 ltm=LTMConfig(num_basis=16, num_samples=16, span_capacity=64)))
     assert abs(default.blocks[0].ltm.sigma.bias.item()) < 1e-6  # unchanged without sigma_init
+
+
+@settings(max_examples=examples(20), deadline=None)
+@given(seed=st.integers(0, 2 ** 16), heads=st.sampled_from([1, 2, 4]))
+def test_mu_and_sigma_sq_without_forming_the_keys_equal_the_papers_formula(seed, heads):
+    """μ = sigmoid(w_μ·s + b), σ² = softplus(w_σ·s + b) with s = K_h q / √d and K = B W_K, computed
+    the paper's way here; the module gets them from (wᵀB) W_K without the N keys. And the scores a
+    recorder asks for are those s, while recording changes no output."""
+    from infformer.hooks import CallHooks
+    ltm = make_ltm(heads=heads, seed=seed % 89)
+    g = torch.Generator().manual_seed(seed)
+    d = 16 // heads
+    q, coefficients = torch.randn(2, heads, 5, d, generator=g), torch.randn(2, 16, 16, generator=g)
+    filled = torch.ones(2, dtype=torch.bool)
+    with torch.no_grad():
+        keys = ltm.key(coefficients).view(2, 16, heads, d).transpose(1, 2)
+        s = q @ keys.transpose(-1, -2) / math.sqrt(d)                                   # [B, H, T, N]
+        mu = torch.sigmoid(ltm.mu(s).squeeze(-1))
+        sigma_sq = torch.nn.functional.softplus(ltm.sigma(s).squeeze(-1)).clamp_min(1e-4)
+        out, got_mu, got_sigma_sq = ltm(q, coefficients, filled)
+        recorded = []
+        with CallHooks().add(ltm.hook_scores, lambda p, i, o: recorded.append(o)):
+            out2, mu2, _ = ltm(q, coefficients, filled)
+    torch.testing.assert_close(got_mu, mu, rtol=1e-5, atol=1e-6)
+    torch.testing.assert_close(got_sigma_sq, sigma_sq, rtol=1e-5, atol=1e-7)
+    torch.testing.assert_close(recorded[0], s)
+    assert torch.equal(out, out2) and torch.equal(got_mu, mu2)
