@@ -1,6 +1,6 @@
 """The default model's numbers as Markdown, from results/default/*.json (written by default_eval.sh).
 
-    python scripts/experiments/default_card.py [--model austen-cmudog-sticky] [--base lm-base2]
+    python scripts/experiments/default_card.py [--model lm-ft-sticky-5k] [--base lm-base2]
 
 Prints the table the README and the model card quote, so no number is typed by hand.
 """
@@ -59,7 +59,7 @@ def rows(model: str, base: str) -> list:
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--model", default="lm-ft-sticky")
+    p.add_argument("--model", default="lm-ft-sticky-5k")
     p.add_argument("--base", default="lm-base2")
     args = p.parse_args(argv)
     r = rows(args.model, args.base)

@@ -3,7 +3,7 @@
 #
 #   CMUDOG=../shared/data/cmu_dog/full [CONVERSATIONS=150] scripts/experiments/default_eval.sh [MODEL] [BASE]
 #
-# MODEL (default runs/lm-ft-sticky) and BASE (default runs/lm-base2), each run on one thread:
+# MODEL (default runs/lm-ft-sticky-5k, the shipped default) and BASE (default runs/lm-base2), each run on one thread:
 #   austen-<m>.json      held-out Austen as paragraphs (the last 5% of every book), with the read zeroed too
 #   wrapped-<m>.json     one held-out passage as paragraphs and hard-wrapped at 70 (wrapped_pair.py)
 #   homealone-<m>.json   the Home Alone document
@@ -15,7 +15,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PY=${PY:-.venv/bin/python}
-MODEL=${1:-runs/lm-ft-sticky}
+MODEL=${1:-runs/lm-ft-sticky-5k}
 BASE=${2-runs/lm-base2}  # "" (given explicitly): the model only
 CONV=()  # CONVERSATIONS=K: a seeded sample of K test conversations (seed 0) instead of all 619
 [ -n "${CONVERSATIONS:-}" ] && CONV=(--conversations "$CONVERSATIONS" --seed 0)
