@@ -13,7 +13,7 @@
 # thread each, JSON in results/variants/:
 #   austen-V.json    held-out Austen as paragraphs (last 5% of each book, its memory carried), by position
 #   cmudog-V.json    every 4th CMU-DoG test conversation after its film's document (build/eval/cmudog-test), by position
-#   dialogue-V.json  CMU-DoG test: perplexity of the turns (CONVERSATIONS, default 150, seeded sample),
+#   dialogue-V.json  CMU-DoG test: perplexity of the turns (all 619 conversations, or CONVERSATIONS=K seeded),
 #                    replies generated for every turn from the second on in GENERATE (default 30) of
 #                    them (top-p 0.9, ≤ 50 tokens, seed 0) scored by F1 / ROUGE-1 / ROUGE-L, and the
 #                    section attention of the real replies
@@ -22,7 +22,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 PY=${PY:-.venv/bin/python}
 OUT=results/variants
-CONV=${CONVERSATIONS:-150}
+CONV=()  # perplexity on every test conversation (619) unless CONVERSATIONS=K asks for a seeded sample
+[ -n "${CONVERSATIONS:-}" ] && CONV=(--conversations "$CONVERSATIONS")
 GEN=${GENERATE:-30}
 mkdir -p "$OUT"
 json() {  # json FILE COMMAND...: write the command's JSON atomically (tables never read half a file)
@@ -44,10 +45,10 @@ case "${1:-}" in
       json "$OUT/cmudog-$v.json" run evaluate --text build/eval/cmudog-test "${ablate[@]}"
     fi
     json "$OUT/dialogue-$v.json" run dialogue evaluate --data "${CMUDOG:?set CMUDOG}" --split test \
-        --conversations "$CONV" --generate-conversations "$GEN" --seed 0 "${ablate[@]}" ;;
+        "${CONV[@]}" --generate-conversations "$GEN" --seed 0 "${ablate[@]}" ;;
   nodoc)
     json "$OUT/dialogue-stm-nodoc.json" "$PY" -m infformer dialogue evaluate --model runs/lm-ft-stm --threads 1 --quiet \
-        --data "${CMUDOG:?set CMUDOG}" --split test --conversations "$CONV" --generate-conversations "$GEN" --seed 0 \
+        --data "${CMUDOG:?set CMUDOG}" --split test "${CONV[@]}" --generate-conversations "$GEN" --seed 0 \
         --no-document ;;
   *) echo "usage: $0 train|eval|dialogue VARIANT, or nodoc" >&2; exit 2 ;;
 esac
