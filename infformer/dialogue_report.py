@@ -20,8 +20,9 @@ def generation_report(model, tokenizer, documents: dict, conversations: list, *,
                       top_p: float = 0.9, max_new_tokens: int = 50, seed: int = 0, progress=None,
                       examples: int = 3) -> dict:
     """{conversations, turns, f1, rouge1, rougeL, rouge1_recall, rougeL_recall (each with a _ci95
-    interval over conversations), section_attention, examples}: mean scores over every generated reply, section attention (None without a long-term
-    memory or without the document), and the first `examples` replies for a reader to look at."""
+    interval over conversations), section_attention, examples}: mean scores over every generated
+    reply, section attention (None without a long-term memory or without the document), and the
+    first `examples` replies for a reader to look at."""
     from .tracing import trace_text
     stops = newline_tokens(tokenizer)
     measure_sections = with_document and model.cfg.ltm is not None

@@ -15,6 +15,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PY=${PY:-.venv/bin/python}
+source scripts/experiments/ablation.sh
 MODEL=${1:-runs/lm-ft-sticky-5k}
 BASE=${2-runs/lm-base2}  # "" (given explicitly): the model only
 CONV=()  # CONVERSATIONS=K: a seeded sample of K test conversations (seed 0) instead of all 619
@@ -28,9 +29,7 @@ STORM="When the storm reached the coast on Friday morning, the fishermen had alr
 beach. By noon the wind was so strong that"
 for m in "$MODEL" ${BASE:+"$BASE"}; do
   name=$(basename "$m")
-  ablate=()
-  "$PY" -c "import sys; from infformer.checkpoint import read_config; sys.exit(read_config('$m')[0].ltm is None)" \
-    && ablate=(--ablate-ltm)
+  mapfile -t ablate < <(ablation "$m")  # --ablate-ltm, or nothing without a memory
   run() { "$PY" -m infformer "$@" --model "$m" --threads 1 --quiet; }
   run evaluate --text build/corpus/austen --heldout 0.05 "${ablate[@]}" > "$OUT/austen-$name.json"
   run evaluate --text build/eval/persuasion_tail_paragraphs.txt build/eval/persuasion_tail_wrapped70.txt \

@@ -51,5 +51,9 @@ queue | while read -r name length args; do
   "$PY" -m infformer sorting train --out "runs/sorting/$name" --length "$length" "${COMMON[@]}" $args < /dev/null
   "$PY" -m infformer sorting evaluate --model "runs/sorting/$name" --length "$length" --examples 1000 \
       --seed 12345 --threads 1 --device "$DEVICE" > "$OUT/$name.json.tmp" < /dev/null
+  # why training ended (the run folder is deleted once its results land, so the report keeps it)
+  "$PY" -c "import json, sys; r = json.load(open(sys.argv[1])); s = json.load(open(sys.argv[2]))
+r['stopped_by'] = 'plateau' if s.get('stopped') else 'steps'; json.dump(r, open(sys.argv[1], 'w'), indent=2)" \
+      "$OUT/$name.json.tmp" "runs/sorting/$name/train_state.json"
   mv "$OUT/$name.json.tmp" "$OUT/$name.json"   # tables never read half a report
 done

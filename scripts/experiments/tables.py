@@ -128,7 +128,7 @@ def converged_sorting_tables(root: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd
                      "seed": int(m["seed"]), "accuracy": round(100 * r["accuracy"], 2),
                      "accuracy_stderr": round(100 * r["accuracy_stderr"], 2), "regression_error": r["regression_error"],
                      "local_reach": r.get("local_reach"), "coverage": r.get("coverage"),
-                     "stopped_by": stopped_by(run_dir),
+                     "stopped_by": r.get("stopped_by") or stopped_by(run_dir),
                      **train_facts(root, run_dir, f"sorting-converged-{path.stem}")})
     runs = pd.DataFrame(rows)
     if runs.empty:
@@ -348,17 +348,13 @@ def main(root: Path = ROOT) -> str:
             "paper_rouge1": "paper ROUGE-1", "paper_rougeL": "paper ROUGE-L", "paper_meteor": "paper METEOR"}))
     if not sections.empty:
         sections.to_csv(results / "section_attention.csv", index=False)
-        for k in ("mean_ratio", "control_mean_ratio"):
+        sections["difference"] = (sections["mean_ratio"] - sections["control_mean_ratio"]).round(3)
+        for k in ("mean_ratio", "control_mean_ratio", "difference"):
             sections[k] = with_interval(sections, k)
-        if "difference_low" in sections:
-            sections["difference"] = sections.apply(lambda r: "–" if pd.isna(r["difference_low"]) else
-                                                    f"[{r['difference_low']}, {r['difference_high']}]", axis=1)
-        else:
-            sections["difference"] = "–"
         parts.append("### Section attention: the writer's section against its share of the memory (1.0 = chance)\n\n"
                      + markdown(sections, {"model": "model", "mean_ratio": "writer's section",
                                            "control_mean_ratio": "control (docIdx shuffled)",
-                                           "difference": "writer's − control, 95% interval", "replies": "replies"}))
+                                           "difference": "writer's − control [95%]", "replies": "replies"}))
     text = "<!-- written by scripts/experiments/tables.py -->\n\n" + "\n".join(parts)
     (results / "TABLES.md").write_text(text)
     return text

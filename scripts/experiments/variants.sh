@@ -21,6 +21,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PY=${PY:-.venv/bin/python}
+source scripts/experiments/ablation.sh
 OUT=results/variants
 CONV=()  # perplexity on every test conversation (619) unless CONVERSATIONS=K asks for a seeded sample
 [ -n "${CONVERSATIONS:-}" ] && CONV=(--conversations "$CONVERSATIONS")
@@ -34,9 +35,7 @@ case "${1:-}" in
   train) scripts/experiments/default_model.sh "$([ "${2:?variant}" = ltm ] && echo linear || echo "$2")" ;;
   eval|dialogue)   # dialogue: Table 2 only
     v=${2:?variant}; m=${MODEL:-runs/lm-ft-$v}
-    ablate=()
-    "$PY" -c "import sys; from infformer.checkpoint import read_config; sys.exit(read_config('$m')[0].ltm is None)" \
-      && ablate=(--ablate-ltm)
+    mapfile -t ablate < <(ablation "$m")  # --ablate-ltm, or nothing without a memory
     [ -d build/eval/cmudog-test ] || "$PY" scripts/build_corpus.py --cmudog "${CMUDOG:?set CMUDOG}" \
         --heldout-out build/eval/cmudog-test --every 4
     run() { "$PY" -m infformer "$@" --model "$m" --threads 1 --quiet; }
