@@ -9,20 +9,27 @@ time of the calling thread:
   * one whole segment (forward, no_grad) of a 4 × 256 model with a linear long-term memory against
     the same model with the short-term memory only (Transformer-XL), after --warm segments of
     text, so the memory is full: the ratio issue 12 targets (≤ 1.3); and the same ∞-former forming
-    its keys and every score (what it did before session 6), to measure that change in one run.
+    its keys and every score (what it did before session 6), to measure that change in one run;
+  * the same for sticky memories (the shipped default's kind: Ψ(s) is evaluated at new sample
+    points every update), with the Gaussian density's exponent floored (basis.gaussian_density)
+    and without the floor (before session 7), where exp of far-tail arguments takes a slow path.
 
     .venv/bin/python bench/memory_update.py [--rounds 200] [--threads 1]
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
+import math
 import statistics
 import time
+from unittest import mock
 
 import _common as C  # noqa: F401  (puts the project root on sys.path)
 
 import torch
 
+import infformer.basis
 from infformer import GaussianBasis, fit_coefficients
 from infformer.config import LTMConfig, ModelConfig
 from infformer.hooks import CallHooks, hook_points
@@ -37,6 +44,11 @@ def timed(fn) -> float:
     t0 = time.thread_time()
     fn()
     return time.thread_time() - t0
+
+
+def unfloored_density(x, mean, var):
+    """gaussian_density before session 7: no floor on the exponent."""
+    return torch.exp(-0.5 * (x - mean) ** 2 / var - 0.5 * torch.log(var) - 0.5 * math.log(2 * math.pi))
 
 
 def main(argv=None) -> int:
@@ -89,18 +101,22 @@ def main(argv=None) -> int:
     for name, point in hook_points(models[keyed]).items():
         if name.endswith("hook_scores"):
             scores.add(point, lambda *_: None)
+    sticky, unfloored = "∞-former, sticky, no provenance", "∞-former, sticky, no provenance, exp unfloored (before)"
+    models[sticky] = InfFormer(ModelConfig.for_variant("sticky", ltm=LTMConfig(num_basis=N, tau=tau, sticky=True),
+                                                       **common)).eval()
+    models[unfloored] = models[sticky]
     tokens = torch.randint(0, 4096, (1, 128 * (args.warm + 1)))
     states, times = {}, {name: [] for name in models}
 
     def segment(name, model):
-        if name != keyed:
-            return model(tokens[:, -128:], states[name])
-        with scores:
+        before = {keyed: scores, unfloored: mock.patch.object(infformer.basis, "gaussian_density", unfloored_density)}
+        with before.get(name, contextlib.nullcontext()):
             return model(tokens[:, -128:], states[name])
 
     with torch.no_grad():
         for name, model in models.items():
-            states[name] = model(tokens[:, :-128], model.initial_state(1, provenance=name not in (bare, keyed)))[1]
+            with_spans = name in ("Transformer-XL (STM 128)", "∞-former, linear")
+            states[name] = model(tokens[:, :-128], model.initial_state(1, provenance=with_spans))[1]
         for _ in range(args.segments):
             for name, model in models.items():
                 times[name].append(timed(lambda: segment(name, model)))
@@ -108,9 +124,10 @@ def main(argv=None) -> int:
     xl = med["Transformer-XL (STM 128)"]
     for name, t in med.items():
         print(f"segment of 128 tokens, {name}: {1e3 * t:.1f} ms (median of {args.segments})")
-    for name in ("∞-former, linear", bare, keyed):
+    for name in ("∞-former, linear", bare, keyed, sticky, unfloored):
         print(f"{name} / Transformer-XL per segment: {med[name] / xl:.2f} (issue 12's target: ≤ 1.3)")
     print(f"keys never formed: {med[keyed] / med[bare]:.2f}× faster per segment")
+    print(f"sticky, exponent floored: {med[unfloored] / med[sticky]:.2f}× faster per segment")
     return 0
 
 

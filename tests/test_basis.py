@@ -153,3 +153,21 @@ def test_basis_key_is_hashable_and_identifies_the_basis():
     c = GaussianBasis.paper_layout(16, (0.01, 0.05))
     assert hash(a.key()) == hash(b.key()) and a.key() == b.key()
     assert a.key() != c.key()
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_density_tails_are_floored_just_above_the_smallest_normal_number(dtype):
+    """Far tails (exp of arguments below log(tiny) takes a slow CPU path) come out as one tiny normal
+    number instead of a subnormal or zero; everywhere the density is representable it is the formula's."""
+    from infformer.basis import gaussian_density
+    x = torch.linspace(-1.0, 2.0, 3001, dtype=dtype)
+    mean, var = torch.tensor(0.5, dtype=dtype), torch.tensor(1e-4, dtype=dtype)
+    got = gaussian_density(x, mean, var)
+    exact = torch.exp(-0.5 * (x - mean) ** 2 / var) / torch.sqrt(2 * math.pi * var)
+    tiny = torch.finfo(dtype).tiny
+    floor = got.min().item()
+    assert tiny < floor < 3 * tiny                      # no subnormals, no zeros: the floor
+    assert (exact < tiny).sum() > 2000                   # most of this grid is far tail
+    shown = exact > 3 * tiny
+    torch.testing.assert_close(got[shown], exact[shown], rtol=1e-5 if dtype == torch.float32 else 1e-12, atol=0)
+    assert (got[~shown] <= 3 * tiny).all()            # what the float cannot show stays below it
