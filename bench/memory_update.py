@@ -12,7 +12,8 @@ time of the calling thread:
     its keys and every score (what it did before session 6), to measure that change in one run;
   * the same for sticky memories (the shipped default's kind: Ψ(s) is evaluated at new sample
     points every update), with the Gaussian density's exponent floored (basis.gaussian_density)
-    and without the floor (before session 7), where exp of far-tail arguments takes a slow path.
+    and without the floor (before session 7), where exp of far-tail arguments takes a slow path;
+    and the same pair on the shipped model (trained widths) reading Austen.
 
     .venv/bin/python bench/memory_update.py [--rounds 200] [--threads 1]
 """
@@ -31,6 +32,7 @@ import torch
 
 import infformer.basis
 from infformer import GaussianBasis, fit_coefficients
+from infformer.checkpoint import DEFAULT_MODEL, load_checkpoint
 from infformer.config import LTMConfig, ModelConfig
 from infformer.hooks import CallHooks, hook_points
 from infformer.memory import linear_contraction, linear_sample_positions, slot_midpoints
@@ -128,7 +130,30 @@ def main(argv=None) -> int:
         print(f"{name} / Transformer-XL per segment: {med[name] / xl:.2f} (issue 12's target: ≤ 1.3)")
     print(f"keys never formed: {med[keyed] / med[bare]:.2f}× faster per segment")
     print(f"sticky, exponent floored: {med[unfloored] / med[sticky]:.2f}× faster per segment")
+    shipped_floor(args.segments, args.warm)
     return 0
+
+
+def shipped_floor(segments: int, warm: int) -> None:
+    """The shipped model (sticky) on Austen, exponent floored against unfloored, interleaved."""
+    model, tokenizer, _ = load_checkpoint(DEFAULT_MODEL)
+    model.eval()
+    ids = C.austen_tokens(tokenizer, 128 * (warm + segments))[None]
+    times = {"floored": [], "unfloored": []}
+    before = {"floored": contextlib.nullcontext,
+              "unfloored": lambda: mock.patch.object(infformer.basis, "gaussian_density", unfloored_density)}
+    with torch.no_grad():
+        states = {k: model(ids[:, :128 * warm], model.initial_state(1, provenance=False))[1] for k in times}
+        for i in range(warm, warm + segments):
+            for k in times:
+                with before[k]():
+                    t0 = time.thread_time()
+                    states[k] = model(ids[:, 128 * i:128 * (i + 1)], states[k])[1]
+                    times[k].append(time.thread_time() - t0)
+    med = {k: statistics.median(t) for k, t in times.items()}
+    print(f"shipped model ({DEFAULT_MODEL.name}), segment of 128 tokens of Austen: exponent floored "
+          f"{1e3 * med['floored']:.1f} ms, unfloored (before) {1e3 * med['unfloored']:.1f} ms: "
+          f"{med['unfloored'] / med['floored']:.2f}× faster")
 
 
 if __name__ == "__main__":
