@@ -175,3 +175,23 @@ def test_mu_and_sigma_sq_without_forming_the_keys_equal_the_papers_formula(seed,
     torch.testing.assert_close(got_sigma_sq, sigma_sq, rtol=1e-5, atol=1e-7)
     torch.testing.assert_close(recorded[0], s)
     assert torch.equal(out, out2) and torch.equal(got_mu, mu2)
+
+
+@settings(max_examples=examples(20))
+@given(seed=st.integers(0, 2 ** 16), shift=st.integers(0, 300), base=st.sampled_from([100.0, 10000.0]))
+def test_rotary_rotates_pairs_so_scores_depend_only_on_the_offset(seed, shift, base):
+    """Rotary embedding equals rotating each pair (x_2i, x_2i+1) by position·base^(-2i/d),
+    keeps norms, and q·k depends on the positions only through their difference (on a transposed
+    view, as split_heads hands it over)."""
+    from infformer.attention import rotary
+    g = torch.Generator().manual_seed(seed)
+    q, k = (torch.randn(2, 7, 3, 16, generator=g, dtype=torch.float64).float().transpose(1, 2) for _ in range(2))
+    pos = torch.arange(7)
+    angles = pos.double()[:, None] * base ** (-torch.arange(0, 16, 2).double() / 16)
+    x1, x2 = q.double()[..., 0::2], q.double()[..., 1::2]
+    by_hand = torch.stack([x1 * angles.cos() - x2 * angles.sin(), x1 * angles.sin() + x2 * angles.cos()], -1).flatten(-2)
+    torch.testing.assert_close(rotary(q, pos, base).double(), by_hand, atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(rotary(q, pos, base).norm(dim=-1), q.norm(dim=-1), atol=1e-5, rtol=1e-5)
+    scores = rotary(q, pos, base) @ rotary(k, pos, base).transpose(-1, -2)
+    shifted = rotary(q, pos + shift, base) @ rotary(k, pos + shift, base).transpose(-1, -2)
+    torch.testing.assert_close(shifted, scores, atol=2e-3, rtol=1e-3)
