@@ -7,9 +7,12 @@ model itself. Both sides run the shipped default model (eval, no_grad) segment b
 the same --tokens of Austen from an empty memory:
 
   plain: `logits, state = model(segment, state)` for every segment;
-  trace: `run_with_trace(model, tokens)` (the same loop, recorded).
+  trace: `run_with_trace(model, tokens)` (the same loop, recorded; the state keeps no token spans,
+         the trace replays them from the recorded samples);
+  trace with spans (before session 7): `run_with_trace(model, tokens, provenance=True)`, the state
+         carrying its own capacity-bounded spans as every trace did before.
 
-Repetitions are interleaved (plain, trace, trace, plain, ...) and medians are compared. The
+Repetitions are interleaved (the order rotates every repeat) and medians are compared. The
 breakdown splits the trace's time into its model calls with the recorders attached (the
 trace's own per-segment `seconds`) and the bookkeeping around them.
 Usage: .venv/bin/python bench/trace_overhead.py [--tokens 20000 --repeats 5]
@@ -37,9 +40,9 @@ def plain(model, ids):
     return time.perf_counter() - t0, state
 
 
-def traced(model, ids):
+def traced(model, ids, provenance=False):
     t0 = time.perf_counter()
-    _, state, trace = run_with_trace(model, ids)
+    _, state, trace = run_with_trace(model, ids, provenance=provenance)
     return time.perf_counter() - t0, state, trace
 
 
@@ -65,15 +68,19 @@ def main(argv=None) -> int:
 
     plain(model, ids[:, :4 * cfg.segment_len])      # warm-up: caches, allocator, lazy init
     traced(model, ids[:, :4 * cfg.segment_len])
-    times = {"plain": [], "trace": [], "trace model calls": []}
+    spans = "trace with spans (before)"
+    times = {"plain": [], "trace": [], "trace model calls": [], spans: []}
     same = None
     nbytes = None
+    sides = ["plain", "trace", spans]
     for r in range(args.repeats):
-        order = ("plain", "trace") if r % 2 == 0 else ("trace", "plain")
+        order = sides[r % 3:] + sides[:r % 3]
         for side in order:
             if side == "plain":
                 dt, state_plain = plain(model, ids)
                 times["plain"].append(dt)
+            elif side == spans:
+                times[spans].append(traced(model, ids, provenance=True)[0])
             else:
                 dt, state_trace, trace = traced(model, ids)
                 times["trace"].append(dt)
@@ -85,7 +92,7 @@ def main(argv=None) -> int:
         print(f"  repeat {r + 1}/{args.repeats}: plain {times['plain'][-1]:.2f}s, trace {times['trace'][-1]:.2f}s",
               flush=True)
 
-    mp, mt, mc = (C.median(times[k]) for k in ("plain", "trace", "trace model calls"))
+    mp, mt, mc, ms = (C.median(times[k]) for k in ("plain", "trace", "trace model calls", spans))
     print()
     C.print_table(["run", "median s", "min s", "max s", "tokens/s (median)"],
                   [[k, f"{C.median(v):.3f}", f"{min(v):.3f}", f"{max(v):.3f}", f"{args.tokens / C.median(v):,.0f}"]
@@ -94,6 +101,7 @@ def main(argv=None) -> int:
     print(f"trace / plain (medians): {mt / mp:.3f}   (target <= 1.5)")
     print(f"  of which model calls with recorders / plain: {mc / mp:.3f}; "
           f"bookkeeping outside the model calls: {mt - mc:.3f}s ({(mt - mc) / mp:.1%} of plain)")
+    print(f"trace without the state's spans: {ms / mt:.2f}× faster than with them (before)")
     print(f"same final memory coefficients (plain vs trace): {'yes' if same else 'NO'}; "
           f"trace size {C.fmt_bytes(nbytes)} for {args.tokens:,} tokens")
     return 0

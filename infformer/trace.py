@@ -52,7 +52,7 @@ class Trace:
     snapshot_updates: np.ndarray  # [K] updates after which coefficients were kept
     coefficients: np.ndarray      # [K, Y, N, e] those coefficient snapshots
     final_coefficients: np.ndarray  # [Y, N, e] the memory at the end
-    final_spans: np.ndarray       # [Y, C, 2] float64 spans at the end
+    final_spans: np.ndarray       # [Y, C, 2] float64 the state's own spans at the end (C = 0 without provenance=True)
     final_span_tokens: np.ndarray  # [Y, C] int64 token of each span (-1 empty)
     basis_centers: np.ndarray     # [N]
     basis_widths: np.ndarray      # [N]

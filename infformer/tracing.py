@@ -48,7 +48,8 @@ class _Recorder:
 @torch.no_grad()
 def run_with_trace(model: InfFormer, tokens, state: MemoryState | None = None, *, max_snapshots: int = 32,
                    keep_logits: bool = False, num_text_tokens: int | None = None, text: str = "",
-                   offsets=None, on_segment=None, bf16: bool = False) -> tuple[Tensor | None, MemoryState, Trace]:
+                   offsets=None, on_segment=None, bf16: bool = False,
+                   provenance: bool = False) -> tuple[Tensor | None, MemoryState, Trace]:
     """Run tokens [T] (or [1, T]) segment by segment with recorders attached; always removes them.
 
     Returns (logits [1, T, V] if keep_logits else None, final state, trace). `on_segment(done,
@@ -56,6 +57,10 @@ def run_with_trace(model: InfFormer, tokens, state: MemoryState | None = None, *
     bf16: the model's matrix products under bf16 autocast (the memory's fit and read stay float32);
     for accelerators and CPUs with native bf16 (on one without, e.g. AMD EPYC without AVX-512 BF16,
     it is several times slower). tests/test_trace_bf16.py states how far such a trace may differ.
+    provenance: for a fresh memory (state None), whether the model's state keeps its own token spans
+    (capacity-bounded: `final_spans`). The trace replays every token's span from the recorded sample
+    positions anyway (`Trace.spans_at`), so it is off by default: traces run ~13% faster. On, the
+    final state's spans can be checked against the replay (the tests do).
     """
     tokens = torch.as_tensor(tokens)
     if tokens.dim() == 1:
@@ -66,7 +71,7 @@ def run_with_trace(model: InfFormer, tokens, state: MemoryState | None = None, *
     device = model.embed.weight.device
     tokens = tokens.to(device)
     T = tokens.shape[1]
-    state = model.initial_state(1, device) if state is None else state
+    state = model.initial_state(1, device, provenance=provenance) if state is None else state
     Y, H, L = cfg.n_layers, cfg.n_heads, cfg.segment_len
     has_ltm = cfg.ltm is not None
     D = cfg.ltm.num_bins if has_ltm else 0

@@ -46,9 +46,9 @@ def test_sticky_against_linear(page, reference):
         assert (share >= 0).all() and 0.3 < share.sum() <= 1 + 1e-9  # shares of [0, 1]
     # the sticky column is the app's trace: its shares are the widths of the final spans
     layer = trace.num_layers - 1
-    tokens = trace.final_span_tokens[layer]
+    spans, tokens = trace.final_provenance(layer)
     keep = (tokens >= 0) & (tokens < trace.num_text_tokens)
-    widths = (trace.final_spans[layer, keep, 1] - trace.final_spans[layer, keep, 0]).sum()
+    widths = (spans[keep, 1] - spans[keep, 0]).sum()
     assert shares[0].sum() == pytest.approx(widths, abs=1e-6)
     assert fig["layout"]["annotations"][0]["text"] == "sticky" and fig["layout"]["annotations"][1]["text"] == "linear"
 

@@ -27,7 +27,7 @@ def no_hooks_left(model):
 def sticky_trace():
     model = make_model("sticky", ltm=tiny_ltm(sticky=True, span_capacity=24))
     x = random_tokens(8 * 20 + 3, seed=5)[0]
-    logits, state, trace = run_with_trace(model, x, keep_logits=True, max_snapshots=4)
+    logits, state, trace = run_with_trace(model, x, keep_logits=True, max_snapshots=4, provenance=True)
     return model, x, logits, state, trace
 
 
@@ -174,6 +174,24 @@ def test_spans_after_last_update_include_the_final_state_spans(sticky_trace):
         assert (np.diff(tokens) > 0).all() and (np.diff(spans[:, 0]) >= 0).all() and (spans[:, 1] > spans[:, 0]).all()
 
 
+def test_a_trace_without_the_states_provenance_replays_the_same_spans(sticky_trace):
+    """By default the state keeps no spans during a trace (the replay needs only the recorded samples):
+    same μ, σ², histograms, samples and replayed spans as the trace whose state kept them."""
+    model, x, _, _, with_spans = sticky_trace
+    _, state, trace = run_with_trace(model, x, max_snapshots=4)
+    assert trace.final_spans.shape[1] == 0 and state.layers[0].spans.shape[1] == 0
+    for field in ("mu", "sigma_sq", "bin_probs", "sample_positions", "token_loss"):
+        np.testing.assert_array_equal(getattr(trace, field), getattr(with_spans, field))
+    updates = range(-1, trace.num_updates, 7)
+    for layer in range(trace.num_layers):
+        replay, reference = trace.spans_at(updates, layer), with_spans.spans_at(updates, layer)
+        for u in updates:
+            np.testing.assert_array_equal(replay[u][0], reference[u][0])
+            np.testing.assert_array_equal(replay[u][1], reference[u][1])
+    np.testing.assert_array_equal(trace.token_attention(trace.default_queries()),
+                                  with_spans.token_attention(with_spans.default_queries()))
+
+
 def test_every_token_that_entered_the_memory_keeps_a_span():
     """Provenance is complete: the state keeps span_capacity spans, the trace keeps them all
     (forgotten only when a span underflows to zero width in float64)."""
@@ -197,7 +215,7 @@ def test_spans_after_an_earlier_update_equal_a_shorter_run():
     _, _, trace = run_with_trace(model, x)
     u = 5
     end = int(trace.segments[trace.update_segment[u]][1])
-    _, state, _ = run_with_trace(model, x[:end])
+    _, state, _ = run_with_trace(model, x[:end], provenance=True)
     for layer in range(2):
         spans, tokens = trace.spans_after(u, layer)
         assert_state_spans_in_replay(spans, tokens, state.layers[layer])
