@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from infformer.sorting_trends import sorting_trends
 from infformer.viz import experiments as ve
 from pages._docs import ROOT
 from pages._widgets import intro, persistent, show
@@ -73,6 +74,10 @@ if converged is not None:
     st.caption("Each run trains until 8 validations in a row (4,000 steps) fail to beat its best by 0.5 points, or "
                "20,000 steps; 'stopped by' says which. A point appears once its runs have finished. Local reach: tokens a Transformer-XL sees (layers × short-term memory + "
                "segment); coverage: past tokens the memory represents (the ∞-former: all of them).")
+    trends = sorting_trends(converged.astype(object).where(converged.notna(), None).to_dict("records"))
+    if trends:
+        st.markdown("**Which of the paper's trends reproduce** (orders and falls, not levels: our models are smaller "
+                    "and score lower):\n" + "".join(f"\n- {s}" for s in trends))
     converged_basis = read("sorting_converged_by_basis.csv", CONVERGED, ve.COLUMNS["sorting_converged_by_basis.csv"],
                            writer=TABLES, optional=True)
     if converged_basis is not None:

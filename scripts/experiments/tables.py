@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from infformer.sorting_trends import sorting_trends
+
 ROOT = Path(__file__).resolve().parents[2]
 
 # The paper's numbers (../shared/REFERENCE.md), matched to our runs by their place in the design.
@@ -288,6 +290,9 @@ def main(root: Path = ROOT) -> str:
                          "accuracy": "accuracy (%, mean of seeds)", "seed_low": "lowest seed", "seed_high": "highest seed",
                          "seeds": "seeds", "paper_accuracy": "paper (%)", "steps": "steps", "stopped_by": "stopped by",
                          "train_minutes": "minutes (all seeds)", "local_reach": "local reach", "coverage": "coverage"}))
+        trends = sorting_trends(converged_length.astype(object).where(converged_length.notna(), None).to_dict("records"))
+        if trends:
+            parts.append("Which of the paper's trends reproduce:\n\n" + "".join(f"- {s}\n" for s in trends))
         if not converged_basis.empty:
             converged_basis.to_csv(results / "sorting_converged_by_basis.csv", index=False)
             parts.append("### Sorting trained to convergence, length 512, varying N (Figure 3 right)\n\n"
