@@ -35,7 +35,7 @@ queue() {  # NAME LENGTH ARGS..., one line each
       echo "compressive-$length-s$seed $length --variant compressive --num-basis 32 --seed $seed"
     done
     echo "ltm-512-s$seed 512 --variant ltm --num-basis 32 --seed $seed"   # the gate ablation
-    for n in 8 16 64 128; do   # Figure 3 right (N = 32 is ltm-512-gate)
+    for n in 8 16 32 64 128; do   # Figure 3 right: one pair of widths at every N (the reference's ×16, as N is the paper's ÷16)
       echo "ltm-512-n$n-gate-s$seed 512 --variant ltm --gate --num-basis $n --widths 0.16 0.8 --seed $seed"
     done
   done
