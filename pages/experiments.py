@@ -68,7 +68,7 @@ CONVERGED = "scripts/experiments/sorting_converged.sh"
 converged = read("sorting_converged_by_length.csv", CONVERGED, ve.COLUMNS["sorting_converged_by_length.csv"],
                  writer=TABLES, optional=True)
 if converged is not None:
-    st.subheader("Trained to convergence, two seeds a point")
+    st.subheader("Trained to convergence (two training seeds a point when both have finished: the `seeds` column)")
     converged_figure = st.container()
     table(converged)
     st.caption("Each run trains until 8 validations in a row (4,000 steps) fail to beat its best by 0.5 points, or "

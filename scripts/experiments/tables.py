@@ -152,6 +152,15 @@ def converged_sorting_tables(root: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd
     wide = runs["run"].str.contains(r"-n\d+-")
     main = runs[~wide & (runs["gate"] | (runs["variant"] != "ltm"))]
     by_length = main.groupby(keys, dropna=False).apply(pooled, include_groups=False).reset_index()
+    # every point of the paper's figure gets a row, so its whole figure is drawn and the table says
+    # what is not run yet (accuracy empty, 0 seeds)
+    have = set(zip(by_length["length"], by_length["variant"]))
+    missing = [{"variant": v, "gate": v == "ltm", "length": n, "num_basis": 32 if v != "stm" else None,
+                "model": SORTING_LABELS.get(v, v), "seeds": 0, "stopped_by": "not run yet"}
+               for n, (_, paper) in PAPER_BY_LENGTH.items() for v in paper if (n, v) not in have]
+    if missing:
+        by_length = pd.concat([by_length, pd.DataFrame(missing).astype({"num_basis": "Int64"})], ignore_index=True)
+        by_length = by_length.astype({"seeds": int, "steps": "Int64", "local_reach": "Int64", "coverage": "Int64"})
     by_length["paper_length"] = by_length["length"].map(lambda n: PAPER_BY_LENGTH.get(n, (None,))[0])
     by_length["paper_accuracy"] = [PAPER_BY_LENGTH.get(n, (None, {}))[1].get(v)
                                    for n, v in zip(by_length["length"], by_length["variant"])]
