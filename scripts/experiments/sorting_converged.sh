@@ -9,7 +9,7 @@
 #
 # Scale as scripts/experiments/sorting.sh (segment 64 + STM 64, 2 layers × 128, lengths 256/512/1,024,
 # N = 32, widths ×16 for the N sweep), and:
-# - float32 (--no-bf16): on CPUs without native bf16 (the AMD EPYC of earlier sessions has no AVX-512 BF16)
+# - float32 (--no-bf16): on CPUs without native bf16 (AVX-512 BF16; the first sessions' machines)
 #   autocast made a step 5-15× slower, and the numbers do not depend on it;
 # - the ∞-former gates the vectors it writes to the long-term memory (--gate, as the authors'
 #   configurations do); `ltm-512-s*` without the gate is the ablation;
