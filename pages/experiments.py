@@ -165,8 +165,11 @@ for group, script, heading in (("sorting", SORTING, "Sorting runs"), ("lm", LM, 
         st.info(f"No learning curves of {heading.lower()} in the results yet (`curves/{group}-*.csv`): `{script}` "
                 "writes them (through `scripts/experiments/tables.py`).")
         continue
-    # default: all language models; the sorting runs at the middle length (the three models side by side)
-    default = list(files) if group == "lm" else [r for r in files if r.endswith("-512")] or list(files)[:3]
+    # default: all language models; the sorting runs at the middle length (the three models side by
+    # side), the converged ones (Figure 3 left's, not the N sweep's) once there are any
+    converged = [r for r in files if r.startswith("converged-") and "-512-" in r and "-n" not in r]
+    default = (list(files) if group == "lm" else converged
+               or [r for r in files if r.endswith("-512")] or list(files)[:3])
     chosen = persistent(st.multiselect, f"exp_curves_{group}", default, label=heading, options=list(files),
                         valid=lambda v: [r for r in v if r in files],
                         format_func=ve.label if group == "lm" else str)

@@ -301,6 +301,8 @@ def converged() -> pd.DataFrame:
 def test_page_shows_the_converged_sorting_with_seed_error_bars(monkeypatch, tmp_path):
     write_results(tmp_path)
     converged().to_csv(tmp_path / "sorting_converged_by_length.csv", index=False)
+    for run in ("ltm-512-gate-s0", "stm-512-s0", "ltm-512-n8-gate-s0", "ltm-1024-gate-s0"):
+        sorting_curve().to_csv(tmp_path / "curves" / f"sorting-converged-{run}.csv", index=False)
     at = open_experiments(monkeypatch, tmp_path)
     assert not errors(at)
     figs = figures(at)
@@ -317,3 +319,5 @@ def test_page_shows_the_converged_sorting_with_seed_error_bars(monkeypatch, tmp_
     assert len(trends) == 1
     assert "Length 512: ours Compressive 47.2 < ∞-former 52.2 < Transformer-XL 57.2" in trends[0]
     assert "**a different order**" in trends[0] and "falls least" in trends[0]
+    # the learning curves start on the converged runs at the middle length (not the N sweep's)
+    assert at.multiselect(key="_w_exp_curves_sorting").value == ["converged-ltm-512-gate-s0", "converged-stm-512-s0"]
