@@ -123,7 +123,9 @@ def test_converged_sorting_tables_pool_the_seeds(tmp_path):
     run = tmp_path / "runs" / "sorting" / "ltm-512-gate-s0"
     run.mkdir(parents=True)
     (run / "train_state.json").write_text(json.dumps({"step": 9000, "train": {"steps": 20000}, "stopped": "plateau: ..."}))
-    (run / "metrics.csv").write_text("step,loss,accuracy,lr,valid_accuracy,regression_error,seconds\n9000,2.0,0.4,0.001,0.4,,600.0\n")
+    (run / "metrics.csv").write_text("step,loss,accuracy,lr,valid_accuracy,regression_error,seconds\n"
+                                     "6500,2.1,0.3,0.001,0.31,,400.0\n7000,2.1,0.3,0.001,0.33,,450.0\n"
+                                     "8999,2.0,0.4,0.001,,,599.0\n9000,2.0,0.4,0.001,0.4,,600.0\n")
     other = tmp_path / "runs" / "sorting" / "stm-512-s0"
     other.mkdir(parents=True)
     (other / "train_state.json").write_text(json.dumps({"step": 20000, "train": {"steps": 20000}}))
@@ -134,6 +136,8 @@ def test_converged_sorting_tables_pool_the_seeds(tmp_path):
     assert len(runs) == 7 and runs.loc["ltm-512-s0", "model"] == "∞-former, no gate"
     assert runs.loc["ltm-512-gate-s0", "stopped_by"] == "plateau" and runs.loc["stm-512-s0", "stopped_by"] == "steps"
     assert runs.loc["stm-512-s1", "stopped_by"] == "plateau" and pd.isna(runs.loc["ltm-512-s0", "stopped_by"])
+    # validation gain over the last 2,000 steps: 9,000 against 7,000 (not 6,500); none without a curve
+    assert runs.loc["ltm-512-gate-s0", "valid_gain_last_2000"] == 7.0 and pd.isna(runs.loc["stm-512-s0", "valid_gain_last_2000"])
     table = pd.read_csv(tmp_path / "results" / "sorting_converged_by_length.csv")
     # every point of the paper's figure has a row; those without a finished run say so
     assert len(table) == 9 and set(table["paper_accuracy"]) >= {91.0, 86.1, 72.0}

@@ -63,6 +63,20 @@ def train_facts(root: Path, run_dir: Path, name: str) -> dict:
     return {"steps": int(metrics["step"].iloc[-1]), "train_minutes": round(float(metrics["seconds"].iloc[-1]) / 60, 1)}
 
 
+def late_gain(root: Path, name: str, span: int = 2000) -> float | None:
+    """Validation accuracy (points) at a run's last validation minus at its last one `span` or more
+    steps earlier, from the copied curve: how fast it was still rising when it stopped."""
+    path = root / "results" / "curves" / f"{name}.csv"
+    if not path.is_file():
+        return None
+    valid = pd.read_csv(path).dropna(subset=["valid_accuracy"])
+    if valid.empty:
+        return None
+    last = valid.iloc[-1]
+    earlier = valid[valid["step"] <= last["step"] - span]
+    return None if earlier.empty else round(100 * (last["valid_accuracy"] - earlier.iloc[-1]["valid_accuracy"]), 1)
+
+
 def sorting_tables(root: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     rows = []
     for path in sorted((root / "results" / "sorting").glob("*.json")):
@@ -131,7 +145,8 @@ def converged_sorting_tables(root: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd
                      "accuracy_stderr": round(100 * r["accuracy_stderr"], 2), "regression_error": r["regression_error"],
                      "local_reach": r.get("local_reach"), "coverage": r.get("coverage"),
                      "stopped_by": r.get("stopped_by") or stopped_by(run_dir),
-                     **train_facts(root, run_dir, f"sorting-converged-{path.stem}")})
+                     **train_facts(root, run_dir, f"sorting-converged-{path.stem}"),
+                     "valid_gain_last_2000": late_gain(root, f"sorting-converged-{path.stem}")})
     runs = pd.DataFrame(rows)
     if runs.empty:
         return runs, runs, runs
