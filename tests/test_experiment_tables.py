@@ -152,5 +152,9 @@ def test_converged_sorting_tables_pool_the_seeds(tmp_path):
     assert ltm["accuracy_stderr"] == round(1.0 / 2 ** 0.5, 2)   # two seeds' sampling errors of 1 point, pooled
     by_basis = pd.read_csv(tmp_path / "results" / "sorting_converged_by_basis.csv")
     # the sweep's own N = 32 (widths ×16), not the main runs' (the reference's widths)
-    assert list(by_basis["num_basis"]) == [16, 32] and list(by_basis["accuracy"]) == [33.0, 31.0]
+    done = by_basis[by_basis["seeds"] > 0]
+    assert list(done["num_basis"]) == [16, 32] and list(done["accuracy"]) == [33.0, 31.0]
+    # and a row for each of the paper's other N, so its whole curve is drawn
+    assert list(by_basis["num_basis"]) == [8, 16, 32, 64, 128] and by_basis["paper_accuracy"].notna().all()
+    assert set(by_basis.loc[by_basis["seeds"] == 0, "stopped_by"]) == {"not run yet"}
     assert "Sorting trained to convergence" in text

@@ -183,6 +183,12 @@ def converged_sorting_tables(root: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd
     # has the reference's narrower widths, so it is not a point of the sweep
     sweep = runs[runs["gate"] & (runs["variant"] == "ltm") & (runs["length"] == 512) & wide]
     by_basis = sweep.groupby(keys, dropna=False).apply(pooled, include_groups=False).reset_index()
+    if not by_basis.empty:  # as for lengths: a row for each of the paper's N, so its whole curve is drawn
+        missing = [{"variant": "ltm", "gate": True, "length": 512, "num_basis": n, "model": SORTING_LABELS["ltm"],
+                    "seeds": 0, "stopped_by": "not run yet"} for n in PAPER_BY_BASIS if n not in set(by_basis["num_basis"])]
+        if missing:
+            by_basis = pd.concat([by_basis, pd.DataFrame(missing).astype({"num_basis": "Int64"})], ignore_index=True)
+            by_basis = by_basis.astype({"seeds": int, "steps": "Int64", "local_reach": "Int64", "coverage": "Int64"})
     by_basis["paper_num_basis"] = by_basis["num_basis"].map(lambda n: PAPER_BY_BASIS.get(n, (None,))[0])
     by_basis["paper_accuracy"] = by_basis["num_basis"].map(lambda n: PAPER_BY_BASIS.get(n, (None, None))[1])
     by_basis["paper_regression_error"] = by_basis["num_basis"].map(lambda n: PAPER_BY_BASIS.get(n, (None, None, None))[2])
