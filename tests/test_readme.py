@@ -23,3 +23,20 @@ def test_readme_python_example_runs(tmp_path):
     assert r.returncode == 0, r.stderr[-2000:]
     assert "torch.Size([64, 3])" in r.stdout
     assert (tmp_path / "memory.safetensors").is_file()
+
+
+def test_readme_converged_sorting_table_matches_the_results():
+    """Every row of the README's hand-written per-run table (issue 10) is a finished run of
+    results/sorting_converged_runs.csv, with its accuracy, steps and reason for stopping, and no
+    finished run is missing from it."""
+    import pandas as pd
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("#### Trained to convergence", 1)[1].split("\n\n", 3)[2]
+    rows = [[c.strip() for c in line.strip("|").split("|")] for line in section.splitlines()[2:]]
+    ours = sorted((float(re.match(r"\**([\d.]+)", r[4])[1]), int(r[1].split()[0].replace(",", "")),
+                   "plateau" if "plateau" in r[1] else "steps") for r in rows)
+    runs = pd.read_csv(ROOT / "results" / "sorting_converged_runs.csv")
+    expected = sorted(zip(runs["accuracy"], runs["steps"], runs["stopped_by"]))
+    assert len(ours) == len(expected), "README rows against finished runs"
+    for (acc, steps, why), (want, want_steps, want_why) in zip(ours, expected):
+        assert (steps, why) == (want_steps, want_why) and abs(acc - want) <= 0.05 + 1e-9, (acc, steps, why)
