@@ -46,10 +46,15 @@ def join_wrapped_lines(text: str) -> str:
 
 
 def wrap_paragraphs(text: str, width: int = 70) -> str:
-    """The reverse, for tests and augmentation: every paragraph hard-wrapped at `width` characters."""
+    """The reverse, for tests and augmentation: every paragraph hard-wrapped at `width` characters.
+
+    Lines break only at spaces, so join_wrapped_lines gives the text back: a word longer than
+    `width` keeps its own over-long line, and a hyphenated word is never split at its hyphen (the
+    join would put a space after it)."""
     import textwrap
     paragraphs = text.split("\n\n")
-    return "\n\n".join("\n".join(textwrap.fill(line, width) for line in p.split("\n")) for p in paragraphs)
+    return "\n\n".join("\n".join(textwrap.fill(line, width, break_long_words=False, break_on_hyphens=False)
+                                  for line in p.split("\n")) for p in paragraphs)
 
 
 def tail_paragraphs(text: str, fraction: float) -> str:

@@ -54,10 +54,18 @@ def test_joining_is_deterministic_and_leaves_paragraph_text_alone():
     assert join_wrapped_lines(prose) == prose
 
 
-@given(st.lists(st.text(alphabet="abc defg,.", min_size=1, max_size=300).map(lambda s: " ".join(s.split()))
-                .filter(bool), min_size=1, max_size=5))
+# "-- " is left out: a line ending in a dash is joined without a space (the printer's break fell
+# inside the dash), the one place where joining cannot know what the wrap removed
+@given(st.lists(st.text(alphabet="abc defg,.-", min_size=1, max_size=300).map(lambda s: " ".join(s.split()))
+                .filter(lambda s: s and "-- " not in s), min_size=1, max_size=5))
 def test_wrapping_then_joining_gives_the_paragraphs_back(paragraphs):
     text = "\n\n".join(paragraphs)
+    assert join_wrapped_lines(wrap_paragraphs(text, 20)) == text + "\n"
+
+
+def test_wrapping_keeps_long_and_hyphenated_words_whole():
+    text = "a " + "x" * 25 + " well-known words"
+    assert wrap_paragraphs(text, 20).split("\n") == ["a", "x" * 25, "well-known words"]
     assert join_wrapped_lines(wrap_paragraphs(text, 20)) == text + "\n"
 
 
