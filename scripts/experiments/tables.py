@@ -126,6 +126,17 @@ def stopped_by(run_dir: Path) -> str | None:
     return "steps" if steps is not None and state.get("step") == steps else None
 
 
+def with_missing_points(table: pd.DataFrame, missing: list[dict]) -> pd.DataFrame:
+    """`table` with a row for each point of the paper's figure not run yet (accuracy empty, 0 seeds),
+    integer columns kept integers."""
+    if not missing:
+        return table
+    rows = pd.DataFrame([{**m, "model": SORTING_LABELS.get(m["variant"], m["variant"]), "seeds": 0,
+                          "stopped_by": "not run yet"} for m in missing]).astype({"num_basis": "Int64"})
+    return pd.concat([table, rows], ignore_index=True).astype(
+        {"seeds": int, "steps": "Int64", "local_reach": "Int64", "coverage": "Int64"})
+
+
 def converged_sorting_tables(root: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """The runs of sorting_converged.sh (results/sorting-converged/VARIANT-LENGTH[-nN][-gate]-sSEED.json):
     every run, then Figure 3 left and right with the seeds pooled: the mean accuracy, the seeds' lowest
@@ -170,12 +181,9 @@ def converged_sorting_tables(root: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd
     # every point of the paper's figure gets a row, so its whole figure is drawn and the table says
     # what is not run yet (accuracy empty, 0 seeds)
     have = set(zip(by_length["length"], by_length["variant"]))
-    missing = [{"variant": v, "gate": v == "ltm", "length": n, "num_basis": 32 if v != "stm" else None,
-                "model": SORTING_LABELS.get(v, v), "seeds": 0, "stopped_by": "not run yet"}
-               for n, (_, paper) in PAPER_BY_LENGTH.items() for v in paper if (n, v) not in have]
-    if missing:
-        by_length = pd.concat([by_length, pd.DataFrame(missing).astype({"num_basis": "Int64"})], ignore_index=True)
-        by_length = by_length.astype({"seeds": int, "steps": "Int64", "local_reach": "Int64", "coverage": "Int64"})
+    by_length = with_missing_points(by_length, [
+        {"variant": v, "gate": v == "ltm", "length": n, "num_basis": 32 if v != "stm" else None}
+        for n, (_, paper) in PAPER_BY_LENGTH.items() for v in paper if (n, v) not in have])
     by_length["paper_length"] = by_length["length"].map(lambda n: PAPER_BY_LENGTH.get(n, (None,))[0])
     by_length["paper_accuracy"] = [PAPER_BY_LENGTH.get(n, (None, {}))[1].get(v)
                                    for n, v in zip(by_length["length"], by_length["variant"])]
@@ -184,11 +192,8 @@ def converged_sorting_tables(root: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd
     sweep = runs[runs["gate"] & (runs["variant"] == "ltm") & (runs["length"] == 512) & wide]
     by_basis = sweep.groupby(keys, dropna=False).apply(pooled, include_groups=False).reset_index()
     if not by_basis.empty:  # as for lengths: a row for each of the paper's N, so its whole curve is drawn
-        missing = [{"variant": "ltm", "gate": True, "length": 512, "num_basis": n, "model": SORTING_LABELS["ltm"],
-                    "seeds": 0, "stopped_by": "not run yet"} for n in PAPER_BY_BASIS if n not in set(by_basis["num_basis"])]
-        if missing:
-            by_basis = pd.concat([by_basis, pd.DataFrame(missing).astype({"num_basis": "Int64"})], ignore_index=True)
-            by_basis = by_basis.astype({"seeds": int, "steps": "Int64", "local_reach": "Int64", "coverage": "Int64"})
+        by_basis = with_missing_points(by_basis, [{"variant": "ltm", "gate": True, "length": 512, "num_basis": n}
+                                                  for n in PAPER_BY_BASIS if n not in set(by_basis["num_basis"])])
     by_basis["paper_num_basis"] = by_basis["num_basis"].map(lambda n: PAPER_BY_BASIS.get(n, (None,))[0])
     by_basis["paper_accuracy"] = by_basis["num_basis"].map(lambda n: PAPER_BY_BASIS.get(n, (None, None))[1])
     by_basis["paper_regression_error"] = by_basis["num_basis"].map(lambda n: PAPER_BY_BASIS.get(n, (None, None, None))[2])
