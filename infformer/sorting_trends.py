@@ -1,4 +1,4 @@
-"""Which of Figure 3 left's trends reproduce, said in plain sentences from the numbers.
+"""Which of Figure 3's trends reproduce, said in plain sentences from the numbers.
 
 The paper's claim is about shapes, not levels: the models' order at each length, and how far each
 falls as the sequence outgrows what it sees. Our runs are smaller and score lower, so comparing
@@ -7,7 +7,10 @@ time it changes (a hand-written summary goes stale as runs finish).
 
 A row is a mapping with "variant" ("stm", "compressive", "ltm"), "length", "accuracy" (%, the
 mean over seeds), "paper_length" and "paper_accuracy" (%, or None) — the columns of
-results/sorting_converged_by_length.csv.
+results/sorting_converged_by_length.csv. Figure 3 right (basis_trends) reads the columns of
+results/sorting_converged_by_basis.csv: "num_basis", "accuracy", "regression_error", optionally
+"seed_low" and "seed_high", and the paper's "paper_num_basis", "paper_accuracy" and
+"paper_regression_error".
 """
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ from collections.abc import Iterable, Mapping
 
 NAMES = {"stm": "Transformer-XL", "compressive": "Compressive", "ltm": "∞-former"}
 FLAT = 1.0  # points: a change smaller than this is "about flat" (seeds differ by up to ~4 points)
+FLAT_ERROR = 0.1  # a regression error that changes by less than this fraction of itself is "about flat"
 
 
 def _known(x) -> bool:
@@ -101,4 +105,57 @@ def sorting_trends(rows: Iterable[Mapping]) -> list[str]:
         else:
             said += [f"Between {a:,} and {b:,}, the one that falls {end}: ours {_name(ends[end])}."
                      for end in ("least", "most")]
+    return said
+
+
+def _error_direction(first: float, last: float) -> str:
+    change = last - first
+    return "about flat" if abs(change) < FLAT_ERROR * first else ("falls" if change < 0 else "rises")
+
+
+def _monotone(values: list[float], direction: str) -> bool:
+    steps = [b - a for a, b in zip(values, values[1:])]
+    return all(d < 0 for d in steps) if direction == "falls" else all(d > 0 for d in steps)
+
+
+def basis_trends(rows: Iterable[Mapping]) -> list[str]:
+    """Plain sentences (Markdown) on Figure 3 right, where two or more N have run: (1) how accuracy moves
+    with N and where it peaks, ours and the paper's (its N are ours × 16, the same geometry scaled), with
+    the widest spread between one point's seeds as the yardstick; (2) how the regression error moves with
+    N, ours and the paper's (the paper's falls at every doubling: more basis functions fit the memory
+    better), and whether that reproduces."""
+    rows = sorted((r for r in rows if _known(r.get("accuracy"))), key=lambda r: int(r["num_basis"]))
+    if len(rows) < 2:
+        return []
+    ns = [int(r["num_basis"]) for r in rows]
+    acc = [float(r["accuracy"]) for r in rows]
+    span = f"from N = {ns[0]:,} to N = {ns[-1]:,}"
+    line = (f"Accuracy {span}: {' → '.join(f'{a:.1f}' for a in acc)} ({_signed(acc[-1] - acc[0])} points, "
+            f"{_direction(acc[0], acc[-1])}), highest at N = {ns[acc.index(max(acc))]:,}")
+    spreads = [float(r["seed_high"]) - float(r["seed_low"]) for r in rows
+               if _known(r.get("seed_low")) and _known(r.get("seed_high")) and int(r.get("seeds") or 2) > 1]
+    if spreads:
+        line += f" (one point's seeds differ by up to {max(spreads):.1f} points)"
+    theirs = [r for r in rows if _known(r.get("paper_accuracy")) and _known(r.get("paper_num_basis"))]
+    if len(theirs) == len(rows):
+        p_acc = [float(r["paper_accuracy"]) for r in theirs]
+        peak, p_peak = acc.index(max(acc)), p_acc.index(max(p_acc))
+        line += (f"; the paper's (N = {int(theirs[0]['paper_num_basis']):,} to {int(theirs[-1]['paper_num_basis']):,}) "
+                 f"{' → '.join(f'{a:.1f}' for a in p_acc)} ({_signed(p_acc[-1] - p_acc[0])}, "
+                 f"{_direction(p_acc[0], p_acc[-1])}), highest at N = {int(theirs[p_peak]['paper_num_basis']):,}: "
+                 + ("**the same peak**." if peak == p_peak else "**a different peak**."))
+    said = [line if line.endswith(".") else line + "."]
+    with_error = [r for r in rows if _known(r.get("regression_error"))]
+    if len(with_error) >= 2:
+        err = [float(r["regression_error"]) for r in with_error]
+        ours = _error_direction(err[0], err[-1])
+        monotone = ours != "about flat" and len(err) > 2 and _monotone(err, ours)
+        line = (f"Regression error from N = {int(with_error[0]['num_basis']):,} to N = {int(with_error[-1]['num_basis']):,}: "
+                f"{' → '.join(f'{e:.3f}' for e in err)} ({ours}{' at every step' if monotone else ''})")
+        if all(_known(r.get("paper_regression_error")) for r in with_error):
+            p_err = [float(r["paper_regression_error"]) for r in with_error]
+            theirs = _error_direction(p_err[0], p_err[-1])
+            line += (f"; the paper's {' → '.join(f'{e:.3f}' for e in p_err)} ({theirs}): "
+                     + ("**reproduces**." if ours == theirs else "**does not reproduce**."))
+        said.append(line if line.endswith(".") else line + ".")
     return said

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from infformer.sorting_trends import sorting_trends
+from infformer.sorting_trends import basis_trends, sorting_trends
 from infformer.viz import experiments as ve
 from pages._docs import ROOT
 from pages._widgets import intro, persistent, show
@@ -83,6 +83,10 @@ if converged is not None:
     if converged_basis is not None:
         show(ve.sorting_by_basis_figure(converged_basis), "sorting_converged_by_basis")
         table(converged_basis)
+        trends = basis_trends(converged_basis.astype(object).where(converged_basis.notna(), None).to_dict("records"))
+        if trends:
+            st.markdown("**Which of the paper's trends along N reproduce** (the paper's N are ours × 16):\n"
+                        + "".join(f"\n- {s}" for s in trends))
     st.subheader("After 2,000 steps (the first runs)")
 by_length = read("sorting_by_length.csv", SORTING, ve.COLUMNS["sorting_by_length.csv"])
 figure = st.container()  # filled last: the figure needs the reference lines read below its table

@@ -321,3 +321,18 @@ def test_page_shows_the_converged_sorting_with_seed_error_bars(monkeypatch, tmp_
     assert "**a different order**" in trends[0] and "falls least" in trends[0]
     # the learning curves start on the converged runs at the middle length (not the N sweep's)
     assert at.multiselect(key="_w_exp_curves_sorting").value == ["converged-ltm-512-gate-s0", "converged-stm-512-s0"]
+
+
+def test_page_says_which_trends_along_n_reproduce(monkeypatch, tmp_path):
+    write_results(tmp_path)
+    converged().to_csv(tmp_path / "sorting_converged_by_length.csv", index=False)
+    sweep = by_basis().assign(seed_low=lambda d: d["accuracy"] - 1, seed_high=lambda d: d["accuracy"] + 1, seeds=2)
+    sweep.to_csv(tmp_path / "sorting_converged_by_basis.csv", index=False)
+    at = open_experiments(monkeypatch, tmp_path)
+    assert not errors(at)
+    trends = [m.value for m in at.markdown if "Which of the paper's trends along N reproduce" in m.value]
+    assert len(trends) == 1
+    # by_basis(): accuracy 70 → 74 rising to its last N, error 0.3 / (k + 1) falling at every doubling
+    assert "Accuracy from N = 8 to N = 128: 70.0 → 71.0 → 72.0 → 73.0 → 74.0 (+4.0 points, rises)" in trends[0]
+    assert "**a different peak**" in trends[0]   # the paper's peaks at N = 1,024 (our 64)
+    assert "(falls at every step)" in trends[0] and "**reproduces**" in trends[0]

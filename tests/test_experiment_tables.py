@@ -158,3 +158,6 @@ def test_converged_sorting_tables_pool_the_seeds(tmp_path):
     assert list(by_basis["num_basis"]) == [8, 16, 32, 64, 128] and by_basis["paper_accuracy"].notna().all()
     assert set(by_basis.loc[by_basis["seeds"] == 0, "stopped_by"]) == {"not run yet"}
     assert "Sorting trained to convergence" in text
+    # the plain statement along N, from the finished points only (infformer/sorting_trends.basis_trends)
+    assert "Which of the paper's trends along N reproduce" in text
+    assert "Accuracy from N = 16 to N = 32: 33.0 → 31.0 (−2.0 points, falls)" in text

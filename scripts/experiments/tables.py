@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from infformer.sorting_trends import sorting_trends
+from infformer.sorting_trends import basis_trends, sorting_trends
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -339,6 +339,9 @@ def main(root: Path = ROOT) -> str:
                              "seed_low": "lowest seed", "seed_high": "highest seed", "seeds": "seeds",
                              "regression_error": "regression error", "paper_accuracy": "paper (%)",
                              "paper_regression_error": "paper's error", "stopped_by": "stopped by"}))
+            trends = basis_trends(converged_basis.astype(object).where(converged_basis.notna(), None).to_dict("records"))
+            if trends:
+                parts.append("Which of the paper's trends along N reproduce:\n\n" + "".join(f"- {s}\n" for s in trends))
     if not by_length.empty:
         by_length.to_csv(results / "sorting_by_length.csv", index=False)
         parts.append("### Sorting: accuracy by length (Figure 3 left)\n\n" + markdown(by_length, {
