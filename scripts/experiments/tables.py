@@ -342,6 +342,11 @@ def main(root: Path = ROOT) -> str:
             trends = basis_trends(converged_basis.astype(object).where(converged_basis.notna(), None).to_dict("records"))
             if trends:
                 parts.append("Which of the paper's trends along N reproduce:\n\n" + "".join(f"- {s}\n" for s in trends))
+    replayed = results / "sorting_regression_by_basis.csv"   # scripts/experiments/sorting_regression_by_basis.py
+    if replayed.is_file():
+        parts.append("### Sorting: the shipped model's memory writes refitted with other bases (regression error only)\n\n"
+                     + markdown(pd.read_csv(replayed), {"widths": "widths", "num_basis": "N",
+                                                        "regression_error": "regression error"}))
     if not by_length.empty:
         by_length.to_csv(results / "sorting_by_length.csv", index=False)
         parts.append("### Sorting: accuracy by length (Figure 3 left)\n\n" + markdown(by_length, {
