@@ -336,3 +336,10 @@ def test_page_says_which_trends_along_n_reproduce(monkeypatch, tmp_path):
     assert "Accuracy from N = 8 to N = 128: 70.0 → 71.0 → 72.0 → 73.0 → 74.0 (+4.0 points, rises)" in trends[0]
     assert "**a different peak**" in trends[0]   # the paper's peaks at N = 1,024 (our 64)
     assert "(falls at every step)" in trends[0] and "**reproduces**" in trends[0]
+    # the fit alone (scripts/experiments/sorting_regression_by_basis.py): shown when written
+    assert not any("the fit alone" in m.value for m in at.markdown)
+    pd.DataFrame({"widths": ["0.16, 0.8", "0.01, 0.05"], "num_basis": [8, 8], "regression_error": [0.7, 0.85]}).to_csv(
+        tmp_path / "sorting_regression_by_basis.csv", index=False)
+    at = open_experiments(monkeypatch, tmp_path)
+    assert not errors(at) and any("the fit alone" in m.value for m in at.markdown)
+    assert any(list(d.value.columns) == ["widths", "num_basis", "regression_error"] for d in at.dataframe)

@@ -33,6 +33,7 @@ COLUMNS = {
                                         "paper_length", "paper_accuracy"),
     "sorting_converged_by_basis.csv": ("length", "num_basis", "accuracy", "seed_low", "seed_high", "regression_error",
                                        "paper_num_basis", "paper_accuracy", "paper_regression_error"),
+    "sorting_regression_by_basis.csv": ("widths", "num_basis", "regression_error"),
 }
 REFERENCE = "#999"  # the no-training reference lines (scripts/experiments/sorting_ceilings.py)
 CURVE_COLUMNS = {"sorting": ("step", "loss", "accuracy", "valid_accuracy"), "lm": ("step", "loss", "val_loss")}
