@@ -167,7 +167,7 @@ def converged_sorting_tables(root: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd
         return pd.Series({"model": group["model"].iloc[0], "accuracy": round(acc.mean(), 2),
                           "seed_low": acc.min(), "seed_high": acc.max(), "seeds": len(group),
                           "accuracy_stderr": round(float((group["accuracy_stderr"] ** 2).mean() ** 0.5 / len(group) ** 0.5), 2),
-                          "regression_error": group["regression_error"].mean(),
+                          "regression_error": round(group["regression_error"].mean(), 5),
                           "steps": int(group["steps"].max()) if group["steps"].notna().any() else None,
                           "train_minutes": group["train_minutes"].sum(), "stopped_by": ", ".join(
                               sorted(set(group["stopped_by"].dropna()))) or "running",
