@@ -106,6 +106,11 @@ def answer_logits(model: InfFormer, batch: torch.Tensor, grad: bool, bf16: bool)
     return logits[:, -NUM_SYMBOLS:].float()
 
 
+def relative_error(reconstructed: torch.Tensor, written: torch.Tensor) -> torch.Tensor:
+    """‖X̄(t_i) − x_i‖ / ‖x_i‖ per written vector [..., e] -> [...] (the regression error's term)."""
+    return (reconstructed - written).norm(dim=-1) / written.norm(dim=-1).clamp_min(1e-12)
+
+
 class RegressionErrorMeter:
     """Relative fit error on the vectors written at each memory update (see the module docstring)."""
 
@@ -128,7 +133,7 @@ class RegressionErrorMeter:
             # where the vectors were placed: (τ, 1] after a contraction, all of [0, 1] at a first write
             t = torch.where((kind == 1).view(-1, 1), slot_midpoints(L).float(), slot_midpoints(L, tau, 1.0).float())
             rec = reconstruct(output.detach().float(), self.model.basis, t.to(x.device))  # [B, L, e]
-            err = (rec - x).norm(dim=-1) / x.norm(dim=-1).clamp_min(1e-12)
+            err = relative_error(rec, x)
             written = kind > 0
             if bool(written.any()):
                 self.errors.append(err[written].mean().item())

@@ -21,6 +21,11 @@ FLAT = 1.0  # points: a change smaller than this is "about flat" (seeds differ b
 FLAT_ERROR = 0.1  # a regression error that changes by less than this fraction of itself is "about flat"
 
 
+def table_rows(df) -> list[dict]:
+    """A pandas table's rows as dicts, missing cells None (pandas' NA cannot be compared)."""
+    return df.astype(object).where(df.notna(), None).to_dict("records")
+
+
 def _known(x) -> bool:
     """Not None and not NaN (pandas writes a missing number as NaN)."""
     return x is not None and x == x

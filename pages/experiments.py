@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from infformer.sorting_trends import basis_trends, sorting_trends
+from infformer.sorting_trends import basis_trends, sorting_trends, table_rows
 from infformer.viz import experiments as ve
 from pages._docs import ROOT
 from pages._widgets import intro, persistent, show
@@ -74,7 +74,7 @@ if converged is not None:
     st.caption("Each run trains until 8 validations in a row (4,000 steps) fail to beat its best by 0.5 points, or "
                "20,000 steps; 'stopped by' says which. A point appears once its runs have finished. Local reach: tokens a Transformer-XL sees (layers × short-term memory + "
                "segment); coverage: past tokens the memory represents (the ∞-former: all of them).")
-    trends = sorting_trends(converged.astype(object).where(converged.notna(), None).to_dict("records"))
+    trends = sorting_trends(table_rows(converged))
     if trends:
         st.markdown("**Which of the paper's trends reproduce** (orders and falls, not levels: our models are smaller "
                     "and score lower):\n" + "".join(f"\n- {s}" for s in trends))
@@ -83,7 +83,7 @@ if converged is not None:
     if converged_basis is not None:
         show(ve.sorting_by_basis_figure(converged_basis), "sorting_converged_by_basis")
         table(converged_basis)
-        trends = basis_trends(converged_basis.astype(object).where(converged_basis.notna(), None).to_dict("records"))
+        trends = basis_trends(table_rows(converged_basis))
         if trends:
             st.markdown("**Which of the paper's trends along N reproduce** (the paper's N are ours × 16):\n"
                         + "".join(f"\n- {s}" for s in trends))

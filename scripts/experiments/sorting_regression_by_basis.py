@@ -26,7 +26,7 @@ from infformer.hooks import CallHooks, hook_points
 from infformer.memory import linear_contraction, slot_midpoints
 from infformer.regression import fit_coefficients, reconstruct
 from infformer.sorting import make_batch
-from infformer.sorting_train import answer_logits
+from infformer.sorting_train import answer_logits, relative_error
 
 ROOT = Path(__file__).resolve().parents[2]
 # (widths, N): the sweep's (widths ×16), the reference's widths at our N, and the paper's own N
@@ -81,7 +81,7 @@ def replay_error(writes: torch.Tensor, basis: GaussianBasis, M: int, tau: float,
         else:
             coefficients, t = A @ coefficients + C @ x, new
         rec = reconstruct(coefficients, basis, t)
-        errors.append(((rec - x).norm(dim=-1) / x.norm(dim=-1).clamp_min(1e-12)).mean())
+        errors.append(relative_error(rec, x).mean())
     return float(torch.stack(errors).mean())
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from infformer.sorting_trends import basis_trends, sorting_trends
+from infformer.sorting_trends import basis_trends, sorting_trends, table_rows
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -326,7 +326,7 @@ def main(root: Path = ROOT) -> str:
                          "accuracy": "accuracy (%, mean of seeds)", "seed_low": "lowest seed", "seed_high": "highest seed",
                          "seeds": "seeds", "paper_accuracy": "paper (%)", "steps": "steps", "stopped_by": "stopped by",
                          "train_minutes": "minutes (all seeds)", "local_reach": "local reach", "coverage": "coverage"}))
-        trends = sorting_trends(converged_length.astype(object).where(converged_length.notna(), None).to_dict("records"))
+        trends = sorting_trends(table_rows(converged_length))
         if trends:
             parts.append("Which of the paper's trends reproduce:\n\n" + "".join(f"- {s}\n" for s in trends))
         if converged_basis.empty:  # no sweep run has finished: no stale table either
@@ -339,7 +339,7 @@ def main(root: Path = ROOT) -> str:
                              "seed_low": "lowest seed", "seed_high": "highest seed", "seeds": "seeds",
                              "regression_error": "regression error", "paper_accuracy": "paper (%)",
                              "paper_regression_error": "paper's error", "stopped_by": "stopped by"}))
-            trends = basis_trends(converged_basis.astype(object).where(converged_basis.notna(), None).to_dict("records"))
+            trends = basis_trends(table_rows(converged_basis))
             if trends:
                 parts.append("Which of the paper's trends along N reproduce:\n\n" + "".join(f"- {s}\n" for s in trends))
     replayed = results / "sorting_regression_by_basis.csv"   # scripts/experiments/sorting_regression_by_basis.py
