@@ -6,11 +6,11 @@ Page config, the shared sidebar (model and memory settings) and the routing; no 
 import streamlit as st
 import torch
 
-from infformer.settings import default_threads
+from infformer.core.settings import default_threads
 
 st.set_page_config(page_title="∞-former memory explorer", page_icon="∞", layout="wide")
 
-# Torch threads: the same default as the command line (infformer/settings.py: $INFFORMER_THREADS,
+# Torch threads: the same default as the command line (infformer/core/settings.py: $INFFORMER_THREADS,
 # else half the cores), so a trace costs the same in both.
 THREADS = default_threads()
 if torch.get_num_threads() != THREADS:

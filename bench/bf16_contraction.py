@@ -19,7 +19,7 @@ import _common as C
 import torch
 
 from infformer import GaussianBasis
-from infformer.memory import linear_contraction
+from infformer.core.memory import linear_contraction
 
 
 def main(argv=None) -> int:

@@ -28,8 +28,8 @@ sys.path.insert(0, str(ROOT))
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
-from infformer.config import LTMConfig, ModelConfig  # noqa: E402
-from infformer.model import InfFormer  # noqa: E402
+from infformer.core.config import LTMConfig, ModelConfig  # noqa: E402
+from infformer.core.model import InfFormer  # noqa: E402
 
 DEVICE = "cuda"
 SHAPE = dict(d_model=256, n_layers=4, n_heads=4, d_ff=1024, segment_len=128, stm_len=128, dropout=0.0, vocab_size=4096)

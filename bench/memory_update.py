@@ -1,7 +1,7 @@
 """The linear contraction as one cached product (issue 12), measured against reconstruct-then-refit.
 
 With linear sampling the refit is A·B + C·X with A = G[:, :M]·Ψ(s) [N, N] and C = G[:, M:] fixed
-for (N, M, L, τ, λ) (infformer/memory.py, `linear_contraction`). This script times, interleaved in
+for (N, M, L, τ, λ) (infformer/core/memory.py, `linear_contraction`). This script times, interleaved in
 one run at the shipped model's sizes (N = M = 256, L = 128, e = 256, batch 1, one thread), in CPU
 time of the calling thread:
 
@@ -30,14 +30,14 @@ import _common as C  # noqa: F401  (puts the project root on sys.path)
 
 import torch
 
-import infformer.basis
+import infformer.core.basis
 from infformer import GaussianBasis, fit_coefficients
-from infformer.checkpoint import DEFAULT_MODEL, load_checkpoint
-from infformer.config import LTMConfig, ModelConfig
-from infformer.hooks import CallHooks, hook_points
-from infformer.memory import linear_contraction, linear_sample_positions, slot_midpoints
-from infformer.model import InfFormer
-from infformer.regression import reconstruct
+from infformer.io.checkpoint import DEFAULT_MODEL, load_checkpoint
+from infformer.core.config import LTMConfig, ModelConfig
+from infformer.core.hooks import CallHooks, hook_points
+from infformer.core.memory import linear_contraction, linear_sample_positions, slot_midpoints
+from infformer.core.model import InfFormer
+from infformer.core.regression import reconstruct
 
 
 def timed(fn) -> float:
@@ -111,7 +111,7 @@ def main(argv=None) -> int:
     states, times = {}, {name: [] for name in models}
 
     def segment(name, model):
-        before = {keyed: scores, unfloored: mock.patch.object(infformer.basis, "gaussian_density", unfloored_density)}
+        before = {keyed: scores, unfloored: mock.patch.object(infformer.core.basis, "gaussian_density", unfloored_density)}
         with before.get(name, contextlib.nullcontext()):
             return model(tokens[:, -128:], states[name])
 
@@ -141,7 +141,7 @@ def shipped_floor(segments: int, warm: int) -> None:
     ids = C.austen_tokens(tokenizer, 128 * (warm + segments))[None]
     times = {"floored": [], "unfloored": []}
     before = {"floored": contextlib.nullcontext,
-              "unfloored": lambda: mock.patch.object(infformer.basis, "gaussian_density", unfloored_density)}
+              "unfloored": lambda: mock.patch.object(infformer.core.basis, "gaussian_density", unfloored_density)}
     with torch.no_grad():
         states = {k: model(ids[:, :128 * warm], model.initial_state(1, provenance=False))[1] for k in times}
         for i in range(warm, warm + segments):

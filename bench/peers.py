@@ -90,8 +90,8 @@ class Infformer:
         self.package = "this project"
 
     def build(self):
-        from infformer.config import LTMConfig, ModelConfig
-        from infformer.model import InfFormer
+        from infformer.core.config import LTMConfig, ModelConfig
+        from infformer.core.model import InfFormer
         ltm = None if self.variant == "stm" else LTMConfig(num_basis=256, tau=0.75, sticky=self.variant == "sticky")
         return InfFormer(ModelConfig.for_variant(self.variant, ltm=ltm, d_model=DIM, n_layers=DEPTH, n_heads=HEADS,
                                                  d_ff=4 * DIM, segment_len=SEGMENT, stm_len=SEGMENT, dropout=0.0,

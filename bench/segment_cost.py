@@ -26,7 +26,7 @@ import _common as C  # noqa: F401  (puts the project root on sys.path)
 
 import torch
 
-from infformer.checkpoint import DEFAULT_MODEL, load_checkpoint
+from infformer.io.checkpoint import DEFAULT_MODEL, load_checkpoint
 
 
 def main(argv=None) -> int:

@@ -1,5 +1,5 @@
 """One sorting training step as the converged runs take it (issue 10's compute), before and after
-the complex-product rotary embedding (infformer/attention.py), interleaved in one run.
+the complex-product rotary embedding (infformer/core/attention.py), interleaved in one run.
 
 The recipe of scripts/experiments/sorting_converged.sh: 2 layers × 128, 4 heads, segments of 64 with
 a short-term memory of 64, batch 8, float32, one thread; every segment but the last without
@@ -20,10 +20,10 @@ import _common as C
 import torch
 import torch.nn.functional as F
 
-import infformer.attention
-from infformer.config import LTMConfig, ModelConfig
-from infformer.model import InfFormer
-from infformer.sorting_train import NUM_SYMBOLS, answer_logits, make_batch
+import infformer.core.attention
+from infformer.core.config import LTMConfig, ModelConfig
+from infformer.core.model import InfFormer
+from infformer.experiments.sorting.train import NUM_SYMBOLS, answer_logits, make_batch
 
 
 def rotary_before(x, positions, base):
@@ -67,9 +67,9 @@ def main(argv=None) -> int:
         opt.step()
         return time.thread_time() - t0
 
-    versions = {"rotary before (strided halves)": lambda: mock.patch.object(infformer.attention, "rotary", rotary_before),
-                "rotary now (complex product)": lambda: mock.patch.object(infformer.attention, "rotary",
-                                                                         infformer.attention.rotary)}
+    versions = {"rotary before (strided halves)": lambda: mock.patch.object(infformer.core.attention, "rotary", rotary_before),
+                "rotary now (complex product)": lambda: mock.patch.object(infformer.core.attention, "rotary",
+                                                                         infformer.core.attention.rotary)}
     times = {name: [] for name in versions}
     for i in range(3):  # warm-up
         step(i)

@@ -15,7 +15,7 @@ model segment by segment with the memory carried (plain forward, no trace, no_gr
 every segment that the logits and every layer's memory coefficients are finite (no NaN/inf), and
 prints tokens/s and the largest |coefficient| seen. Then, if enough memory is free, traces the
 same stream with `run_with_trace` and prints `Trace.nbytes()` next to the bound stated in
-infformer/trace.py's docstring (read from it: "about X bytes per token plus ~Y MB").
+infformer/tracing/record.py's docstring (read from it: "about X bytes per token plus ~Y MB").
 Usage: .venv/bin/python bench/throughput.py [--tokens 100000] [--million]
 """
 from __future__ import annotations
@@ -34,7 +34,7 @@ import _common as C  # noqa: F401  (puts the project root on sys.path)
 import numpy as np
 import torch
 
-from infformer.checkpoint import DEFAULT_MODEL, load_checkpoint
+from infformer.io.checkpoint import DEFAULT_MODEL, load_checkpoint
 
 
 def austen_prefix(tokenizer, num_tokens: int) -> tuple[str, int]:
@@ -87,17 +87,17 @@ def run_cli(args, tokenizer) -> None:
 
 
 def docstring_bound() -> tuple[float, float, str]:
-    """The size bound as infformer/trace.py's docstring states it: (bytes per token, fixed bytes, the sentence).
+    """The size bound as infformer/tracing/record.py's docstring states it: (bytes per token, fixed bytes, the sentence).
 
     Read from the docstring (not copied here), so the check follows the module's own promise.
     """
     import re
 
-    import infformer.trace as trace_module
+    import infformer.tracing.record as trace_module
     doc = " ".join((trace_module.__doc__ or "").split())
     m = re.search(r"about (\d+(?:\.\d+)?) bytes per token plus ~(\d+(?:\.\d+)?) MB[^.]*", doc)
     if not m:
-        raise SystemExit("error: no 'about X bytes per token plus ~Y MB' bound in infformer/trace.py's docstring")
+        raise SystemExit("error: no 'about X bytes per token plus ~Y MB' bound in infformer/tracing/record.py's docstring")
     return float(m.group(1)), float(m.group(2)) * 1e6, m.group(0)
 
 
@@ -152,7 +152,7 @@ def run_million(args, model, tokenizer) -> None:
     if avail is not None and avail < 3 * bound:
         print(f"\ntrace of the million-token run skipped: {C.fmt_bytes(avail)} free, want 3 x {C.fmt_bytes(bound)}")
         return
-    from infformer.tracing import run_with_trace
+    from infformer.tracing.run import run_with_trace
     print(f"\ntracing the same {T:,} tokens with run_with_trace ...", flush=True)
     t0 = time.perf_counter()
     _, _, trace = run_with_trace(model, ids)
@@ -164,7 +164,7 @@ def run_million(args, model, tokenizer) -> None:
     C.print_table(["trace field", "nbytes", "bytes/token"],
                   [[k, f"{v:,}", f"{v / T:.1f}"] for k, v in fields if v > 0.001 * n]
                   + [["total Trace.nbytes()", f"{n:,}", f"{n / T:.1f}"]])
-    print(f"\nTrace.nbytes() = {C.fmt_bytes(n)} ({n / 1e6:.1f} MB) for {T:,} tokens; infformer/trace.py states "
+    print(f"\nTrace.nbytes() = {C.fmt_bytes(n)} ({n / 1e6:.1f} MB) for {T:,} tokens; infformer/tracing/record.py states "
           f"'{stated}' -> {per_token:g} x {T:,} B + {fixed / 1e6:g} MB = {bound / 1e6:.1f} MB: "
           f"{'within' if n <= bound else 'ABOVE'} ({n / bound:.2f} x); "
           f"peak memory of this process {C.peak_rss_self_mib():,.0f} MiB")

@@ -26,8 +26,8 @@ import _common as C  # noqa: F401  (puts the project root on sys.path)
 
 import torch
 
-from infformer.checkpoint import DEFAULT_MODEL, load_checkpoint
-from infformer.tracing import run_with_trace
+from infformer.io.checkpoint import DEFAULT_MODEL, load_checkpoint
+from infformer.tracing.run import run_with_trace
 
 
 def plain(model, ids):

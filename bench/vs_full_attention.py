@@ -3,7 +3,7 @@
 Full attention over T tokens costs O(T²) time and memory per layer; the ∞-former reads a local
 window plus N basis coefficients, so it costs O(T). This script measures the wall time of both
 over the first T tokens of Austen (the shipped tokenizer) at --lengths (4k, 16k, 64k), in
-no_grad, with random-init models of the default dims (infformer.config.ModelConfig defaults:
+no_grad, with random-init models of the default dims (infformer.core.config.ModelConfig defaults:
 width 256, 4 layers, 4 heads, d_ff 1024, vocabulary 4096) so neither side has an advantage:
 
   full:      InfFormer(ModelConfig.for_variant("none", segment_len=T)): stm_len 0, no long-term
@@ -41,8 +41,8 @@ LABEL = {"full": "full attention", "ltm": "∞-former (ltm)", "sticky": "∞-for
 
 
 def build(method: str, T: int):
-    from infformer.config import ModelConfig
-    from infformer.model import InfFormer
+    from infformer.core.config import ModelConfig
+    from infformer.core.model import InfFormer
     torch.manual_seed(0)
     cfg = ModelConfig.for_variant("none", segment_len=T) if method == "full" else ModelConfig.for_variant(method)
     return InfFormer(cfg).eval()
@@ -129,9 +129,9 @@ def main(argv=None) -> int:
         torch.set_num_threads(args.threads)
 
     print(C.machine_line())
-    from infformer.checkpoint import DEFAULT_MODEL
-    from infformer.config import ModelConfig
-    from infformer.tokenizer import Tokenizer
+    from infformer.io.checkpoint import DEFAULT_MODEL
+    from infformer.core.config import ModelConfig
+    from infformer.io.tokenizer import Tokenizer
     tokenizer = Tokenizer.from_file(DEFAULT_MODEL / "tokenizer.json")
     cfg = ModelConfig()
     print(f"models: random init, width {cfg.d_model}, {cfg.n_layers} layers, {cfg.n_heads} heads, d_ff {cfg.d_ff}, "

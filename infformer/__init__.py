@@ -1,14 +1,14 @@
 """infformer: the ∞-former (Martins, Marinho & Martins, ACL 2022) with a transparent continuous memory.
 
 The public names are imported on first use (PEP 562), so `import infformer.viz` or
-`import infformer.trace` does not load the model: the figure builders depend on a trace alone.
+`import infformer.tracing.record` does not load the model: the figure builders depend on a trace alone.
 """
 from importlib import import_module
 
 _EXPORTS = {
-    "GaussianBasis": "basis", "fit_coefficients": "regression", "reconstruct": "regression",
-    "LTMConfig": "config", "ModelConfig": "config", "VARIANTS": "config",
-    "LayerMemory": "memory", "MemoryState": "memory", "InfFormer": "model",
+    "GaussianBasis": "core.basis", "fit_coefficients": "core.regression", "reconstruct": "core.regression",
+    "LTMConfig": "core.config", "ModelConfig": "core.config", "VARIANTS": "core.config",
+    "LayerMemory": "core.memory", "MemoryState": "core.memory", "InfFormer": "core.model",
 }
 __all__ = list(_EXPORTS)
 __version__ = "0.1.0"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from infformer.passkey import passkey_text
+from infformer.corpora.passkey import passkey_text
 
 ROOT = Path(__file__).resolve().parent.parent
 ASSETS = ROOT / "assets"
@@ -45,7 +45,7 @@ def example_doc(name: str, length: int = 2000, depth: float = 0.5) -> Doc:
 
 def check_text(text: str, name: str = "the text") -> str:
     """The same checks as an upload (empty, over the limit); raises InputError with the message to show."""
-    from infformer.textio import InputError
+    from infformer.io.textio import InputError
     if len(text.encode("utf-8")) > MAX_INPUT_BYTES:
         raise InputError(f"{name} is {len(text.encode('utf-8')):,} bytes; the limit is {MAX_INPUT_BYTES:,}")
     if not text.strip():

@@ -88,7 +88,7 @@ def _nbytes(future: Future) -> int:
 
 
 def workers() -> int:
-    from infformer.settings import default_threads
+    from infformer.core.settings import default_threads
     threads = default_threads()
     return max(1, (os.cpu_count() or 2) // threads)
 

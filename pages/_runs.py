@@ -11,10 +11,10 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
-from infformer.checkpoint import CheckpointError, load_checkpoint
+from infformer.io.checkpoint import CheckpointError, load_checkpoint
 from infformer.viz import common as vc
-from infformer.fit_targets import FitTargets, trace_with_targets
-from infformer.trace import traced_tokens
+from infformer.tracing.fit_targets import FitTargets, trace_with_targets
+from infformer.tracing.record import traced_tokens
 from pages._docs import Doc, current_doc
 from pages._settings import Settings, current_settings
 
@@ -126,8 +126,8 @@ def _reply(model, tokenizer, run_key: str, max_new_tokens: int, _run: Run, on_se
     token's attention can be shown. -> (Run of the whole thing, first reply token index)."""
     import torch
 
-    from infformer.generate import generate
-    from infformer.tracing import run_with_trace
+    from infformer.core.generate import generate
+    from infformer.tracing.run import run_with_trace
 
     tr = _run.trace
     prompt = torch.tensor(np.array(tr.token_ids))[None]

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from infformer.settings import MEMORY_RANGES
-from infformer.checkpoint import ASSETS, DEFAULT_MODEL, CheckpointError, list_checkpoints, read_config
+from infformer.core.settings import MEMORY_RANGES
+from infformer.io.checkpoint import ASSETS, DEFAULT_MODEL, CheckpointError, list_checkpoints, read_config
 
 MODELS = ASSETS / "models"  # where the shipped checkpoints are (the text pages offer those made for text)
 LOCAL = "Local checkpoint directory…"

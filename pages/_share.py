@@ -54,7 +54,7 @@ def session_json(text: str, query: str, label: str, model: str, settings: dict) 
 
 def read_session(data: bytes) -> dict:
     """A session file's fields (text, query, label, model, settings), validated."""
-    from infformer.settings import MEMORY_RANGES
+    from infformer.core.settings import MEMORY_RANGES
     if len(data) > MAX_SESSION_BYTES:
         raise ShareError(f"the session file is {len(data):,} bytes; the limit is {MAX_SESSION_BYTES:,}")
     try:

@@ -3,7 +3,7 @@ from the chosen query tokens, the top excerpts, and optionally a reply whose tok
 they attended to."""
 import streamlit as st
 
-from infformer.regions import densest_window, excerpt_table
+from infformer.tracing.regions import densest_window, excerpt_table
 from infformer.viz import excerpts as ve
 from infformer.viz.attention import token_label
 from pages._runs import current_run, reply_run, token_attention

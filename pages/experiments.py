@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from infformer.sorting_trends import basis_trends, sorting_trends, table_rows
+from infformer.experiments.sorting.trends import basis_trends, sorting_trends, table_rows
 from infformer.viz import experiments as ve
 from pages._docs import ROOT
 from pages._widgets import intro, persistent, show

@@ -3,7 +3,7 @@ the reconstruction error along t, and the basis functions."""
 import numpy as np
 import streamlit as st
 
-from infformer.trace import reconstruct_signal
+from infformer.tracing.record import reconstruct_signal
 from infformer.viz import signal as vs
 from pages._runs import current_run, ruler, rulers
 from pages._widgets import intro, persistent, pick_layer, show

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from infformer.textio import InputError, decode_text
+from infformer.io.textio import InputError, decode_text
 from pages._docs import EXAMPLES, MAX_INPUT_BYTES, Doc, check_text, current_doc, example_doc, set_doc
 from pages._runs import current_run
 from pages._settings import LOCAL, current_settings, shipped_models

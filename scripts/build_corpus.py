@@ -1,4 +1,4 @@
-"""Build the language-model training corpus (see infformer/corpus.py for the rules).
+"""Build the language-model training corpus (see infformer/corpora/corpus.py for the rules).
 
     python scripts/build_corpus.py --cmudog ../shared/data/cmu_dog/full --out build/corpus
 
@@ -15,8 +15,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from infformer.corpus import build_corpus
-from infformer.textio import InputError
+from infformer.corpora.corpus import build_corpus
+from infformer.io.textio import InputError
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -45,7 +45,7 @@ def main(argv=None) -> int:
 
 
 def write_heldout(args) -> int:
-    from infformer.corpus import cmudog_heldout_texts
+    from infformer.corpora.corpus import cmudog_heldout_texts
     if not args.cmudog:
         print("error: --heldout-out needs --cmudog", file=sys.stderr)
         return 2

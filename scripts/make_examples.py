@@ -17,8 +17,8 @@ import json
 import re
 from pathlib import Path
 
-from infformer import cmudog
-from infformer.paragraphs import join_wrapped_lines
+from infformer.corpora import cmudog
+from infformer.corpora.paragraphs import join_wrapped_lines
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "assets" / "examples"

@@ -103,14 +103,14 @@ def sample_text_file(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def tiny_tokenizer(sample_text_file):
-    from infformer.tokenizer import Tokenizer
+    from infformer.io.tokenizer import Tokenizer
     return Tokenizer.train([sample_text_file], vocab_size=300)
 
 
 @pytest.fixture(scope="session")
 def tiny_checkpoint(tmp_path_factory, tiny_tokenizer) -> Path:
     """A random-init tiny sticky model with the tiny tokenizer, saved as a checkpoint directory."""
-    from infformer.checkpoint import save_checkpoint
+    from infformer.io.checkpoint import save_checkpoint
     torch.manual_seed(0)
     cfg = tiny_config("sticky", vocab_size=tiny_tokenizer.vocab_size)
     model = InfFormer(cfg).eval()
@@ -158,13 +158,13 @@ def reference():
 
     from conftest_app import DEFAULT_MODEL_DIR
 
-    from infformer.checkpoint import load_checkpoint
-    from infformer.fit_targets import trace_with_targets
+    from infformer.io.checkpoint import load_checkpoint
+    from infformer.tracing.fit_targets import trace_with_targets
     examples = json.loads((ROOT / "assets/examples/examples.json").read_text())
     ex = examples["home_alone"]
     text = (ROOT / "assets/examples" / ex["file"]).read_text(encoding="utf-8")
     # the app's thread count (app.py), so that the reference and the app compute the same floats
-    from infformer.settings import default_threads
+    from infformer.core.settings import default_threads
     torch.set_num_threads(default_threads())
     model, tokenizer, _ = load_checkpoint(DEFAULT_MODEL_DIR)
     trace, targets = trace_with_targets(model, tokenizer, text, ex["query"])
@@ -175,7 +175,7 @@ def reference():
 def sorting_models(tmp_path_factory):
     """A directory holding one tiny sorting model, "sorting-tiny" (trained at length 40 for a few
     steps: the Sorting page needs a sorting checkpoint, not a good one)."""
-    from infformer.sorting_train import SortingTrainConfig, sorting_model_config, train_sorting
+    from infformer.experiments.sorting.train import SortingTrainConfig, sorting_model_config, train_sorting
     root = tmp_path_factory.mktemp("sorting-models")
     cfg = sorting_model_config("ltm", segment_len=16, stm_len=16, num_basis=16, d_model=32, n_layers=1, n_heads=2)
     tc = SortingTrainConfig(length=40, steps=3, batch_size=2, warmup=1, eval_every=0, eval_examples=2,

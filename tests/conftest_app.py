@@ -19,7 +19,7 @@ import pytest  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "app.py"
-from infformer.checkpoint import DEFAULT_MODEL as DEFAULT_MODEL_DIR  # noqa: E402
+from infformer.io.checkpoint import DEFAULT_MODEL as DEFAULT_MODEL_DIR  # noqa: E402
 
 needs_model = pytest.mark.skipif(not (DEFAULT_MODEL_DIR / "model.safetensors").is_file(),
                                  reason="the shipped default model is missing")
@@ -93,5 +93,5 @@ def trapezoid(y, x) -> float:
 
 def default_tau() -> str:
     """The default model's τ as the URL writes it (the app's starting value)."""
-    from infformer.checkpoint import read_config
+    from infformer.io.checkpoint import read_config
     return f"{read_config(DEFAULT_MODEL_DIR)[0].ltm.tau:g}"

@@ -13,11 +13,11 @@ pytestmark = needs_model
 
 def reference(k: int, reply: str | None = None):
     """The page's numbers computed with the core: section rows for turn k of the bundled conversation."""
-    from infformer import cmudog
-    from infformer.checkpoint import load_checkpoint
-    from infformer.dialogue import conversation_text
-    from infformer.section_attention import section_rows
-    from infformer.tracing import trace_text
+    from infformer.corpora import cmudog
+    from infformer.io.checkpoint import load_checkpoint
+    from infformer.experiments.dialogue.reading import conversation_text
+    from infformer.experiments.dialogue.section_attention import section_rows
+    from infformer.tracing.run import trace_text
     from pages._docs import ASSETS
     document, conv = cmudog.read_example(ASSETS / "examples" / "home_alone_conversation.json")
     model, tokenizer, _ = load_checkpoint()
@@ -48,8 +48,8 @@ def test_dialogue_view_on_the_bundled_conversation():
 
 
 def test_a_generated_reply_is_the_cores():
-    from infformer.checkpoint import load_checkpoint
-    from infformer.replies import reply_after
+    from infformer.io.checkpoint import load_checkpoint
+    from infformer.experiments.dialogue.replies import reply_after
     at = open_page("dialogue")
     at.radio(key="_w_dlg_kind").set_value("one the model writes").run()
     assert_clean(at)

@@ -314,7 +314,7 @@ def test_page_shows_the_converged_sorting_with_seed_error_bars(monkeypatch, tmp_
     np.testing.assert_allclose(arr(bars["arrayminus"]).astype(float), 1.0)
     assert "lowest and the highest seed" in " ".join(figs[0]["layout"]["meta"]["notes"])
     assert any("seed_low" in d.value.columns for d in at.dataframe)
-    # the plain statement of which trends reproduce, rebuilt from the table (infformer/sorting_trends.py)
+    # the plain statement of which trends reproduce, rebuilt from the table (infformer/experiments/sorting/trends.py)
     trends = [m.value for m in at.markdown if "Which of the paper's trends reproduce" in m.value]
     assert len(trends) == 1
     assert "Length 512: ours Compressive 47.2 < ∞-former 52.2 < Transformer-XL 57.2" in trends[0]

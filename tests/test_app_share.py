@@ -7,7 +7,7 @@ from conftest_app import assert_clean, errors, needs_model, start, widget
 from pages._share import MAX_LINK_CHARS, ShareError, decode_text, encode_text, read_session, session_json
 
 pytestmark = needs_model
-from infformer.checkpoint import DEFAULT_MODEL  # noqa: E402
+from infformer.io.checkpoint import DEFAULT_MODEL  # noqa: E402
 
 DEFAULT_NAME = DEFAULT_MODEL.name
 TEXT = "The lighthouse keeper counted the ships that passed in the night. " * 25

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from conftest_app import arr, assert_clean, errors, figures, open_page, start, widget
-from infformer.sorting import make_batch
-from infformer.sorting import symbol_name
+from infformer.experiments.sorting.task import make_batch
+from infformer.experiments.sorting.task import symbol_name
 
 
 @pytest.fixture(scope="module")
@@ -21,8 +21,8 @@ def page(sorting_models):
 @pytest.fixture(scope="module")
 def reference(sorting_models):
     """The page's default run (the model's training length 40, seed 0) made with the core directly."""
-    from infformer.checkpoint import load_checkpoint
-    from infformer.sorting import run_sorting
+    from infformer.io.checkpoint import load_checkpoint
+    from infformer.experiments.sorting.task import run_sorting
     model, tokenizer, _ = load_checkpoint(sorting_models / "sorting-tiny")
     return run_sorting(model, tokenizer, 40, 0)
 

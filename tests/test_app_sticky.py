@@ -55,7 +55,7 @@ def test_sticky_against_linear(page, reference):
 
 def test_memory_horizon(page, reference):
     """Share of the memory held by each tenth of the text after every update, sticky and linear."""
-    from infformer.regions import shares_by_part
+    from infformer.tracing.regions import shares_by_part
     trace = reference[0]
     fig = figures(page)[2]
     lines = [t for t in fig["data"] if t["type"] == "scatter"]

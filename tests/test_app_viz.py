@@ -8,8 +8,8 @@ import pytest
 import torch
 
 from conftest_app import ROOT, needs_model
-from infformer.regression import fit_coefficients
-from infformer.trace import sentence_bounds
+from infformer.core.regression import fit_coefficients
+from infformer.tracing.record import sentence_bounds
 from infformer.viz import common
 
 
@@ -56,8 +56,8 @@ def test_token_ruler(reference):
 
 
 def test_sentence_bounds_give_a_sentence_its_first_word():
-    from infformer.tokenizer import Tokenizer
-    from infformer.checkpoint import DEFAULT_MODEL
+    from infformer.io.tokenizer import Tokenizer
+    from infformer.io.checkpoint import DEFAULT_MODEL
     path = DEFAULT_MODEL / "tokenizer.json"
     if not path.is_file():
         pytest.skip("the shipped tokenizer is missing")
@@ -92,7 +92,7 @@ def test_notes_and_standalone_html():
 
 def test_import_boundaries():
     """The core never imports plotly or streamlit; the figure builders never import streamlit."""
-    probe = ("import sys, infformer, infformer.trace, infformer.checkpoint; core = [m for m in ('plotly', 'streamlit') "
+    probe = ("import sys, infformer, infformer.tracing.record, infformer.io.checkpoint; core = [m for m in ('plotly', 'streamlit') "
              "if m in sys.modules]; import infformer.viz; viz = [m for m in ('streamlit',) if m in sys.modules]; "
              "print(core, viz)")
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, timeout=120)

@@ -4,19 +4,19 @@ import numpy as np
 import pytest
 import torch
 
-from infformer.sorting import NUM_SYMBOLS, SEPARATOR, make_batch
-from infformer.sorting import run_sorting
+from infformer.experiments.sorting.task import NUM_SYMBOLS, SEPARATOR, make_batch
+from infformer.experiments.sorting.task import run_sorting
 from infformer.viz import sorting as vsort
 
 
 @pytest.fixture(scope="module")
 def tiny(sorting_models):
-    from infformer.checkpoint import load_checkpoint
+    from infformer.io.checkpoint import load_checkpoint
     return load_checkpoint(sorting_models / "sorting-tiny")[:2]
 
 
 def test_run_matches_evaluation(tiny):
-    from infformer.sorting_train import answer_logits, evaluate_sorting
+    from infformer.experiments.sorting.train import answer_logits, evaluate_sorting
     model, tokenizer = tiny
     run = run_sorting(model, tokenizer, 50, 7)
     example = make_batch(50, 1, 7, 0)[0]

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from conftest import examples
 
 from infformer import GaussianBasis
-from infformer.attention import LongTermAttention, variance_kl
-from infformer.hooks import hook_points
+from infformer.core.attention import LongTermAttention, variance_kl
+from infformer.core.hooks import hook_points
 
 
 def make_ltm(d_model=16, heads=2, n=16, floor=1e-4, gate=False, seed=0, widths=(0.005, 0.01)):
@@ -156,7 +156,7 @@ def test_mu_and_sigma_sq_without_forming_the_keys_equal_the_papers_formula(seed,
     """μ = sigmoid(w_μ·s + b), σ² = softplus(w_σ·s + b) with s = K_h q / √d and K = B W_K, computed
     the paper's way here; the module gets them from (wᵀB) W_K without the N keys. And the scores a
     recorder asks for are those s, while recording changes no output."""
-    from infformer.hooks import CallHooks
+    from infformer.core.hooks import CallHooks
     ltm = make_ltm(heads=heads, seed=seed % 89)
     g = torch.Generator().manual_seed(seed)
     d = 16 // heads
@@ -183,7 +183,7 @@ def test_rotary_rotates_pairs_so_scores_depend_only_on_the_offset(seed, shift, b
     """Rotary embedding equals rotating each pair (x_2i, x_2i+1) by position·base^(-2i/d),
     keeps norms, and q·k depends on the positions only through their difference (on a transposed
     view, as split_heads hands it over)."""
-    from infformer.attention import rotary
+    from infformer.core.attention import rotary
     g = torch.Generator().manual_seed(seed)
     q, k = (torch.randn(2, 7, 3, 16, generator=g, dtype=torch.float64).float().transpose(1, 2) for _ in range(2))
     pos = torch.arange(7)

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from conftest import examples
 
 from infformer import GaussianBasis
-from infformer.trace import density_on_grid
+from infformer.tracing.record import density_on_grid
 
 
 def normal_pdf(t, mean, std):
@@ -159,7 +159,7 @@ def test_basis_key_is_hashable_and_identifies_the_basis():
 def test_density_tails_are_floored_just_above_the_smallest_normal_number(dtype):
     """Far tails (exp of arguments below log(tiny) takes a slow CPU path) come out as one tiny normal
     number instead of a subnormal or zero; everywhere the density is representable it is the formula's."""
-    from infformer.basis import gaussian_density
+    from infformer.core.basis import gaussian_density
     x = torch.linspace(-1.0, 2.0, 3001, dtype=dtype)
     mean, var = torch.tensor(0.5, dtype=dtype), torch.tensor(1e-4, dtype=dtype)
     got = gaussian_density(x, mean, var)

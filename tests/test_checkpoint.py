@@ -7,7 +7,7 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from conftest import make_model, random_tokens
-from infformer.checkpoint import CheckpointError, list_checkpoints, load_checkpoint, read_config, save_checkpoint
+from infformer.io.checkpoint import CheckpointError, list_checkpoints, load_checkpoint, read_config, save_checkpoint
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ SUMMARY_KEYS = {"num_tokens", "num_segments", "num_memory_updates", "seconds", "
 COLUMNS = {"tokens.csv": ["token_index", "text", "char_start", "char_end", "ltm_t_start", "ltm_t_end", "ltm_attention"],
            "queries.csv": ["segment", "layer", "head", "token_index", "mu", "sigma"],
            "histograms.csv": ["update", "layer", "bin", "probability"]}
-from infformer.checkpoint import DEFAULT_MODEL  # noqa: E402
+from infformer.io.checkpoint import DEFAULT_MODEL  # noqa: E402
 
 
 def read_csv(path):
@@ -210,7 +210,7 @@ def test_train_tiny(cli, tiny_corpus, tmp_path):
     assert r.returncode == 0, r.stderr[-2000:]
     for name in ("config.json", "model.safetensors", "tokenizer.json", "metrics.csv"):
         assert (out / name).is_file(), name
-    from infformer.checkpoint import load_checkpoint
+    from infformer.io.checkpoint import load_checkpoint
     model, tok, info = load_checkpoint(out)
     assert model.cfg.variant == "sticky" and model.cfg.d_model == 16 and info["steps"] == 3
     assert model.cfg.dropout == 0.1
@@ -226,7 +226,7 @@ def test_train_with_a_given_tokenizer_and_narrow_sigma(cli, tiny_corpus, tiny_ch
     r = cli(args, tmp_path)
     assert r.returncode == 0, r.stderr[-2000:]
     assert (out / "tokenizer.json").read_text() == (tiny_checkpoint / "tokenizer.json").read_text()
-    from infformer.checkpoint import load_checkpoint
+    from infformer.io.checkpoint import load_checkpoint
     model, _, _ = load_checkpoint(out)
     assert model.cfg.variant == "compressive" and model.cfg.compressive_len == 8 and model.cfg.dropout == 0
     bad = cli(args[:-1] + ["--quiet", "--sigma-init", "2"], tmp_path)
@@ -242,8 +242,8 @@ def test_memory_settings_have_the_apps_ranges(cli, tiny_checkpoint, sample_text_
 
 
 def test_every_command_that_runs_the_model_takes_threads():
-    from infformer.cli import build_parser
-    from infformer.settings import default_threads
+    from infformer.cli.main import build_parser
+    from infformer.core.settings import default_threads
     parser = build_parser()
     for argv in (["trace", "x", "--out", "o"], ["generate", "--prompt", "x"], ["evaluate", "--text", "x"],
                  ["dialogue", "evaluate", "--data", "d"], ["sorting", "evaluate", "--model", "m", "--length", "9"],

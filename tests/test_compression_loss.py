@@ -3,8 +3,8 @@ attention-reconstruction loss, which is zero when the compressed memory reproduc
 import torch
 from torch import nn
 
-from infformer.attention import LocalAttention, attention_reconstruction_loss
-from infformer.hooks import CallHooks, hook_points
+from infformer.core.attention import LocalAttention, attention_reconstruction_loss
+from infformer.core.hooks import CallHooks, hook_points
 
 from conftest import make_model, random_tokens
 

@@ -4,9 +4,9 @@ import threading
 import numpy as np
 import torch
 
-from infformer.checkpoint import load_checkpoint
-from infformer.hooks import CallHooks, hook_points
-from infformer.fit_targets import trace_with_targets
+from infformer.io.checkpoint import load_checkpoint
+from infformer.core.hooks import CallHooks, hook_points
+from infformer.tracing.fit_targets import trace_with_targets
 
 from conftest import SAMPLE_TEXT, random_tokens
 

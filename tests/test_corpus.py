@@ -5,10 +5,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from infformer import cmudog
-from infformer.corpus import build_corpus, training_conversations
-from infformer.paragraphs import join_wrapped_lines, wrap_paragraphs
-from infformer.textio import InputError
+from infformer.corpora import cmudog
+from infformer.corpora.corpus import build_corpus, training_conversations
+from infformer.corpora.paragraphs import join_wrapped_lines, wrap_paragraphs
+from infformer.io.textio import InputError
 
 from cmudog_fixture import write_cmudog
 
@@ -129,9 +129,9 @@ def test_bad_cmudog_path_names_the_problem(tmp_path):
 
 
 def test_heldout_texts_come_from_the_test_split_only(tmp_path):
-    from infformer import cmudog
-    from infformer.corpus import cmudog_heldout_texts
-    from infformer.textio import InputError
+    from infformer.corpora import cmudog
+    from infformer.corpora.corpus import cmudog_heldout_texts
+    from infformer.io.textio import InputError
     from cmudog_fixture import write_cmudog
     data = write_cmudog(tmp_path / "dog")
     texts = cmudog_heldout_texts(data, "test")

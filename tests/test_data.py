@@ -6,8 +6,8 @@ import pytest
 import torch
 
 from conftest import ROOT
-from infformer.data import SegmentStreams, corpus_files, load_documents, split_heldout
-from infformer.textio import InputError
+from infformer.corpora.data import SegmentStreams, corpus_files, load_documents, split_heldout
+from infformer.io.textio import InputError
 
 AUSTEN = ROOT / "data" / "austen"
 AUSTEN_SHA256 = "db2cdbf60584de5e99d05bf89964819ec32e0b9968920e12c4f1217bd63cf87f"

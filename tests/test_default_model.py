@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from infformer.checkpoint import DEFAULT_MODEL, load_checkpoint, read_config
-from infformer.evaluate import perplexity_report, predicted_characters
-from infformer.paragraphs import join_wrapped_lines, tail_paragraphs, wrap_paragraphs
+from infformer.io.checkpoint import DEFAULT_MODEL, load_checkpoint, read_config
+from infformer.training.evaluate import perplexity_report, predicted_characters
+from infformer.corpora.paragraphs import join_wrapped_lines, tail_paragraphs, wrap_paragraphs
 
 ROOT = Path(__file__).resolve().parent.parent
 CMUDOG = ROOT.parent / "shared" / "data" / "cmu_dog" / "full"
@@ -51,7 +51,7 @@ def test_default_example_is_a_home_alone_conversation_with_its_next_turn_as_quer
 
 @pytest.mark.skipif(not CMUDOG.is_dir(), reason="the CMU-DoG data is not next to this checkout")
 def test_the_example_is_the_dataset_s_document_and_conversation():
-    from infformer import cmudog
+    from infformer.corpora import cmudog
     doc = cmudog.documents(CMUDOG)[20]
     assert (ROOT / "assets" / "examples" / "home_alone.txt").read_text(encoding="utf-8") == doc.text
     conv = next(c for c in cmudog.conversations(CMUDOG, "test") if c.id.startswith("4a568148"))

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from conftest import make_model, tiny_ltm
-from infformer.reply_metrics import mean_scores, normalize, reply_scores, unigram_f1
+from infformer.experiments.dialogue.metrics import mean_scores, normalize, reply_scores, unigram_f1
 
 
 # ----------------------------------------------------------------------- metrics
@@ -42,9 +42,9 @@ def test_rouge_against_hand_counts():
 
 # ----------------------------------------------------------------------- replies
 def test_replies_read_the_conversation_once_and_stop_at_a_newline(tiny_tokenizer, tmp_path):
-    from infformer import cmudog
-    from infformer.dialogue import conversation_text
-    from infformer.replies import conversation_replies, newline_tokens
+    from infformer.corpora import cmudog
+    from infformer.experiments.dialogue.reading import conversation_text
+    from infformer.experiments.dialogue.replies import conversation_replies, newline_tokens
     from cmudog_fixture import write_cmudog
     data = write_cmudog(tmp_path / "dog")
     docs, conv = cmudog.documents(data), cmudog.conversations(data, "test")[1]
@@ -57,7 +57,7 @@ def test_replies_read_the_conversation_once_and_stop_at_a_newline(tiny_tokenizer
     assert [r.doc_idx for r in replies] == [d for _, d, _ in conv.turns[1:]]
     # the same seed gives the same replies; each reply is what the model writes after the text so far
     assert replies == conversation_replies(model, tiny_tokenizer, docs[conv.document], conv, seed=3, max_new_tokens=12)
-    from infformer.replies import reply_after, reply_seed
+    from infformer.experiments.dialogue.replies import reply_after, reply_seed
     text, turn_chars = conversation_text(docs[conv.document], conv)
     before = text[:turn_chars[2][0]].removesuffix("A: ")            # the document and the first two turns
     assert replies[1].generated == reply_after(model, tiny_tokenizer, before, "A", seed=reply_seed(3, conv.id, 2),
@@ -65,7 +65,7 @@ def test_replies_read_the_conversation_once_and_stop_at_a_newline(tiny_tokenizer
 
 
 def test_generate_stops_at_any_of_several_tokens():
-    from infformer.generate import generate
+    from infformer.core.generate import generate
     model = make_model("stm").eval()
     prompt = torch.tensor([[1, 2, 3]])
     free, _ = generate(model, prompt, 10)
@@ -78,9 +78,9 @@ def test_generate_stops_at_any_of_several_tokens():
 def test_section_attention_on_a_trace_whose_answer_is_known(tiny_tokenizer):
     """Every query's Gaussians are put on one section with a tiny σ: nearly all the attention lands
     there, so its ratio is 1 / (its share of the memory); another section gets about nothing."""
-    from infformer.regions import tokens_in_chars
-    from infformer.section_attention import reply_queries, section_ratios, summarize
-    from infformer.tracing import trace_text
+    from infformer.tracing.regions import tokens_in_chars
+    from infformer.experiments.dialogue.section_attention import reply_queries, section_ratios, summarize
+    from infformer.tracing.run import trace_text
     model = make_model("ltm", vocab_size=tiny_tokenizer.vocab_size, ltm=tiny_ltm(tau=0.75)).eval()
     sections_text = ["The hero finds a dog. " * 6, "The villain steals the dog. " * 6]
     document = "\n\n".join(sections_text) + "\n"
@@ -106,7 +106,7 @@ def test_section_attention_on_a_trace_whose_answer_is_known(tiny_tokenizer):
             sigma_sq[layer, q] = 1e-10
     known = dataclasses.replace(trace, mu=mu, sigma_sq=sigma_sq)
     ratios = section_ratios(known, sections, start, end)
-    from infformer.regions import region_attention
+    from infformer.tracing.regions import region_attention
     share = region_attention(known, tokens_in_chars(trace.offsets, *sections[1]), queries)["memory_share"]
     assert ratios[1] == pytest.approx(1 / share, rel=1e-3) and ratios[1] > 1
     assert ratios[0] == pytest.approx(0.0, abs=1e-6)

@@ -12,8 +12,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = """
 import sys, torch
 from safetensors.torch import save_file
-from infformer.config import LTMConfig, ModelConfig
-from infformer.train import TrainConfig, train
+from infformer.core.config import LTMConfig, ModelConfig
+from infformer.training.train import TrainConfig, train
 torch.set_num_threads(1)
 out = sys.argv[1]
 cfg = ModelConfig.for_variant("sticky", d_model=32, n_layers=2, n_heads=2, d_ff=64, segment_len=16, stm_len=16,

@@ -5,9 +5,9 @@ import math
 import numpy as np
 import torch
 
-from infformer.checkpoint import load_checkpoint
-from infformer.evaluate import perplexity_report, token_losses
-from infformer.tracing import run_with_trace
+from infformer.io.checkpoint import load_checkpoint
+from infformer.training.evaluate import perplexity_report, token_losses
+from infformer.tracing.run import run_with_trace
 
 
 def test_evaluate_prints_perplexity_json(cli, tiny_checkpoint, sample_text_file, tmp_path):
@@ -107,7 +107,7 @@ def test_evaluate_ablate_ltm_and_bits_per_character(cli, tiny_checkpoint, sample
 
 def test_ablate_ltm_refused_without_a_long_term_memory(cli, tiny_tokenizer, sample_text_file, tmp_path):
     from infformer import InfFormer
-    from infformer.checkpoint import save_checkpoint
+    from infformer.io.checkpoint import save_checkpoint
     from conftest import tiny_config
     save_checkpoint(tmp_path / "stm", InfFormer(tiny_config("stm", vocab_size=tiny_tokenizer.vocab_size)),
                     tiny_tokenizer)
@@ -116,7 +116,7 @@ def test_ablate_ltm_refused_without_a_long_term_memory(cli, tiny_tokenizer, samp
 
 
 def test_batched_losses_equal_one_at_a_time(tiny_model):
-    from infformer.evaluate import batched_token_losses
+    from infformer.training.evaluate import batched_token_losses
     model = tiny_model("ltm")
     docs = [list(range(1, n)) for n in (40, 17, 60, 9)]
     batched = batched_token_losses(model, docs, batch_size=3)
@@ -125,8 +125,8 @@ def test_batched_losses_equal_one_at_a_time(tiny_model):
 
 
 def test_dialogue_scores_only_the_turns(tmp_path, tiny_tokenizer):
-    from infformer import cmudog
-    from infformer.dialogue import dialogue_examples
+    from infformer.corpora import cmudog
+    from infformer.experiments.dialogue.reading import dialogue_examples
     from cmudog_fixture import write_cmudog
     data = write_cmudog(tmp_path / "dog")
     with_doc = dialogue_examples(tiny_tokenizer, data, "test")

@@ -5,9 +5,9 @@ import pytest
 import torch
 
 from infformer import InfFormer
-from infformer.checkpoint import load_checkpoint, save_checkpoint
-from infformer.finetune import finetune_config, start_from_base
-from infformer.train import TrainConfig, is_memory_parameter, parameter_groups, train
+from infformer.io.checkpoint import load_checkpoint, save_checkpoint
+from infformer.training.finetune import finetune_config, start_from_base
+from infformer.training.train import TrainConfig, is_memory_parameter, parameter_groups, train
 
 from conftest import random_tokens, tiny_config
 

@@ -6,7 +6,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from conftest import examples, make_model, random_tokens
-from infformer.generate import generate, top_p_filter
+from infformer.core.generate import generate, top_p_filter
 
 
 @pytest.fixture(scope="module")

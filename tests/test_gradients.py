@@ -4,7 +4,7 @@ import torch
 import torch.nn.functional as F
 
 from conftest import make_model, random_tokens, tiny_ltm
-from infformer.hooks import hook_points
+from infformer.core.hooks import hook_points
 
 LTM_PARAMS = ("key.weight", "value.weight", "out.weight", "out.bias", "mu.weight", "mu.bias", "sigma.weight",
               "sigma.bias")
@@ -88,7 +88,7 @@ def test_gate_receives_gradient():
 
 def test_variance_regulariser_reaches_sigma():
     """The KL term of training (via KLCollector on hook_sigma_sq) has a gradient on w_σ."""
-    from infformer.train import KLCollector
+    from infformer.training.train import KLCollector
     model = make_model("ltm").train()
     state = filled_state(model)
     collector = KLCollector(model)

@@ -6,8 +6,8 @@ from conftest import cli_env
 
 PROBE = """
 import sys
-import infformer, infformer.trace, infformer.cli, infformer.train, infformer.checkpoint, infformer.generate
-import infformer.data, infformer.tokenizer, infformer.memory, infformer.model
+import infformer, infformer.tracing.record, infformer.cli.main, infformer.training.train, infformer.io.checkpoint, infformer.core.generate
+import infformer.corpora.data, infformer.io.tokenizer, infformer.core.memory, infformer.core.model
 bad = sorted(m for m in sys.modules if m.split('.')[0] in ('streamlit', 'plotly'))
 print(','.join(bad))
 """
@@ -39,7 +39,7 @@ import sys
 import infformer.viz
 from infformer.viz import attention, common, excerpts, experiments, lab, signal, sorting, sticky
 bad = sorted(m for m in sys.modules if m.split('.')[0] == 'streamlit'
-             or m in ('infformer.model', 'infformer.tracing', 'infformer.fit_targets', 'infformer.train'))
+             or m in ('infformer.core.model', 'infformer.tracing.run', 'infformer.tracing.fit_targets', 'infformer.training.train'))
 print(','.join(bad))
 """
 

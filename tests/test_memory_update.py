@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from conftest import examples, make_model, random_tokens, tiny_ltm
 from infformer import GaussianBasis, InfFormer, LayerMemory, MemoryState, ModelConfig, reconstruct
-from infformer.memory import (bin_mass, bin_probabilities, push_spans, sampling_generator, slot_midpoints,
+from infformer.core.memory import (bin_mass, bin_probabilities, push_spans, sampling_generator, slot_midpoints,
                               sticky_sample_positions, token_slots, update_memory)
 
 
@@ -322,8 +322,8 @@ def test_the_cached_linear_contraction_is_reconstruct_then_refit(N, M, L, tau, r
     """A·B + C·X (memory.linear_contraction) equals sampling the old signal at the linear positions
     and refitting it with the new vectors, to float tolerance."""
     from infformer import GaussianBasis, fit_coefficients
-    from infformer.memory import linear_contraction, linear_sample_positions, slot_midpoints
-    from infformer.regression import reconstruct
+    from infformer.core.memory import linear_contraction, linear_sample_positions, slot_midpoints
+    from infformer.core.regression import reconstruct
     basis = GaussianBasis.paper_layout(N, (0.05, 0.1))
     g = torch.Generator().manual_seed(seed)
     B, X = torch.randn(2, N, 5, generator=g), torch.randn(2, L, 5, generator=g)

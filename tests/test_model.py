@@ -4,7 +4,7 @@ import torch
 
 from conftest import VOCAB, make_model, random_tokens, tiny_ltm
 from infformer import InfFormer, ModelConfig
-from infformer.hooks import hook_points
+from infformer.core.hooks import hook_points
 
 
 def run_in_chunks(model, x, sizes):

@@ -10,7 +10,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_readme_python_example_runs(tmp_path):
-    from infformer.checkpoint import DEFAULT_MODEL
+    from infformer.io.checkpoint import DEFAULT_MODEL
     if not (DEFAULT_MODEL / "config.json").is_file():
         pytest.skip("the shipped default model is missing")
     readme = (ROOT / "README.md").read_text()

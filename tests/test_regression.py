@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from conftest import examples
 
 from infformer import GaussianBasis, fit_coefficients, reconstruct
-from infformer.regression import edge_padding_positions, solve_matrix
+from infformer.core.regression import edge_padding_positions, solve_matrix
 
 
 def design_matrix(positions, basis) -> np.ndarray:

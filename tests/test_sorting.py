@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from infformer.sorting import NUM_SYMBOLS, SEPARATOR, answer_mask, make_example, sorting_answer
+from infformer.experiments.sorting.task import NUM_SYMBOLS, SEPARATOR, answer_mask, make_example, sorting_answer
 
 
 def test_descending_count():
@@ -49,7 +49,7 @@ def test_sorting_training_lowers_loss_and_evaluate_cli(tmp_path, cli):
     import csv
     import json
 
-    from infformer.sorting_train import SortingTrainConfig, sorting_model_config, train_sorting
+    from infformer.experiments.sorting.train import SortingTrainConfig, sorting_model_config, train_sorting
     cfg = sorting_model_config("ltm", segment_len=16, stm_len=16, num_basis=16, d_model=32, n_layers=1, n_heads=2)
     out = tmp_path / "sort"
     train_sorting(out, cfg, SortingTrainConfig(length=24, steps=150, batch_size=16, lr=3e-3, warmup=5,
@@ -73,8 +73,8 @@ def test_sorting_training_lowers_loss_and_evaluate_cli(tmp_path, cli):
 def test_the_answer_ends_the_last_segment_so_it_also_holds_the_sequence_tail():
     import torch
 
-    from infformer.sorting import PADDING, SEPARATOR, make_batch
-    from infformer.sorting_train import model_inputs
+    from infformer.experiments.sorting.task import PADDING, SEPARATOR, make_batch
+    from infformer.experiments.sorting.train import model_inputs
     batch = torch.from_numpy(make_batch(64, 3, 0, 0))          # 64 symbols, separator, 20 answers
     inputs = model_inputs(batch, segment_len=32)               # reads 64 + 20 inputs, padded to 96
     assert inputs.shape[1] == 96
@@ -84,7 +84,7 @@ def test_the_answer_ends_the_last_segment_so_it_also_holds_the_sequence_tail():
 
 
 def test_plateau_rule():
-    from infformer.sorting_train import plateaued
+    from infformer.experiments.sorting.train import plateaued
     assert not plateaued([0.1, 0.2], 2, 0.01)                      # too few validations
     assert not plateaued([0.1, 0.2, 0.3, 0.4], 2, 0.01)            # still rising
     assert plateaued([0.1, 0.5, 0.49, 0.505], 2, 0.01)             # no gain of 0.01 over 0.5 in the last two
@@ -94,7 +94,7 @@ def test_plateau_rule():
 
 def test_training_stops_on_a_plateau_and_says_so(tmp_path):
     import json
-    from infformer.sorting_train import SortingTrainConfig, sorting_model_config, train_sorting
+    from infformer.experiments.sorting.train import SortingTrainConfig, sorting_model_config, train_sorting
     cfg = sorting_model_config("ltm", segment_len=16, stm_len=16, num_basis=16, d_model=32, n_layers=1, n_heads=2)
     tc = SortingTrainConfig(length=40, steps=50, batch_size=2, warmup=1, eval_every=1, eval_examples=2,
                             checkpoint_every=50, bf16=False, plateau_patience=2, plateau_delta=1.0)
@@ -125,7 +125,7 @@ def test_the_incoming_gate_keeps_shapes_and_learns():
 
 
 def test_reach_and_coverage_of_each_memory():
-    from infformer.config import ModelConfig
+    from infformer.core.config import ModelConfig
     common = dict(n_layers=3, segment_len=64, stm_len=64)
     assert ModelConfig.for_variant("stm", **common).reach() == {"local_reach": 3 * 64 + 64, "coverage": 256}
     comp = ModelConfig.for_variant("compressive", compressive_len=32, compression_rate=4, **common).reach()
@@ -134,6 +134,6 @@ def test_reach_and_coverage_of_each_memory():
 
 
 def test_sorting_train_cli_takes_gate_and_plateau(tmp_path):
-    from infformer.cli import build_parser
+    from infformer.cli.main import build_parser
     args = build_parser().parse_args(["sorting", "train", "--out", str(tmp_path), "--gate", "--plateau-patience", "3"])
     assert args.gate and args.plateau_patience == 3 and args.plateau_delta == 0.005

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import torch
 
-from infformer.basis import GaussianBasis
-from infformer.model import InfFormer
-from infformer.sorting_train import evaluate_sorting, sorting_model_config
+from infformer.core.basis import GaussianBasis
+from infformer.core.model import InfFormer
+from infformer.experiments.sorting.train import evaluate_sorting, sorting_model_config
 
 ROOT = Path(__file__).resolve().parents[1]
 

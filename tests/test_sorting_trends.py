@@ -1,5 +1,5 @@
 """The plain statement of which Figure 3 trends reproduce, on hand-made tables."""
-from infformer.sorting_trends import basis_trends, sorting_trends
+from infformer.experiments.sorting.trends import basis_trends, sorting_trends
 
 PAPER = {256: (4000, {"stm": 91.0, "compressive": 86.1, "ltm": 86.8}),
          512: (8000, {"stm": 63.1, "compressive": 77.0, "ltm": 83.1})}

@@ -1,6 +1,6 @@
 """Token labels show a character split across byte-level tokens as itself, never as «space»."""
-from infformer.checkpoint import load_checkpoint
-from infformer.tracing import trace_text
+from infformer.io.checkpoint import load_checkpoint
+from infformer.tracing.run import trace_text
 from infformer.viz.attention import token_label
 
 

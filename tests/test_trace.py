@@ -12,9 +12,9 @@ from infformer import InfFormer
 
 from conftest import SAMPLE_TEXT, make_model, random_tokens, tiny_ltm
 from infformer import reconstruct
-from infformer.hooks import hook_points
-from infformer.trace import Trace, density_on_grid, phrase_shares, reconstruct_signal, sentence_bounds, span_mass
-from infformer.tracing import run_with_trace, trace_text
+from infformer.core.hooks import hook_points
+from infformer.tracing.record import Trace, density_on_grid, phrase_shares, reconstruct_signal, sentence_bounds, span_mass
+from infformer.tracing.run import run_with_trace, trace_text
 
 
 def no_hooks_left(model):
@@ -369,7 +369,7 @@ def test_span_mass_and_density_on_grid_agree():
 
 
 def test_shares_by_part_fall_by_tau_per_update_with_linear_sampling():
-    from infformer.regions import shares_by_part
+    from infformer.tracing.regions import shares_by_part
     model = make_model("ltm")
     tau = model.cfg.ltm.tau
     _, _, trace = run_with_trace(model, random_tokens(8 * 30, seed=9)[0])

@@ -16,9 +16,9 @@ import numpy as np
 import pytest
 import torch
 
-from infformer.checkpoint import DEFAULT_MODEL, load_checkpoint
-from infformer.paragraphs import join_wrapped_lines, tail_paragraphs
-from infformer.tracing import trace_text
+from infformer.io.checkpoint import DEFAULT_MODEL, load_checkpoint
+from infformer.corpora.paragraphs import join_wrapped_lines, tail_paragraphs
+from infformer.tracing.run import trace_text
 from test_default_model import ROOT, needs_model
 
 TOLERANCE = {"perplexity_ratio": 0.01, "median_mu": 0.01, "p99_mu": 0.12, "median_sigma_sq_ratio": 0.02,

@@ -8,8 +8,8 @@ import torch
 
 from conftest import tiny_config
 from infformer import InfFormer
-from infformer.checkpoint import load_checkpoint
-from infformer.train import TrainConfig, lr_at, train
+from infformer.io.checkpoint import load_checkpoint
+from infformer.training.train import TrainConfig, lr_at, train
 
 
 def read_metrics(out):
@@ -91,7 +91,7 @@ def test_a_run_committed_without_optimizer_and_memory_resumes(tmp_path, tiny_cor
     import torch
     from safetensors.torch import load_file, save_file
 
-    from infformer.train import TrainConfig, train
+    from infformer.training.train import TrainConfig, train
     from conftest import tiny_config
     out = tmp_path / "run"
     tc = TrainConfig(steps=2, batch_size=2, eval_every=0, checkpoint_every=2)

@@ -1,11 +1,11 @@
-"""The conversation-clustered bootstrap behind Table 2's intervals (infformer/uncertainty.py)."""
+"""The conversation-clustered bootstrap behind Table 2's intervals (infformer/experiments/dialogue/uncertainty.py)."""
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from infformer.reply_metrics import mean_scores
-from infformer.uncertainty import cluster_interval
+from infformer.experiments.dialogue.metrics import mean_scores
+from infformer.experiments.dialogue.uncertainty import cluster_interval
 
 
 def test_a_constant_has_no_spread_and_one_conversation_has_no_interval():

@@ -8,7 +8,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from ..trace import Trace, density_on_grid
+from ..tracing.record import Trace, density_on_grid
 from .common import T_AXIS, add_note, add_ruler, head_color, layer_color, log_ticks, sample_indices, shorten, style
 
 DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")

@@ -107,7 +107,7 @@ def clean(text: str) -> str:
 
 def shorten(text: str, max_chars: int) -> str:
     """regions.shorten, made safe for a hover label."""
-    from ..regions import shorten as plain
+    from ..tracing.regions import shorten as plain
     return clean(plain(text, max_chars))
 
 

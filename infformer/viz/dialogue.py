@@ -1,7 +1,7 @@
 """The Dialogue view's figure: each document section's share of the memory against its share of
 the memory's attention while a reply is read, the section its writer was looking at marked.
 
-Input rows are `infformer.regions.region_attention` results, one per section.
+Input rows are `infformer.tracing.regions.region_attention` results, one per section.
 """
 from __future__ import annotations
 

@@ -10,7 +10,7 @@ import html
 import numpy as np
 import plotly.graph_objects as go
 
-from ..trace import Trace
+from ..tracing.record import Trace
 from .common import add_note, pool_max, shorten, style
 
 HIGHLIGHT_RGB = (255, 127, 14)

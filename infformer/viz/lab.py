@@ -14,10 +14,10 @@ import torch
 from plotly.colors import sample_colorscale
 from plotly.subplots import make_subplots
 
-from ..basis import GaussianBasis
-from ..memory import (bin_mass, bin_probabilities, linear_sample_positions, push_spans, sampling_generator,
+from ..core.basis import GaussianBasis
+from ..core.memory import (bin_mass, bin_probabilities, linear_sample_positions, push_spans, sampling_generator,
                       slot_midpoints, sticky_sample_positions, token_slots)
-from ..regression import fit_coefficients, reconstruct
+from ..core.regression import fit_coefficients, reconstruct
 from .common import T_AXIS, add_note, head_color, log_ticks, style
 from .sticky import LINEAR_COLOR, STICKY_COLOR
 

@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 import torch
 from plotly.subplots import make_subplots
 
-from ..trace import Trace, reconstruct_signal
+from ..tracing.record import Trace, reconstruct_signal
 from .common import SIGNAL_SCALE, T_AXIS, add_note, add_ruler, head_color, ruler_trace, style
 
 

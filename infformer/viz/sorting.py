@@ -1,4 +1,4 @@
-"""The sorting task (the paper's section 4.1, Figure 3) for one sequence (`infformer.sorting.run_sorting`):
+"""The sorting task (the paper's section 4.1, Figure 3) for one sequence (`infformer.experiments.sorting.task.run_sorting`):
 the model's answer against the truth and the symbol counts behind it.
 
 The example of (length, seed) is the first one `python -m infformer sorting evaluate --length T
@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from ..sorting import NUM_SYMBOLS, SortingRun, symbol_name  # noqa: F401  (SortingRun: what the page passes)
-from ..trace import Trace, traced_tokens
+from ..experiments.sorting.task import NUM_SYMBOLS, SortingRun, symbol_name  # noqa: F401  (SortingRun: what the page passes)
+from ..tracing.record import Trace, traced_tokens
 from .common import add_note, head_color, style, token_ruler
 
 RIGHT, WRONG, NEUTRAL = "#2ca02c", "#d62728", "#e6e6e6"

@@ -10,9 +10,9 @@ import plotly.graph_objects as go
 import torch
 from plotly.subplots import make_subplots
 
-from ..memory import contraction_knots
-from ..regions import token_widths
-from ..trace import traced_tokens
+from ..core.memory import contraction_knots
+from ..tracing.regions import token_widths
+from ..tracing.record import traced_tokens
 from .common import T_AXIS, add_note, add_ruler, clean, head_color, style
 
 STICKY_COLOR, LINEAR_COLOR = head_color(3), head_color(0)
@@ -115,7 +115,7 @@ def phrase_figure(tables: dict, top: int = 15, title: str = "The phrases that ho
 
 def horizon_figure(shares: dict, edges, title: str = "The memory's horizon: how much of the memory each part "
                    "of the text holds") -> go.Figure:
-    """One panel per run ({"sticky": [U, P], "linear": [U, P]} from `infformer.regions.shares_by_part`),
+    """One panel per run ({"sticky": [U, P], "linear": [U, P]} from `infformer.tracing.regions.shares_by_part`),
     a line per part of the text (P equal stretches, `edges` [P + 1] token indices): its share of
     the memory after every update, on a log axis, so exponential forgetting reads as a straight
     line (slope log τ per update with linear sampling) and a part that sticky memories keep

@@ -11,7 +11,7 @@
 #
 # Corpus: Austen's six novels as paragraphs, listed twice (so that they are about a third of the
 # characters beside CMU-DoG's), and 3,265 CMU-DoG training documents (film document + one train
-# conversation; see infformer/corpus.py). Base: 4 layers × 256, 4 heads, MLP 1024, segment 128,
+# conversation; see infformer/corpora/corpus.py). Base: 4 layers × 256, 4 heads, MLP 1024, segment 128,
 # short-term memory 128, a 4,096-token byte-level BPE trained on that corpus, 7,000 steps × 8 × 128
 # tokens, AdamW 1e-3 → 1e-4 (cosine), dropout 0.05, bf16, one CPU thread.
 # Base2 (session 4): the base had seen Austen only twice and its validation loss was still falling,

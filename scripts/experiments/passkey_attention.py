@@ -1,5 +1,5 @@
 """How much of the memory's attention lands on the pass-key sentence, against that sentence's share
-of the memory (1.0: no preference; see infformer/regions.py), for haystacks of several depths.
+of the memory (1.0: no preference; see infformer/tracing/regions.py), for haystacks of several depths.
 
     python scripts/experiments/passkey_attention.py [--model DIR] [--length 2000] [--threads 1]
 
@@ -13,10 +13,10 @@ import json
 import numpy as np
 import torch
 
-from infformer.checkpoint import DEFAULT_MODEL, load_checkpoint
-from infformer.passkey import QUERY, needle_span, passkey_text
-from infformer.regions import region_attention, tokens_in_chars
-from infformer.tracing import trace_text
+from infformer.io.checkpoint import DEFAULT_MODEL, load_checkpoint
+from infformer.corpora.passkey import QUERY, needle_span, passkey_text
+from infformer.tracing.regions import region_attention, tokens_in_chars
+from infformer.tracing.run import trace_text
 
 
 def main(argv=None) -> int:

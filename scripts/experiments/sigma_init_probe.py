@@ -18,11 +18,11 @@ import time
 import torch
 import torch.nn.functional as F
 
-from infformer.config import LTMConfig, ModelConfig
-from infformer.data import SegmentStreams, load_documents, split_heldout
-from infformer.hooks import CallHooks, hook_points
-from infformer.model import InfFormer
-from infformer.tokenizer import Tokenizer
+from infformer.core.config import LTMConfig, ModelConfig
+from infformer.corpora.data import SegmentStreams, load_documents, split_heldout
+from infformer.core.hooks import CallHooks, hook_points
+from infformer.core.model import InfFormer
+from infformer.io.tokenizer import Tokenizer
 
 
 def main():

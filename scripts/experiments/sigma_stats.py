@@ -11,9 +11,9 @@ import argparse
 import numpy as np
 import torch
 
-from infformer.checkpoint import DEFAULT_MODEL, load_checkpoint
-from infformer.textio import read_text
-from infformer.tracing import trace_text
+from infformer.io.checkpoint import DEFAULT_MODEL, load_checkpoint
+from infformer.io.textio import read_text
+from infformer.tracing.run import trace_text
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("file")

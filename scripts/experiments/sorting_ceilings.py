@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from infformer.sorting import NUM_SYMBOLS, make_batch, sorting_answer
+from infformer.experiments.sorting.task import NUM_SYMBOLS, make_batch, sorting_answer
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -4,7 +4,7 @@ The trained sorting model writes the same memory vectors whatever basis a refit 
 can be recorded once and the memory's chain of writes replayed offline with other bases: the first
 write fits L vectors over [0, 1]; every later one refits the old signal's M linear samples into
 [0, τ] and the L new vectors into (τ, 1] (`memory.linear_contraction`, the model's own update).
-The error is the sweep's regression error (infformer/sorting_train.py): ‖X̄(t_i) − x_i‖ / ‖x_i‖ on
+The error is the sweep's regression error (infformer/experiments/sorting/train.py): ‖X̄(t_i) − x_i‖ / ‖x_i‖ on
 the vectors just written, averaged over vectors, writes, layers and examples. Only the fit changes
 here, not the network, so this isolates what N and the widths allow: the sweep's models were each
 trained with their own basis and write other vectors.
@@ -20,13 +20,13 @@ from pathlib import Path
 import pandas as pd
 import torch
 
-from infformer.basis import GaussianBasis
-from infformer.checkpoint import load_checkpoint
-from infformer.hooks import CallHooks, hook_points
-from infformer.memory import linear_contraction, slot_midpoints
-from infformer.regression import fit_coefficients, reconstruct
-from infformer.sorting import make_batch
-from infformer.sorting_train import answer_logits, relative_error
+from infformer.core.basis import GaussianBasis
+from infformer.io.checkpoint import load_checkpoint
+from infformer.core.hooks import CallHooks, hook_points
+from infformer.core.memory import linear_contraction, slot_midpoints
+from infformer.core.regression import fit_coefficients, reconstruct
+from infformer.experiments.sorting.task import make_batch
+from infformer.experiments.sorting.train import answer_logits, relative_error
 
 ROOT = Path(__file__).resolve().parents[2]
 # (widths, N): the sweep's (widths ×16), the reference's widths at our N, and the paper's own N

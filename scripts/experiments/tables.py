@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from infformer.sorting_trends import basis_trends, sorting_trends, table_rows
+from infformer.experiments.sorting.trends import basis_trends, sorting_trends, table_rows
 
 ROOT = Path(__file__).resolve().parents[2]
 

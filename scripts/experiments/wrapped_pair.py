@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from infformer.paragraphs import join_wrapped_lines, tail_paragraphs, wrap_paragraphs
+from infformer.corpora.paragraphs import join_wrapped_lines, tail_paragraphs, wrap_paragraphs
 
 ROOT = Path(__file__).resolve().parents[2]
 

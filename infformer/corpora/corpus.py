@@ -19,7 +19,7 @@ from pathlib import Path
 
 from . import cmudog
 from .paragraphs import join_wrapped_lines, wrap_paragraphs
-from .textio import InputError, read_text
+from ..io.textio import InputError, read_text
 
 SHUFFLE_SEED = 8  # the order of CMU-DoG training documents (each film's conversations spread out)
 
@@ -95,7 +95,7 @@ def provenance(counts: dict, wrap_every: int) -> str:
     text = ("# Training corpus (built by scripts/build_corpus.py; do not edit by hand)\n\n"
             f"- `austen/`: {counts['austen'][0]} novels, {counts['austen'][1]:,} characters: the project's "
             "`data/austen/` (public domain; see its PROVENANCE.md) with the hard line wraps joined into "
-            "paragraphs (`infformer/paragraphs.py`).\n")
+            "paragraphs (`infformer/corpora/paragraphs.py`).\n")
     if "cmudog" in counts:
         text += (f"- `cmudog/`: {counts['cmudog'][0]} documents, {counts['cmudog'][1]:,} characters: CMU-DoG "
                  "(Zhou, Prabhumoye & Black, \"A Dataset for Document Grounded Conversations\", EMNLP 2018; "

@@ -16,7 +16,7 @@ import numpy as np
 if TYPE_CHECKING:
     import pandas
 
-from .trace import Trace, phrase_shares, sentence_bounds, span_mass, traced_tokens
+from .record import Trace, phrase_shares, sentence_bounds, span_mass, traced_tokens
 
 
 def shorten(text: str, max_chars: int) -> str:

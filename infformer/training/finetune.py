@@ -13,8 +13,8 @@ import dataclasses
 
 import torch
 
-from .config import ModelConfig
-from .model import InfFormer
+from ..core.config import ModelConfig
+from ..core.model import InfFormer
 
 ARCHITECTURE = ("vocab_size", "d_model", "n_layers", "n_heads", "d_ff", "segment_len", "stm_len", "rope_base")
 

@@ -10,10 +10,10 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from .hooks import CallHooks, hook_points
-from .memory import MemoryState
-from .model import InfFormer
-from .trace import Trace, _readonly, disjoint_offsets
+from ..core.hooks import CallHooks, hook_points
+from ..core.memory import MemoryState
+from ..core.model import InfFormer
+from .record import Trace, _readonly, disjoint_offsets
 
 _LTM_HOOKS = ("mu", "sigma_sq", "bin_probs", "sample_positions", "update_kind", "coefficients")
 

@@ -20,15 +20,15 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .checkpoint import save_checkpoint
-from .config import ModelConfig
-from .hooks import CallHooks, hook_points
-from .memory import slot_midpoints
-from .model import InfFormer
-from .regression import reconstruct
-from .sorting import NUM_SYMBOLS, PADDING, VOCAB_SIZE, make_batch, sorting_tokenizer
-from .runfiles import OPTIMIZER, append_metrics, load_optimizer, read_resume_state, restart_metrics, save_resume_state
-from .train import CompressionLossCollector, autocast, lr_at
+from ...io.checkpoint import save_checkpoint
+from ...core.config import ModelConfig
+from ...core.hooks import CallHooks, hook_points
+from ...core.memory import slot_midpoints
+from ...core.model import InfFormer
+from ...core.regression import reconstruct
+from .task import NUM_SYMBOLS, PADDING, VOCAB_SIZE, make_batch, sorting_tokenizer
+from ...training.runfiles import OPTIMIZER, append_metrics, load_optimizer, read_resume_state, restart_metrics, save_resume_state
+from ...training.train import CompressionLossCollector, autocast, lr_at
 
 VALID_SEED_OFFSET = 1_000_000  # validation examples come from a seed stream training never uses
 
@@ -68,7 +68,7 @@ def sorting_model_config(variant: str, segment_len: int = 128, stm_len: int = 12
 
     The widths are absolute (fractions of [0, 1]); with few basis functions the centres lie far
     apart compared with a 0.01 width (N = 16: 1/7 apart), which is not the reference's regime."""
-    from .config import LTMConfig
+    from ...core.config import LTMConfig
     ltm_cfg = LTMConfig(num_basis=num_basis, widths=tuple(widths), ridge=1.0, tau=0.75,
                         num_samples=ltm.pop("num_samples", num_basis), sigma_sq_min=1e-6, span_capacity=512, **ltm)
     return ModelConfig.for_variant(variant, vocab_size=VOCAB_SIZE, d_model=d_model, n_layers=n_layers,
@@ -184,7 +184,7 @@ def train_sorting(out_dir, model_cfg: ModelConfig, tc: SortingTrainConfig = Sort
     saved = read_resume_state(out)
     start = 0
     if saved is not None and saved.get("stopped"):  # the plateau rule ended this run: nothing to resume
-        from .checkpoint import load_checkpoint
+        from ...io.checkpoint import load_checkpoint
         return load_checkpoint(out, device)[0]
     if saved is not None:
         model_cfg = ModelConfig.from_dict(saved["model"])

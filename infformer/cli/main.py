@@ -59,8 +59,8 @@ top_p_float = float_where(lambda v: 0.0 < v <= 1.0, "must lie in (0, 1]")
 
 
 def in_range(name: str):
-    """An argparse type for a memory setting: the app's range (infformer/settings.py), same message."""
-    from .settings import MEMORY_RANGES
+    """An argparse type for a memory setting: the app's range (infformer/core/settings.py), same message."""
+    from ..core.settings import MEMORY_RANGES
     r = MEMORY_RANGES[name]
     cast = type(r.step)  # τ steps by 0.05 (a float); M, D and the seed by whole numbers
 
@@ -78,7 +78,7 @@ def in_range(name: str):
 
 
 def add_model_options(p):
-    from .settings import MEMORY_RANGES as R
+    from ..core.settings import MEMORY_RANGES as R
     p.add_argument("--model", metavar="DIR", help="checkpoint directory (default: the shipped default model)")
     sticky = p.add_mutually_exclusive_group()
     sticky.add_argument("--sticky", dest="sticky", action="store_true", default=None, help="sticky memories on")
@@ -92,14 +92,14 @@ def add_model_options(p):
 
 
 def add_threads(p):
-    from .settings import default_threads
+    from ..core.settings import default_threads
     p.add_argument("--threads", type=positive_int, default=default_threads(),
                    help="CPU threads for torch (default: as the app, $INFFORMER_THREADS or half the cores; "
                         "1 when another process uses the other core)")
 
 
 def load_model(args):
-    from .checkpoint import DEFAULT_MODEL, load_checkpoint, read_config
+    from ..io.checkpoint import DEFAULT_MODEL, load_checkpoint, read_config
     directory = args.model or DEFAULT_MODEL
     overrides = {k: v for k, v in (("sticky", args.sticky), ("seed", args.seed), ("tau", args.tau),
                                    ("num_samples", args.num_samples), ("num_bins", args.num_bins)) if v is not None}
@@ -114,7 +114,7 @@ def load_model(args):
 
 
 def read_query(args):
-    from .textio import read_text
+    from ..io.textio import read_text
     if args.query_file:
         return read_text(args.query_file)
     if args.query is not None and not args.query.strip():
@@ -127,8 +127,8 @@ def cmd_trace(args) -> int:
     import torch
     from tqdm.auto import tqdm
 
-    from .textio import read_text
-    from .tracing import trace_text
+    from ..io.textio import read_text
+    from ..tracing.run import trace_text
 
     set_threads(args.threads)
     text = read_text(args.input)
@@ -165,8 +165,8 @@ def cmd_trace(args) -> int:
 def cmd_generate(args) -> int:
     import torch
 
-    from .generate import generate
-    from .textio import read_text
+    from ..core.generate import generate
+    from ..io.textio import read_text
 
     set_threads(args.threads)
     context = read_text(args.context_file) if args.context_file else ""
@@ -192,7 +192,7 @@ def ablated_copy(model, args):
         return None
     if model.cfg.ltm is None:
         raise UsageError(f"{args.model or 'the model'}: has no long-term memory, so --ablate-ltm does not apply")
-    from .model import InfFormer
+    from ..core.model import InfFormer
     ablated = InfFormer(model.cfg.with_memory(ablate_read=True))
     ablated.load_state_dict(model.state_dict())
     return ablated.eval()
@@ -211,9 +211,9 @@ def progress_bar(args, desc: str):
 def cmd_evaluate(args) -> int:
     import torch
 
-    from .data import corpus_files, split_heldout
-    from .evaluate import perplexity_report, predicted_characters
-    from .textio import read_text
+    from ..corpora.data import corpus_files, split_heldout
+    from ..training.evaluate import perplexity_report, predicted_characters
+    from ..io.textio import read_text
 
     set_threads(args.threads)
     files = corpus_files(args.text)
@@ -246,10 +246,10 @@ def cmd_evaluate(args) -> int:
 def cmd_dialogue_evaluate(args) -> int:
     import torch
 
-    from .dialogue import dialogue_examples
-    from .evaluate import perplexity_report
+    from ..experiments.dialogue.reading import dialogue_examples
+    from ..training.evaluate import perplexity_report
 
-    from .checkpoint import DEFAULT_MODEL, read_config
+    from ..io.checkpoint import DEFAULT_MODEL, read_config
     set_threads(args.threads)
     seed = args.seed or 0  # one seed for the run: which conversations, and the sticky sampling
     if read_config(args.model or DEFAULT_MODEL)[0].ltm is None:
@@ -269,9 +269,9 @@ def cmd_dialogue_evaluate(args) -> int:
     report.pop("documents")
     generated = {}
     if args.generate_conversations:
-        from . import cmudog
-        from .dialogue import select_conversations
-        from .dialogue_report import generation_report
+        from ..corpora import cmudog
+        from ..experiments.dialogue.reading import select_conversations
+        from ..experiments.dialogue.report import generation_report
         convs = select_conversations(cmudog.conversations(args.data, args.split), args.conversations, seed)
         convs = select_conversations(convs, args.generate_conversations, seed)
         bar, progress = progress_bar(args, "replies")
@@ -292,7 +292,7 @@ def cmd_dialogue_evaluate(args) -> int:
 
 # --------------------------------------------------------------------------- sorting
 def cmd_sorting_train(args) -> int:
-    from .sorting_train import SortingTrainConfig, sorting_model_config, train_sorting
+    from ..experiments.sorting.train import SortingTrainConfig, sorting_model_config, train_sorting
     set_threads(args.threads)
     cfg = sorting_model_config(args.variant, segment_len=args.segment_len, stm_len=args.stm_len,
                                num_basis=args.num_basis, d_model=args.d_model, n_layers=args.layers,
@@ -307,9 +307,9 @@ def cmd_sorting_train(args) -> int:
 
 
 def cmd_sorting_evaluate(args) -> int:
-    from .checkpoint import load_checkpoint
-    from .sorting import VOCAB_SIZE
-    from .sorting_train import evaluate_sorting
+    from ..io.checkpoint import load_checkpoint
+    from ..experiments.sorting.task import VOCAB_SIZE
+    from ..experiments.sorting.train import evaluate_sorting
     set_threads(args.threads)
     check_device(args.device)
     model, _, info = load_checkpoint(args.model, device=args.device)
@@ -338,9 +338,9 @@ def set_threads(n):
 def cmd_train(args) -> int:
     import torch
 
-    from .config import LTMConfig, ModelConfig
-    from .data import corpus_files
-    from .train import TrainConfig, train
+    from ..core.config import LTMConfig, ModelConfig
+    from ..corpora.data import corpus_files
+    from ..training.train import TrainConfig, train
 
     for f in corpus_files(args.corpus):
         if not f.is_file():
@@ -358,7 +358,7 @@ def cmd_train(args) -> int:
                             checkpoint_every=args.checkpoint_every, bf16=not args.no_bf16, seed=args.seed,
                             vocab_size=args.vocab_size, memory_lr=args.memory_lr)
     if args.init_from:
-        from .checkpoint import read_config
+        from ..io.checkpoint import read_config
         base_cfg, _ = read_config(args.init_from)
         if args.tokenizer:
             raise UsageError("--init-from brings the base's tokenizer; leave out --tokenizer")
@@ -367,7 +367,7 @@ def cmd_train(args) -> int:
                              "fine-tune from a base without one (variant none or stm)")
     tokenizer = None
     if args.tokenizer:  # e.g. the default model's, so that compared runs share one vocabulary
-        from .tokenizer import Tokenizer
+        from ..io.tokenizer import Tokenizer
         tokenizer = Tokenizer.from_file(args.tokenizer)
     train(args.corpus, args.out, model_cfg, train_cfg, tokenizer=tokenizer, device=args.device,
           progress=not args.quiet, init_from=args.init_from)
@@ -387,7 +387,7 @@ def add_scoring_options(p):
 
 def add_run_options(p, *, variant: str, steps: int, d_model: int, layers: int, num_basis: int):
     """The options every training command shares (defaults differ by task)."""
-    from .config import VARIANTS
+    from ..core.config import VARIANTS
     p.add_argument("--out", required=True, metavar="DIR")
     p.add_argument("--variant", choices=VARIANTS, default=variant)
     p.add_argument("--steps", type=positive_int, default=steps)
@@ -522,8 +522,8 @@ def build_parser() -> Parser:
 
 
 def main(argv=None) -> int:
-    from .checkpoint import CheckpointError
-    from .textio import InputError
+    from ..io.checkpoint import CheckpointError
+    from ..io.textio import InputError
 
     try:
         args = build_parser().parse_args(argv)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .trace import Trace
+from ...tracing.record import Trace
 
 NUM_SYMBOLS = 20
 SEPARATOR = 20
@@ -64,7 +64,7 @@ def sorting_tokenizer():
     from tokenizers import Tokenizer as HFTokenizer
     from tokenizers import decoders, models, pre_tokenizers
 
-    from .tokenizer import Tokenizer
+    from ...io.tokenizer import Tokenizer
     vocab = {str(i): i for i in range(NUM_SYMBOLS)} | {"<sep>": SEPARATOR, "<pad>": PADDING}
     hf = HFTokenizer(models.WordLevel(vocab, unk_token="<pad>"))
     hf.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
@@ -126,8 +126,8 @@ def run_sorting(model, tokenizer, length: int, seed: int) -> SortingRun:
     --seed S` scores (`make_batch(T, 1, S, 0)[0]`), so `--examples 1` reproduces its accuracy."""
     import torch
 
-    from .sorting_train import model_inputs
-    from .tracing import trace_text
+    from .train import model_inputs
+    from ...tracing.run import trace_text
     example = make_batch(length, 1, seed, 0)[0]
     ids = model_inputs(torch.from_numpy(example)[None], model.cfg.segment_len)[0].tolist()
     # the symbols as text give the trace its token labels; the answer part is the trace's "query"

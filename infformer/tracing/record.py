@@ -24,8 +24,8 @@ from torch import Tensor
 if TYPE_CHECKING:  # only for annotations: the trace works without pandas until a table is asked for
     import pandas
 
-from .basis import GaussianBasis, gaussian_density
-from .memory import push_spans, token_slots
+from ..core.basis import GaussianBasis, gaussian_density
+from ..core.memory import push_spans, token_slots
 
 
 def _readonly(a: np.ndarray) -> np.ndarray:

@@ -15,8 +15,8 @@ import random
 
 import numpy as np
 
-from .regions import region_attention, tokens_in_chars
-from .trace import Trace
+from ...tracing.regions import region_attention, tokens_in_chars
+from ...tracing.record import Trace
 from .uncertainty import cluster_interval
 
 

@@ -17,11 +17,11 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from .hooks import CallHooks, hook_points
-from .memory import slot_midpoints
-from .regression import reconstruct
-from .trace import Trace
-from .tracing import trace_text
+from ..core.hooks import CallHooks, hook_points
+from ..core.memory import slot_midpoints
+from ..core.regression import reconstruct
+from .record import Trace
+from .run import trace_text
 
 
 @dataclass(frozen=True, eq=False)

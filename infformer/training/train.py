@@ -19,16 +19,16 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from .attention import variance_kl
-from .checkpoint import save_checkpoint
-from .config import ModelConfig
-from .data import SegmentStreams, load_documents, split_heldout
-from .hooks import CallHooks, hook_points
-from .memory import MemoryState
-from .model import InfFormer
+from ..core.attention import variance_kl
+from ..io.checkpoint import save_checkpoint
+from ..core.config import ModelConfig
+from ..corpora.data import SegmentStreams, load_documents, split_heldout
+from ..core.hooks import CallHooks, hook_points
+from ..core.memory import MemoryState
+from ..core.model import InfFormer
 from .runfiles import (OPTIMIZER, append_metrics, load_optimizer, read_resume_state, restart_metrics,
                        save_resume_state, write_atomically)
-from .tokenizer import Tokenizer
+from ..io.tokenizer import Tokenizer
 
 
 @dataclass(frozen=True)
@@ -216,14 +216,14 @@ def train(corpus, out_dir, model_cfg: ModelConfig | None = None, train_cfg: Trai
         tokenizer = Tokenizer.from_file(out / "tokenizer.json")
         start_step = saved["step"]
     elif init_from is not None:
-        from .checkpoint import load_checkpoint
+        from ..io.checkpoint import load_checkpoint
         from .finetune import finetune_config
         base, tokenizer, base_info = load_checkpoint(init_from)
         model_cfg = finetune_config(base.cfg, model_cfg or ModelConfig())
         start_step = 0
     else:
         if tokenizer is None:  # rank 0 trains it; the others read the same file
-            from .data import corpus_files
+            from ..corpora.data import corpus_files
             if ddp.main:
                 Tokenizer.train(corpus_files(corpus), train_cfg.vocab_size).save(out / "tokenizer.json")
             ddp.barrier()

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .textio import InputError, read_text
+from ..io.textio import InputError, read_text
 
 
 def corpus_files(paths) -> list:

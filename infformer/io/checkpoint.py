@@ -11,13 +11,13 @@ import torch
 from safetensors import safe_open
 from safetensors.torch import save_file
 
-from .config import ModelConfig
-from .model import InfFormer
-from .runfiles import write_atomically
+from ..core.config import ModelConfig
+from ..core.model import InfFormer
+from ..training.runfiles import write_atomically
 from .tokenizer import Tokenizer
 
 CONFIG, WEIGHTS, TOKENIZER = "config.json", "model.safetensors", "tokenizer.json"
-ASSETS = Path(__file__).resolve().parent.parent / "assets"
+ASSETS = Path(__file__).resolve().parents[2] / "assets"  # infformer/io/ -> the repository root
 DEFAULT_MODEL = ASSETS / "models" / "austen-cmudog-sticky"
 
 

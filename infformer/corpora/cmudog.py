@@ -15,7 +15,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from .textio import InputError
+from ..io.textio import InputError
 
 SPLITS = ("train", "valid", "test")
 SPEAKERS = {"user1": "A", "user2": "B"}  # short, stable labels: the dataset's two participants

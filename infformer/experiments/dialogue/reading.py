@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import cmudog
-from .evaluate import predicted_characters
+from ...corpora import cmudog
+from ...training.evaluate import predicted_characters
 
 
 @dataclass(frozen=True)
