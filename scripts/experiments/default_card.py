@@ -2,7 +2,8 @@
 
     python scripts/experiments/default_card.py [--model lm-ft-sticky-5k] [--base lm-base2]
 
-Prints the table the README and the model card quote, so no number is typed by hand.
+Prints the table docs/experiments.md ("The default model") and the model card quote, so no number is
+typed by hand; tests/test_readme.py checks that the document still says what this prints.
 """
 from __future__ import annotations
 

@@ -8,8 +8,9 @@ the spread of μ over the last validation segments.
     .venv/bin/python scripts/experiments/sigma_init_probe.py default 2000 [--tokenizer FILE]
     .venv/bin/python scripts/experiments/sigma_init_probe.py narrow 2000
 
-The README's numbers were measured with the tokenizer of the first default model (4,096 tokens
-trained on Austen; kept as scripts/experiments/austen-4096-tokenizer.json).
+The numbers in docs/experiments.md ("Why the attention starts narrow") were measured with the
+tokenizer of the first default model (4,096 tokens trained on Austen; kept as
+scripts/experiments/austen-4096-tokenizer.json).
 """
 import argparse
 import math

@@ -2,9 +2,10 @@
 
     .venv/bin/python scripts/experiments/sigma_stats.py [--model DIR] [--chars 60000] FILE
 
-The README's numbers: Persuasion's first 60,000 characters (data/austen/4_persuasion.txt) with the
-shipped default; the first default model is in git history (assets/models/austen-sticky before
-2026-11-26).
+The numbers in docs/experiments.md ("Why the attention starts narrow"): Persuasion's first 60,000
+characters (data/austen/4_persuasion.txt) with the default model of the time (the focused
+assets/models/austen-sticky, shipped from commit 389d9a0 to 14265f2) and with the first default model
+(the same path before 389d9a0, 2026-11-26); both are in git history.
 """
 import argparse
 

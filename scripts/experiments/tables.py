@@ -221,7 +221,7 @@ def lm_tables(root: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
                               "end_fraction": b["end_fraction"], "tokens": b["tokens"], "perplexity": b["perplexity"]})
     by_position = pd.DataFrame(positions)
     if not by_position.empty and (by_position["variant"] == "none").any():
-        # each model's perplexity over that of the model without memory, bin by bin (the README's table)
+        # each model's perplexity over that of the model without memory, bin by bin (the table in docs/experiments.md)
         none = by_position[by_position["variant"] == "none"].set_index("bin")["perplexity"]
         by_position["ratio_to_none"] = (by_position["perplexity"] / by_position["bin"].map(none)).round(3)
     return pd.DataFrame(rows), by_position
