@@ -17,9 +17,9 @@ if torch.get_num_threads() != THREADS:
     torch.set_num_threads(THREADS)
 
 from pages._docs import current_doc
+from pages._registry import PAGES as REGISTRY  # noqa: E402
 from pages._settings import sidebar
 from pages._url import sync_url
-from pages._registry import PAGES as REGISTRY  # noqa: E402
 
 PAGES = [st.Page(p.file, title=p.title, icon=p.icon, url_path=p.url_path or "home", default=not p.url_path)
          for p in REGISTRY]

@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 
 import _common as C
-
 import torch
 
 from infformer import GaussianBasis

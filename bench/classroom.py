@@ -90,6 +90,7 @@ def start_server():
     import os
     import subprocess
     import urllib.request
+
     import test_browser as tb
     port = tb.free_port()
     env = dict(os.environ, HF_HUB_OFFLINE="1", STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")

@@ -5,7 +5,7 @@ Run there through bench/gpu_check.sh (the device machine's python3 holds a CUDA 
 hypothesis, not the app's packages). Everything it measures uses the shipped model's shape (4 × 256,
 segment 128, short-term memory 128, N = 256), random weights, batch 1 unless said:
 
-  * the CUDA tests (tests/test_model.py -k cuda: CPU and GPU logits and provenance agree);
+  * the CUDA tests (tests/core/test_model.py -k cuda: CPU and GPU logits and provenance agree);
   * a training step, batch 8 × 128 tokens with the memory carried, float32 and bf16 autocast;
   * ms per segment of the ∞-former (linear, sticky) against the same model's Transformer-XL, interleaved;
   * tokens/s over a --tokens stream, states without provenance (scoring) and with it (a trace's).
@@ -82,7 +82,7 @@ def segment_ms(rounds: int) -> dict:
         states = {v: m(tokens[:, :-128], m.initial_state(1, provenance=False))[1] for v, m in models.items()}
         for _ in range(rounds):
             for v, m in models.items():
-                times[v].append(synced(lambda: m(tokens[:, -128:], states[v])))
+                times[v].append(synced(lambda m=m, v=v: m(tokens[:, -128:], states[v])))
     return {v: 1e3 * statistics.median(t) for v, t in times.items()}
 
 
@@ -114,8 +114,8 @@ def main(argv=None) -> int:
              f"{torch.cuda.get_device_name() if DEVICE == 'cuda' else 'CPU (dry run)'}, torch {torch.__version__}, Python {sys.version.split()[0]}; "
              "command: `bench/gpu_check.sh` (bench/gpu_check.py)", ""]
     tests = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-k", "cuda",
-                            "tests/test_model.py"], cwd=ROOT, capture_output=True, text=True)
-    lines += ["CUDA tests (`pytest tests/test_model.py -k cuda`): " + (tests.stdout.strip().splitlines() or ["?"])[-1], ""]
+                            "tests/core/test_model.py"], cwd=ROOT, capture_output=True, text=True)
+    lines += ["CUDA tests (`pytest tests/core/test_model.py -k cuda`): " + (tests.stdout.strip().splitlines() or ["?"])[-1], ""]
     print(tests.stdout[-2000:], tests.stderr[-2000:], flush=True)
     lines += ["| training step, batch 8 × 128, memory carried | float32 ms | bf16 autocast ms |", "|---|---|---|"]
     for v in ("stm", "ltm", "sticky"):

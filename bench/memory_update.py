@@ -27,17 +27,16 @@ import time
 from unittest import mock
 
 import _common as C  # noqa: F401  (puts the project root on sys.path)
-
 import torch
 
 import infformer.core.basis
 from infformer import GaussianBasis, fit_coefficients
-from infformer.io.checkpoint import DEFAULT_MODEL, load_checkpoint
 from infformer.core.config import LTMConfig, ModelConfig
 from infformer.core.hooks import CallHooks, hook_points
 from infformer.core.memory import linear_contraction, linear_sample_positions, slot_midpoints
 from infformer.core.model import InfFormer
 from infformer.core.regression import reconstruct
+from infformer.io.checkpoint import DEFAULT_MODEL, load_checkpoint
 
 
 def timed(fn) -> float:
@@ -121,7 +120,7 @@ def main(argv=None) -> int:
             states[name] = model(tokens[:, :-128], model.initial_state(1, provenance=with_spans))[1]
         for _ in range(args.segments):
             for name, model in models.items():
-                times[name].append(timed(lambda: segment(name, model)))
+                times[name].append(timed(lambda name=name, model=model: segment(name, model)))
     med = {name: statistics.median(t) for name, t in times.items()}
     xl = med["Transformer-XL (STM 128)"]
     for name, t in med.items():

@@ -204,12 +204,12 @@ def stream(peers: list, tokens, seed: int = 0):
     import torch
     torch.manual_seed(seed)
     models = [p.build().eval() for p in peers]
-    memories = [p.start(m, 1) for p, m in zip(peers, models)]
+    memories = [p.start(m, 1) for p, m in zip(peers, models, strict=False)]
     times = [[] for _ in peers]
     with torch.no_grad():
         for a in range(0, tokens.shape[1], SEGMENT):
             x = tokens[:, a:a + SEGMENT]
-            for i, (p, m) in enumerate(zip(peers, models)):
+            for i, (p, m) in enumerate(zip(peers, models, strict=False)):
                 t0 = time.process_time()
                 _, memories[i], _ = p.step(m, x, memories[i])
                 times[i].append(time.process_time() - t0)
@@ -296,7 +296,7 @@ def main(argv=None) -> int:
     print(f"streamed in {time.perf_counter() - t0:.0f} s (round-robin)", flush=True)
     rows = []
     reference = None
-    for i, peer in zip(chosen, peers):
+    for i, peer in zip(chosen, peers, strict=False):
         seconds = times[peers.index(peer)]
         rate = args.tokens / sum(seconds)
         train = C.median(train_steps(peer, tokens, args.train_steps))

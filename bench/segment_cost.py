@@ -23,7 +23,6 @@ import argparse
 import time
 
 import _common as C  # noqa: F401  (puts the project root on sys.path)
-
 import torch
 
 from infformer.io.checkpoint import DEFAULT_MODEL, load_checkpoint
@@ -84,7 +83,7 @@ def main(argv=None) -> int:
 
         rerun = {"early": [], "late": []}
         for _ in range(args.rounds):
-            for se, sl in zip(windows["early"], windows["late"]):
+            for se, sl in zip(windows["early"], windows["late"], strict=False):
                 for name, s in (("early", se), ("late", sl)):
                     seg = ids[:, s * L:(s + 1) * L]
                     t0 = time.perf_counter()

@@ -16,7 +16,6 @@ import time
 from unittest import mock
 
 import _common as C
-
 import torch
 import torch.nn.functional as F
 

@@ -30,7 +30,6 @@ import time
 from pathlib import Path
 
 import _common as C  # noqa: F401  (puts the project root on sys.path)
-
 import numpy as np
 import torch
 

@@ -23,7 +23,6 @@ import argparse
 import time
 
 import _common as C  # noqa: F401  (puts the project root on sys.path)
-
 import torch
 
 from infformer.io.checkpoint import DEFAULT_MODEL, load_checkpoint
@@ -88,7 +87,7 @@ def main(argv=None) -> int:
                 nbytes = trace.nbytes()
         if same is None:
             same = all(torch.equal(a.coefficients, b.coefficients)
-                       for a, b in zip(state_plain.layers, state_trace.layers))
+                       for a, b in zip(state_plain.layers, state_trace.layers, strict=False))
         print(f"  repeat {r + 1}/{args.repeats}: plain {times['plain'][-1]:.2f}s, trace {times['trace'][-1]:.2f}s",
               flush=True)
 

@@ -33,7 +33,6 @@ import time
 from pathlib import Path
 
 import _common as C  # noqa: F401  (puts the project root on sys.path)
-
 import torch
 
 METHODS = ("full", "ltm", "sticky")
@@ -129,8 +128,8 @@ def main(argv=None) -> int:
         torch.set_num_threads(args.threads)
 
     print(C.machine_line())
-    from infformer.io.checkpoint import DEFAULT_MODEL
     from infformer.core.config import ModelConfig
+    from infformer.io.checkpoint import DEFAULT_MODEL
     from infformer.io.tokenizer import Tokenizer
     tokenizer = Tokenizer.from_file(DEFAULT_MODEL / "tokenizer.json")
     cfg = ModelConfig()

@@ -10,6 +10,8 @@ from pathlib import Path
 import streamlit as st
 
 from infformer.corpora.passkey import passkey_text
+from infformer.io.textio import InputError
+from pages._share import ShareError, decode_text
 
 ROOT = Path(__file__).resolve().parent.parent
 ASSETS = ROOT / "assets"
@@ -45,7 +47,6 @@ def example_doc(name: str, length: int = 2000, depth: float = 0.5) -> Doc:
 
 def check_text(text: str, name: str = "the text") -> str:
     """The same checks as an upload (empty, over the limit); raises InputError with the message to show."""
-    from infformer.io.textio import InputError
     if len(text.encode("utf-8")) > MAX_INPUT_BYTES:
         raise InputError(f"{name} is {len(text.encode('utf-8')):,} bytes; the limit is {MAX_INPUT_BYTES:,}")
     if not text.strip():
@@ -57,7 +58,6 @@ def current_doc() -> Doc:
     if "doc" not in st.session_state:
         q = st.query_params
         if "text" in q:  # a link that carries the user's own text (pages/_share.py)
-            from pages._share import ShareError, decode_text
             try:
                 text = check_text(decode_text(q["text"]), "the link's text")
                 st.session_state["doc"] = Doc(text, q.get("query", ""), "text from a link")
@@ -73,11 +73,3 @@ def current_doc() -> Doc:
             length, depth = 2000, 0.5
         st.session_state["doc"] = example_doc(name, length, depth)
     return st.session_state["doc"]
-
-
-def set_doc(doc: Doc) -> None:
-    """Make `doc` the current document (and put it in the URL at once: app.py synced it before the page ran)."""
-    from pages._settings import current_settings  # (settings and the URL depend on documents, not back)
-    from pages._url import sync_url
-    st.session_state["doc"] = doc
-    sync_url(current_settings(), doc)

@@ -21,6 +21,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 import streamlit as st
 
+from infformer.core.settings import default_threads
+
 MAX_RESULT_BYTES = 4 * 1024 ** 3   # finished results kept (LRU); a 50,000-token trace is about 60 MB
 MAX_RESULTS = 64
 
@@ -88,7 +90,6 @@ def _nbytes(future: Future) -> int:
 
 
 def workers() -> int:
-    from infformer.core.settings import default_threads
     threads = default_threads()
     return max(1, (os.cpu_count() or 2) // threads)
 

@@ -10,13 +10,18 @@ from dataclasses import dataclass
 
 import numpy as np
 import streamlit as st
+import torch
 
+from infformer.core.generate import generate
 from infformer.io.checkpoint import CheckpointError, load_checkpoint
-from infformer.viz import common as vc
 from infformer.tracing.fit_targets import FitTargets, trace_with_targets
 from infformer.tracing.record import traced_tokens
+from infformer.tracing.run import run_with_trace
+from infformer.viz import common as vc
+from pages import _jobs
 from pages._docs import Doc, current_doc
 from pages._settings import Settings, current_settings
+
 
 # ----------------------------------------------------------------------------- cached core calls
 @st.cache_resource(max_entries=4, show_spinner="Loading the model…")
@@ -45,7 +50,7 @@ class Run:
         return self.trace.nbytes() + (self.targets.nbytes() if self.targets is not None else 0)
 
 
-def _trace_job(model, tokenizer, model_key: tuple, doc: "Doc", settings: "Settings"):
+def _trace_job(model, tokenizer, model_key: tuple, doc: Doc, settings: Settings):
     """The background job that traces a document (see pages/_jobs.py): key and computation."""
     key = hashlib.sha256(repr((model_key, doc.sha, doc.query)).encode()).hexdigest()[:16]
 
@@ -60,7 +65,6 @@ def current_run(settings: Settings | None = None, doc: Doc | None = None) -> Run
     """The trace of the current document under the current settings, computed once per (model,
     settings, text, query) for all sessions, in the background (a page change never restarts it).
     On a bad model it shows the error and stops the page."""
-    from pages import _jobs
     settings = settings or current_settings()
     doc = doc or current_doc()
     try:
@@ -124,10 +128,7 @@ def token_attention(run: Run, queries, layers=None, heads=None) -> np.ndarray:
 def _reply(model, tokenizer, run_key: str, max_new_tokens: int, _run: Run, on_segment=None) -> tuple:
     """Greedy reply after the text and query, then a trace of text + query + reply, so each reply
     token's attention can be shown. -> (Run of the whole thing, first reply token index)."""
-    import torch
 
-    from infformer.core.generate import generate
-    from infformer.tracing.run import run_with_trace
 
     tr = _run.trace
     prompt = torch.tensor(np.array(tr.token_ids))[None]
@@ -154,7 +155,6 @@ class _Pair(tuple):
 def reply_run(run: Run, max_new_tokens: int) -> tuple:
     """(Run of text + query + a generated reply, index of the first reply token), computed once
     per (run, length) in the background."""
-    from pages import _jobs
     model, tokenizer, _ = load_model(*run.settings.model_key())
     key = f"{run.key}:reply:{int(max_new_tokens)}"
     job = _jobs.registry().submit(key, lambda on_segment: _Pair(

@@ -15,6 +15,8 @@ import binascii
 import json
 import zlib
 
+from infformer.core.settings import MEMORY_RANGES
+
 MAX_LINK_CHARS = 6000
 SESSION_FORMAT, SESSION_VERSION = "infformer-session", 1
 MAX_SESSION_BYTES = 2_500_000  # a 1 MB text, JSON-escaped, with room to spare
@@ -54,7 +56,6 @@ def session_json(text: str, query: str, label: str, model: str, settings: dict) 
 
 def read_session(data: bytes) -> dict:
     """A session file's fields (text, query, label, model, settings), validated."""
-    from infformer.core.settings import MEMORY_RANGES
     if len(data) > MAX_SESSION_BYTES:
         raise ShareError(f"the session file is {len(data):,} bytes; the limit is {MAX_SESSION_BYTES:,}")
     try:

@@ -7,11 +7,12 @@ from pathlib import Path
 import streamlit as st
 
 from pages._docs import Doc
-from pages._settings import Settings, shipped_models
+from pages._settings import Settings, current_settings, shipped_models
+from pages._share import encode_text
+
 
 def link_text(doc: Doc) -> str | None:
     """The document's text packed for the URL (None: too long for a link), computed once per text."""
-    from pages._share import encode_text
     cached = st.session_state.get("_link")
     if not cached or cached[0] != doc.sha:
         cached = (doc.sha, encode_text(doc.text))
@@ -37,9 +38,11 @@ def sync_url(settings: Settings, doc: Doc) -> None:
             if doc.query:
                 want["query"] = doc.query
     q = st.query_params
-    for k in list(q.keys()):
-        if k not in want:
-            del q[k]
-    for k, v in want.items():
-        if q.get(k) != v:
-            q[k] = v
+    if q.to_dict() != want:  # one write: each separate key change would add an entry to the browser's history
+        q.from_dict(want)
+
+
+def set_doc(doc: Doc) -> None:
+    """Make `doc` the current document (and put it in the URL at once: app.py synced it before the page ran)."""
+    st.session_state["doc"] = doc
+    sync_url(current_settings(), doc)

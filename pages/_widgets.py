@@ -2,13 +2,14 @@
 outlive page switches, and the layer and query pickers."""
 from __future__ import annotations
 
-
 import numpy as np
 import streamlit as st
 
 from infformer.viz import common as vc
+from infformer.viz.attention import token_label
 from pages._docs import ASSETS
 from pages._runs import Run
+
 
 # ----------------------------------------------------------------------------- page helpers
 def intro(name: str, title: str) -> None:
@@ -55,7 +56,6 @@ MAX_DEFAULT_QUERIES = 64  # a query longer than this starts with its first 64 to
 def pick_queries(run: Run, label: str = "Query tokens") -> list:
     """Choose query tokens (shared by the pages that use them); default: the query after the
     text, or the text's last 8 tokens when there is none."""
-    from infformer.viz.attention import token_label
     tr = run.trace
     has_memory = ~np.isnan(tr.mu[0, :, 0])
     candidates = np.flatnonzero(has_memory)

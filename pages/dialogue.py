@@ -10,9 +10,10 @@ import streamlit as st
 
 from infformer.corpora import cmudog
 from infformer.experiments.dialogue.reading import conversation_text
-from infformer.tracing.regions import phrase_table, tokens_in_chars
+from infformer.experiments.dialogue.replies import reply_after
 from infformer.experiments.dialogue.section_attention import reply_queries, section_rows
 from infformer.io.textio import InputError
+from infformer.tracing.regions import phrase_table, tokens_in_chars
 from infformer.viz import dialogue as vd
 from infformer.viz import excerpts as ve
 from infformer.viz import sticky as vk
@@ -40,7 +41,6 @@ def dataset(path: str) -> tuple:
 
 @st.cache_data(max_entries=64, show_spinner="Writing a reply with the memory…")
 def generated_reply(model_key: tuple, text: str, speaker: str, seed: int) -> str:
-    from infformer.experiments.dialogue.replies import reply_after
     model, tokenizer, _ = load_model(*model_key)
     return reply_after(model, tokenizer, text, speaker, seed=seed, top_p=0.9, max_new_tokens=50)
 

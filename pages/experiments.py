@@ -183,7 +183,7 @@ for group, script, heading in (("sorting", SORTING, "Sorting runs"), ("lm", LM, 
     default = (list(files) if group == "lm" else converged
                or [r for r in files if r.endswith("-512")] or list(files)[:3])
     chosen = persistent(st.multiselect, f"exp_curves_{group}", default, label=heading, options=list(files),
-                        valid=lambda v: [r for r in v if r in files],
+                        valid=lambda v, files=files: [r for r in v if r in files],
                         format_func=ve.label if group == "lm" else str)
     curves = {}
     for run in chosen:

@@ -3,6 +3,7 @@ against L/N, and watch early content blur over many contractions, linear against
 import numpy as np
 import streamlit as st
 
+from infformer.tracing import lab as compute
 from infformer.viz import lab
 from pages._runs import current_run
 from pages._widgets import intro, persistent, show
@@ -12,19 +13,19 @@ intro("precision_lab", "Precision lab")
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def fit(values: np.ndarray, num_basis: int, layout: str, ridge: float) -> dict:
-    return lab.fit_signal(values, lab.make_basis(num_basis, layout), ridge)
+    return compute.fit_signal(values, compute.make_basis(num_basis, layout), ridge)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def sweep(kind: str, num_basis: int, ridge: float, lengths: tuple, values) -> "pd.DataFrame":  # noqa: F821
-    return lab.error_vs_ratio(kind, num_basis, ridge, lengths, values=values)
+    return compute.error_vs_ratio(kind, num_basis, ridge, lengths, values=values)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def contract(first: np.ndarray, later: np.ndarray, num_basis: int, layout: str, ridge: float, tau: float, M: int,
              steps: int, focus: tuple, seed: int) -> dict:
-    basis = lab.make_basis(num_basis, layout)
-    return {name: lab.contraction_run(first, later, basis, ridge, tau, M, steps, sticky=name == "sticky", focus=focus,
+    basis = compute.make_basis(num_basis, layout)
+    return {name: compute.contraction_run(first, later, basis, ridge, tau, M, steps, sticky=name == "sticky", focus=focus,
                                       seed=seed) for name in ("linear", "sticky")}
 
 
@@ -35,7 +36,7 @@ with c1:
 real = None
 with c2:
     if source == "synthetic":
-        kind = persistent(st.selectbox, "lab_kind", "detailed", label="Synthetic signal", options=list(lab.SIGNALS))
+        kind = persistent(st.selectbox, "lab_kind", "detailed", label="Synthetic signal", options=list(compute.SIGNALS))
     else:
         run = current_run()  # the model is needed only for this choice
         targets = run.targets
@@ -60,7 +61,7 @@ ridge = c[2].select_slider("λ, ridge", [0.001, 0.01, 0.1, 0.5, 1.0, 2.0, 5.0, 1
 L = c[3].select_slider("L, signal length", [16, 32, 64, 128, 256, 512, 1024, 2048, 4096], value=512)
 
 # ------------------------------------------------------------------ fit and error against L/N
-values = lab.resample(real, L) if real is not None else lab.synthetic_signal(kind, L)
+values = compute.resample(real, L) if real is not None else compute.synthetic_signal(kind, L)
 show(lab.fit_figure(fit(values, N, layout, ridge)), "lab_fit")
 lengths = tuple(sorted({int(N * r) for r in (0.125, 0.25, 0.5, 1, 2, 4, 8, 16) if 8 <= N * r <= 8192}))
 show(lab.ratio_figure(sweep(kind, N, ridge, lengths, real), current=L / N), "lab_error_vs_ratio")
@@ -78,8 +79,8 @@ steps = c[2].slider("Contractions", 1, 16, 8)
 focus = c[3].slider("Attended part of the first chunk", 0.0, 1.0, (0.4, 0.6), 0.05,
                     help="Sticky sampling puts half of its samples where this part of the first chunk now sits.")
 chunk = 128
-first = lab.resample(real, chunk) if real is not None else lab.synthetic_signal(kind, chunk)
-later = lab.synthetic_signal("random walk", chunk * steps, seed=1)
+first = compute.resample(real, chunk) if real is not None else compute.synthetic_signal(kind, chunk)
+later = compute.synthetic_signal("random walk", chunk * steps, seed=1)
 runs = contract(first, later, N, layout, ridge, tau, M, steps, tuple(focus), 0)
 shown = sorted({0, 1, 2, 4, 8, 16, steps} & set(range(steps + 1)))
 show(lab.blur_figure(first, runs, shown, focus), "lab_blur")

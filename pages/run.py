@@ -6,12 +6,13 @@ from pathlib import Path
 import streamlit as st
 
 from infformer.io.textio import InputError, decode_text
-from pages._docs import EXAMPLES, MAX_INPUT_BYTES, Doc, check_text, current_doc, example_doc, set_doc
+from pages._docs import EXAMPLES, MAX_INPUT_BYTES, Doc, check_text, current_doc, example_doc
 from pages._runs import current_run
 from pages._settings import LOCAL, current_settings, shipped_models
-from pages._url import link_text
-from pages._widgets import intro, persistent
 from pages._share import MAX_LINK_CHARS, ShareError, read_session, session_json
+from pages._url import link_text, set_doc
+from pages._widgets import intro, persistent
+
 
 def load_session():
     """Callback of the session uploader: runs before the next script run, so the sidebar's widget
@@ -147,8 +148,9 @@ c[2].metric("Memory updates", f"{summary['num_memory_updates']:,}", help="contra
 c[3].metric("Time", f"{summary['seconds']:.2f} s", help="wall time of the trace when it was computed (then cached)")
 c[4].metric("Tokens per second", f"{summary['tokens_per_second']:,.0f}")
 ltm = trace.ltm
+sampling = f"sticky (D = {ltm['num_bins']} bins, seed {ltm['seed']})" if ltm["sticky"] else "linear sampling"
 st.caption(f"Memory: N = {ltm['num_basis']} basis functions, τ = {ltm['tau']:g}, M = {ltm['num_samples']}, "
-           f"{'sticky (D = %d bins, seed %d)' % (ltm['num_bins'], ltm['seed']) if ltm['sticky'] else 'linear sampling'}; "
+           f"{sampling}; "
            f"{trace.num_layers} layers × {trace.num_heads} heads.")
 if doc.query:
     st.markdown(f"**Query** (read after the text): {doc.query}")

@@ -6,8 +6,9 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
+from infformer.experiments.sorting.run import run_sorting
+from infformer.experiments.sorting.task import NUM_SYMBOLS, SortingRun
 from infformer.io.checkpoint import CheckpointError, read_config
-from infformer.experiments.sorting.task import NUM_SYMBOLS, SortingRun, run_sorting
 from infformer.viz import attention as va
 from infformer.viz import excerpts as ve
 from infformer.viz import signal as vs

@@ -5,8 +5,8 @@ import dataclasses
 import numpy as np
 import streamlit as st
 
-from infformer.viz import sticky as vk
 from infformer.tracing.regions import phrase_table, shares_by_part
+from infformer.viz import sticky as vk
 from pages._runs import current_run, ruler
 from pages._settings import current_settings
 from pages._widgets import intro, persistent, pick_layer, show

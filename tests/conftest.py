@@ -1,5 +1,5 @@
-"""Shared fixtures for the model-core tests: tiny configurations, a tiny tokenizer and checkpoint,
-and a helper that runs the command line in a subprocess.
+"""Fixtures for every test (pytest finds them by itself): tiny models, a tiny tokenizer, checkpoint
+and corpus, the command line, and the app tests' reference trace. Plain helpers are in helpers.py.
 
 Everything is sized for a 2-core CPU that is busy with a training job: one torch thread, tiny
 dimensions, modest hypothesis budgets. Nothing is downloaded; everything written goes to tmp_path.
@@ -7,7 +7,6 @@ dimensions, modest hypothesis budgets. Nothing is downloaded; everything written
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -32,48 +31,12 @@ settings.register_profile("infformer", deadline=None, max_examples=40, database=
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 settings.load_profile("infformer")
 
-# INFFORMER_EXAMPLES_SCALE=10: ten times the hypothesis examples, for a bug hunt (not for CI)
-EXAMPLES_SCALE = float(os.environ.get("INFFORMER_EXAMPLES_SCALE", "1"))
+if str(Path(__file__).resolve().parent.parent) not in sys.path:  # the app tests import `pages`
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from helpers import ROOT, SAMPLE_TEXT, make_model, run_cli, tiny_config  # noqa: E402
 
-def examples(n: int) -> int:
-    """A test's hypothesis budget, scaled by INFFORMER_EXAMPLES_SCALE."""
-    return max(1, int(n * EXAMPLES_SCALE))
-
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from infformer import InfFormer, LTMConfig, ModelConfig  # noqa: E402
-
-VOCAB = 64
-
-# A short, repetitive text: enough to train a byte-level BPE of ~300 tokens and a tiny model.
-SAMPLE_TEXT = (
-    "It is a truth universally acknowledged, that a single man in possession of a good fortune, "
-    "must be in want of a wife. The pass key is 71432. Remember it.\n\n"
-    + "The grass is green. The sky is blue. The cat sat on the mat. " * 20
-    + "\n\nEmma Woodhouse, handsome, clever, and rich, with a comfortable home and happy disposition, "
-    "seemed to unite some of the best blessings of existence.\n"
-)
-
-
-def tiny_ltm(**changes) -> LTMConfig:
-    fields = dict(num_basis=16, num_samples=16, num_bins=16, span_capacity=64)
-    fields.update(changes)
-    return LTMConfig(**fields)
-
-
-def tiny_config(variant: str = "ltm", *, ltm: LTMConfig | None = None, **fields) -> ModelConfig:
-    base = dict(vocab_size=VOCAB, d_model=32, n_layers=2, n_heads=2, d_ff=64, dropout=0.0,
-                segment_len=8, stm_len=8)
-    base.update(fields)
-    return ModelConfig.for_variant(variant, ltm=ltm or tiny_ltm(), **base)
-
-
-def make_model(variant: str = "ltm", seed: int = 0, *, ltm: LTMConfig | None = None, **fields) -> InfFormer:
-    torch.manual_seed(seed)
-    return InfFormer(tiny_config(variant, ltm=ltm, **fields)).eval()
+from infformer import InfFormer  # noqa: E402
 
 
 @pytest.fixture
@@ -86,11 +49,6 @@ def tiny_cfg():
 def tiny_model():
     """Factory: tiny_model(variant, seed, ltm=..., **fields) -> a random-init InfFormer in eval mode."""
     return make_model
-
-
-def random_tokens(n: int, batch: int = 1, seed: int = 0, vocab: int = VOCAB) -> torch.Tensor:
-    g = torch.Generator().manual_seed(seed)
-    return torch.randint(0, vocab, (batch, n), generator=g)
 
 
 # ----------------------------------------------------------------------- tokenizer / checkpoint
@@ -129,19 +87,6 @@ def tiny_corpus(tmp_path_factory) -> Path:
 
 
 # ----------------------------------------------------------------------- command line
-def cli_env() -> dict:
-    env = dict(os.environ)
-    env.update(HF_HUB_OFFLINE="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", PYTHONDONTWRITEBYTECODE="1",
-               PYTHONPATH=str(ROOT) + os.pathsep + env.get("PYTHONPATH", ""), TQDM_DISABLE="1")
-    return env
-
-
-def run_cli(args, cwd, timeout: float = 180) -> subprocess.CompletedProcess:
-    """`python -m infformer ARGS` in a subprocess (cwd inside tmp_path, so nothing lands in the repo)."""
-    return subprocess.run([sys.executable, "-m", "infformer", *map(str, args)], cwd=str(cwd), env=cli_env(),
-                          capture_output=True, text=True, timeout=timeout)
-
-
 @pytest.fixture
 def cli():
     return run_cli
@@ -155,8 +100,7 @@ def reference():
     import json
 
     import torch
-
-    from conftest_app import DEFAULT_MODEL_DIR
+    from app_helpers import DEFAULT_MODEL_DIR
 
     from infformer.io.checkpoint import load_checkpoint
     from infformer.tracing.fit_targets import trace_with_targets

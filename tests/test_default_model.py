@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from infformer.corpora.paragraphs import join_wrapped_lines, tail_paragraphs, wrap_paragraphs
 from infformer.io.checkpoint import DEFAULT_MODEL, load_checkpoint, read_config
 from infformer.training.evaluate import perplexity_report, predicted_characters
-from infformer.corpora.paragraphs import join_wrapped_lines, tail_paragraphs, wrap_paragraphs
 
 ROOT = Path(__file__).resolve().parent.parent
 CMUDOG = ROOT.parent / "shared" / "data" / "cmu_dog" / "full"

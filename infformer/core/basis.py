@@ -36,7 +36,7 @@ class GaussianBasis:
     widths: Tensor   # [N]
 
     @classmethod
-    def paper_layout(cls, num_basis: int, widths=(0.005, 0.01)) -> "GaussianBasis":
+    def paper_layout(cls, num_basis: int, widths=(0.005, 0.01)) -> GaussianBasis:
         """The paper's layout: num_basis / len(widths) centres linspace(0, 1), each with every width.
 
         LM and dialogue use widths {0.005, 0.01}; sorting {0.01, 0.05}.
@@ -53,7 +53,7 @@ class GaussianBasis:
         return cls(centers.float(), w.float())
 
     @classmethod
-    def scaled_layout(cls, num_basis: int, multipliers=(1.0, 2.0)) -> "GaussianBasis":
+    def scaled_layout(cls, num_basis: int, multipliers=(1.0, 2.0)) -> GaussianBasis:
         """Like the paper's layout, but each width is a multiple of the centre spacing.
 
         The paper's fixed widths stop resolving finer detail once N grows past ~1/width; scaling
@@ -73,7 +73,7 @@ class GaussianBasis:
         """Hashable identity, for caches keyed by the basis."""
         return (tuple(self.centers.tolist()), tuple(self.widths.tolist()))
 
-    def to(self, device=None, dtype=None) -> "GaussianBasis":
+    def to(self, device=None, dtype=None) -> GaussianBasis:
         return GaussianBasis(self.centers.to(device=device, dtype=dtype), self.widths.to(device=device, dtype=dtype))
 
     def evaluate(self, t: Tensor) -> Tensor:
@@ -89,3 +89,9 @@ class GaussianBasis:
         """
         c, w = self.centers.to(mu), self.widths.to(mu)
         return gaussian_density(mu.unsqueeze(-1), c, sigma_sq.unsqueeze(-1) + w * w)
+
+
+def make_basis(num_basis: int, layout: str = "paper", widths=(0.005, 0.01)) -> GaussianBasis:
+    """The paper's fixed widths, or widths scaled to the centre spacing (an LTMConfig's
+    `basis_layout`)."""
+    return GaussianBasis.scaled_layout(num_basis) if layout == "scaled" else GaussianBasis.paper_layout(num_basis, widths)

@@ -110,7 +110,7 @@ class ModelConfig:
         return "stm" if self.stm_len else "none"
 
     @classmethod
-    def for_variant(cls, variant: str, **fields) -> "ModelConfig":
+    def for_variant(cls, variant: str, **fields) -> ModelConfig:
         """The same model with one of the memories: none, stm, compressive, ltm, sticky.
 
         "compressive" gets as many compressed slots as the long-term memory has basis functions
@@ -150,7 +150,7 @@ class ModelConfig:
             coverage = local
         return {"local_reach": local, "coverage": coverage}
 
-    def with_memory(self, **changes) -> "ModelConfig":
+    def with_memory(self, **changes) -> ModelConfig:
         """Change the inference-time memory settings (tau, num_samples, sticky, num_bins, seed, ...)."""
         if self.ltm is None:
             raise ValueError("this model has no long-term memory to configure")
@@ -163,7 +163,7 @@ class ModelConfig:
         return json.dumps(self.to_dict(), indent=2)
 
     @classmethod
-    def from_dict(cls, data: dict) -> "ModelConfig":
+    def from_dict(cls, data: dict) -> ModelConfig:
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = set(data) - known
         if unknown:

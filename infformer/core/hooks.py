@@ -10,12 +10,14 @@ regression-error meter) uses this one toolkit.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from contextvars import ContextVar
+from types import MappingProxyType
 
 from torch import Tensor, nn
 
 # id(hook point) -> functions f(point, inputs, output) of the recorders active in this context
-_ACTIVE: ContextVar[dict] = ContextVar("infformer_call_hooks", default={})
+_ACTIVE: ContextVar[Mapping] = ContextVar("infformer_call_hooks", default=MappingProxyType({}))  # read-only
 
 
 class HookPoint(nn.Module):
@@ -47,13 +49,13 @@ class CallHooks:
         self._pending: dict = {}
         self._token = None
 
-    def add(self, point: HookPoint, fn) -> "CallHooks":
+    def add(self, point: HookPoint, fn) -> CallHooks:
         if self._token is not None:
             raise RuntimeError("add every function before start()")
         self._pending.setdefault(id(point), []).append(fn)
         return self
 
-    def start(self) -> "CallHooks":
+    def start(self) -> CallHooks:
         merged = {k: tuple(v) for k, v in _ACTIVE.get().items()}
         for k, fns in self._pending.items():
             merged[k] = merged.get(k, ()) + tuple(fns)
@@ -65,7 +67,7 @@ class CallHooks:
             _ACTIVE.reset(self._token)
             self._token = None
 
-    def __enter__(self) -> "CallHooks":
+    def __enter__(self) -> CallHooks:
         return self.start()
 
     def __exit__(self, *exc) -> None:

@@ -11,11 +11,13 @@ place the L incoming vectors in (τ, 1], refit the coefficients. Stored values a
 from __future__ import annotations
 
 import dataclasses
-from collections import OrderedDict
 import json
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import torch
+from safetensors import safe_open
+from safetensors.torch import save_file
 from torch import Tensor
 
 from .basis import GaussianBasis
@@ -171,21 +173,21 @@ class MemoryState:
         """Tokens of the current, unfinished segment (the same for every row)."""
         return self.layers[0].current.shape[1]
 
-    def map(self, fn) -> "MemoryState":
+    def map(self, fn) -> MemoryState:
         """Apply fn to every tensor (e.g. `.detach()`, `.to(device)`)."""
         layers = tuple(LayerMemory(**{k: fn(v) for k, v in vars(m).items()}) for m in self.layers)
         return MemoryState(layers, fn(self.position), self.num_updates)
 
-    def detach(self) -> "MemoryState":
+    def detach(self) -> MemoryState:
         return self.map(lambda t: t.detach())
 
-    def to(self, device) -> "MemoryState":
+    def to(self, device) -> MemoryState:
         return self.map(lambda t: t.to(device))
 
     def nbytes(self) -> int:
         return sum(t.numel() * t.element_size() for m in self.layers for t in vars(m).values()) + self.position.numel() * 8
 
-    def reset(self, rows) -> "MemoryState":
+    def reset(self, rows) -> MemoryState:
         """Forget everything for the given rows (bool mask [B] or indices), e.g. at a new document.
 
         Only at a segment boundary: the rows of a batch move in lockstep inside a segment.
@@ -208,7 +210,6 @@ class MemoryState:
 
     # -- persistence (safetensors: no pickle, so a saved memory is safe to load) --
     def save(self, path) -> None:
-        from safetensors.torch import save_file
         tensors = {"position": self.position.detach().cpu().clone()}
         for i, m in enumerate(self.layers):
             for k, v in vars(m).items():  # clone: slices of one window may share storage
@@ -217,8 +218,7 @@ class MemoryState:
                                                 "num_updates": str(self.num_updates)})
 
     @classmethod
-    def load(cls, path, device="cpu") -> "MemoryState":
-        from safetensors import safe_open
+    def load(cls, path, device="cpu") -> MemoryState:
         try:
             with safe_open(str(path), framework="pt", device=str(device)) as f:
                 meta = f.metadata() or {}
@@ -247,7 +247,7 @@ class MemoryState:
 
 
 # ------------------------------------------------------------------------- the linear contraction
-_LINEAR: "OrderedDict[tuple, tuple]" = OrderedDict()
+_LINEAR: OrderedDict[tuple, tuple] = OrderedDict()
 
 
 def linear_contraction(basis: GaussianBasis, M: int, L: int, tau: float, ridge: float, edge_padding: bool,

@@ -17,17 +17,10 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from .attention import LocalAttention, LongTermAttention, attention_reconstruction_loss
-from .basis import GaussianBasis
+from .basis import GaussianBasis, make_basis
 from .config import ModelConfig
 from .hooks import HookPoint
 from .memory import LayerMemory, MemoryState, bin_mass, sampling_generator, update_memory
-
-
-def make_basis(cfg) -> GaussianBasis:
-    """The basis of an LTMConfig."""
-    if cfg.basis_layout == "scaled":
-        return GaussianBasis.scaled_layout(cfg.num_basis)
-    return GaussianBasis.paper_layout(cfg.num_basis, cfg.widths)
 
 
 class Block(nn.Module):
@@ -72,7 +65,7 @@ class InfFormer(nn.Module):
     def __init__(self, cfg: ModelConfig):
         super().__init__()
         self.cfg = cfg
-        self.basis = make_basis(cfg.ltm) if cfg.ltm is not None else None
+        self.basis = make_basis(cfg.ltm.num_basis, cfg.ltm.basis_layout, cfg.ltm.widths) if cfg.ltm is not None else None
         self.embed = nn.Embedding(cfg.vocab_size, cfg.d_model)
         self.drop = nn.Dropout(cfg.dropout)
         self.blocks = nn.ModuleList(Block(cfg, self.basis) for _ in range(cfg.n_layers))
@@ -174,7 +167,7 @@ class InfFormer(nn.Module):
 
         x = self.drop(self.embed(tokens))
         layers = []
-        for block, mem in zip(self.blocks, state.layers):
+        for block, mem in zip(self.blocks, state.layers, strict=False):
             context = torch.cat([mem.compressed, mem.stm, mem.current], 1).to(x.dtype)
             new_current = torch.cat([mem.current, x.detach().float()], 1)
             x, mu, sigma_sq = block(x, context, mask, q_pos, k_pos, mem)
@@ -207,7 +200,7 @@ class InfFormer(nn.Module):
             return self._write_compressed(state, valid)
         generator = sampling_generator(cfg.ltm.seed, state.num_updates)
         layers = []
-        for block, mem in zip(self.blocks, state.layers):
+        for block, mem in zip(self.blocks, state.layers, strict=False):
             ltm = block.ltm
             incoming = ltm.hook_memory_vectors(ltm.gate_incoming(block.ln_1(mem.incoming)).float())
             # the fit in float32 even under bf16 autocast: bf16 keeps ~3 digits, too few for a ridge solve
@@ -227,7 +220,7 @@ class InfFormer(nn.Module):
         """Compressive Transformer: L leaving vectors -> L/c compressed slots, oldest slots dropped."""
         layers = []
         attention_loss = self.cfg.compression_loss == "attention"
-        for block, mem in zip(self.blocks, state.layers):
+        for block, mem in zip(self.blocks, state.layers, strict=False):
             incoming = mem.incoming.detach() if attention_loss else mem.incoming
             new = block.compress(incoming.transpose(1, 2)).transpose(1, 2)  # [B, L/c, e]
             if attention_loss:

@@ -12,7 +12,7 @@ from torch import Tensor
 
 from .basis import GaussianBasis
 
-_CACHE: "OrderedDict[tuple, Tensor]" = OrderedDict()
+_CACHE: OrderedDict[tuple, Tensor] = OrderedDict()
 _CACHE_SIZE = 32
 
 

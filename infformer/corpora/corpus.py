@@ -17,9 +17,9 @@ import hashlib
 import random
 from pathlib import Path
 
+from ..io.textio import InputError, read_text
 from . import cmudog
 from .paragraphs import join_wrapped_lines, wrap_paragraphs
-from ..io.textio import InputError, read_text
 
 SHUFFLE_SEED = 8  # the order of CMU-DoG training documents (each film's conversations spread out)
 

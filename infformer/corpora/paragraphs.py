@@ -15,6 +15,7 @@ The result is deterministic and depends only on the input text.
 from __future__ import annotations
 
 import re
+import textwrap
 
 _BLANK = re.compile(r"\n[ \t]*\n")
 _SPACES = re.compile(r"[ \t]+")
@@ -51,7 +52,6 @@ def wrap_paragraphs(text: str, width: int = 70) -> str:
     Lines break only at spaces, so join_wrapped_lines gives the text back: a word longer than
     `width` keeps its own over-long line, and a hyphenated word is never split at its hyphen (the
     join would put a space after it)."""
-    import textwrap
     paragraphs = text.split("\n\n")
     return "\n\n".join("\n".join(textwrap.fill(line, width, break_long_words=False, break_on_hyphens=False)
                                   for line in p.split("\n")) for p in paragraphs)

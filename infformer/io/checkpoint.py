@@ -13,7 +13,7 @@ from safetensors.torch import save_file
 
 from ..core.config import ModelConfig
 from ..core.model import InfFormer
-from ..training.runfiles import write_atomically
+from .atomic import write_atomically
 from .tokenizer import Tokenizer
 
 CONFIG, WEIGHTS, TOKENIZER = "config.json", "model.safetensors", "tokenizer.json"

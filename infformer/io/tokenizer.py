@@ -14,7 +14,7 @@ class Tokenizer:
         self.hf = hf
 
     @classmethod
-    def train(cls, files, vocab_size: int = 4096) -> "Tokenizer":
+    def train(cls, files, vocab_size: int = 4096) -> Tokenizer:
         hf = HFTokenizer(models.BPE())
         hf.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
         hf.decoder = decoders.ByteLevel()
@@ -24,7 +24,7 @@ class Tokenizer:
         return cls(hf)
 
     @classmethod
-    def from_file(cls, path) -> "Tokenizer":
+    def from_file(cls, path) -> Tokenizer:
         try:
             return cls(HFTokenizer.from_file(str(path)))
         except Exception as e:  # the HF loader raises a bare Exception for malformed files

@@ -15,14 +15,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
 import torch
 from torch import Tensor
-
-if TYPE_CHECKING:  # only for annotations: the trace works without pandas until a table is asked for
-    import pandas
 
 from ..core.basis import GaussianBasis, gaussian_density
 from ..core.memory import push_spans, token_slots
@@ -196,8 +193,7 @@ class Trace:
         return out
 
     # ------------------------------------------------------------- tables (the CLI's CSV files)
-    def tokens_table(self, tokenizer=None, queries=None) -> "pandas.DataFrame":
-        import pandas as pd
+    def tokens_table(self, tokenizer=None, queries=None) -> pd.DataFrame:
         T = self.num_tokens
         start = np.full(T, np.nan)
         end = np.full(T, np.nan)
@@ -217,8 +213,7 @@ class Trace:
                              "ltm_attention": attention, "is_query": np.arange(T) >= self.num_text_tokens,
                              "loss": self.token_loss})
 
-    def queries_table(self) -> "pandas.DataFrame":
-        import pandas as pd
+    def queries_table(self) -> pd.DataFrame:
         Y, T, H = self.mu.shape
         seg = np.searchsorted(self.segments[:, 1], np.arange(T), side="right")
         layer, token, head = np.meshgrid(np.arange(Y), np.arange(T), np.arange(H), indexing="ij")
@@ -227,8 +222,7 @@ class Trace:
                            "sigma": np.sqrt(self.sigma_sq.ravel())})
         return df.dropna(subset=["mu"]).reset_index(drop=True)
 
-    def histograms_table(self) -> "pandas.DataFrame":
-        import pandas as pd
+    def histograms_table(self) -> pd.DataFrame:
         U, Y, D = self.bin_probs.shape
         written = self.update_kind > 0
         update, layer, b = np.meshgrid(np.arange(U), np.arange(Y), np.arange(D), indexing="ij")
@@ -302,7 +296,7 @@ def disjoint_offsets(offsets) -> np.ndarray:
     return out
 
 
-def traced_tokens(trace: "Trace", span_tokens) -> np.ndarray:
+def traced_tokens(trace: Trace, span_tokens) -> np.ndarray:
     """Span token numbers (counted from the memory's last reset) as indices into the trace's
     tokens; -1 for empty slots and for tokens read before the trace began."""
     tokens = np.asarray(span_tokens, dtype=np.int64) - trace.token_offset

@@ -9,12 +9,8 @@ over its span [a, b] in the memory the query read (DESIGN §3). Over all layers 
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
-
-if TYPE_CHECKING:
-    import pandas
+import pandas as pd
 
 from .record import Trace, phrase_shares, sentence_bounds, span_mass, traced_tokens
 
@@ -86,7 +82,7 @@ def shares_by_part(trace: Trace, layer: int, parts: int = 10) -> tuple[np.ndarra
 
 
 # ----------------------------------------------------------------------------- excerpts and phrases
-def excerpt_table(trace: Trace, mass, top: int = 5, max_chars: int = 160) -> "pandas.DataFrame":
+def excerpt_table(trace: Trace, mass, top: int = 5, max_chars: int = 160) -> pd.DataFrame:
     """The sentences of the document ranked by the attention mass their tokens received."""
     bounds = sentence_bounds(trace.text, trace.offsets, trace.num_text_tokens)
     mass = np.asarray(mass, dtype=np.float64)
@@ -95,7 +91,6 @@ def excerpt_table(trace: Trace, mass, top: int = 5, max_chars: int = 160) -> "pa
     total = max(csum[-1], 1e-30)
     order = np.argsort(-score)[:top]
     offsets = trace.offsets
-    import pandas as pd
     return pd.DataFrame({
         "rank": np.arange(1, len(order) + 1),
         "score": score[order],
@@ -123,7 +118,7 @@ def token_widths(trace: Trace, layer: int) -> np.ndarray:
     return widths
 
 
-def phrase_table(trace: Trace, layer: int, max_chars: int = 56) -> "pandas.DataFrame":
+def phrase_table(trace: Trace, layer: int, max_chars: int = 56) -> pd.DataFrame:
     """Every sentence (or phrase) of the text with the share of the final memory it holds
     (Σ (b − a) over its tokens), in text order."""
     bounds = sentence_bounds(trace.text, trace.offsets, trace.num_text_tokens)
@@ -131,6 +126,5 @@ def phrase_table(trace: Trace, layer: int, max_chars: int = 56) -> "pandas.DataF
     shares = phrase_shares(spans, traced_tokens(trace, span_tokens), bounds)
     offsets = trace.offsets
     texts = [shorten(trace.text[offsets[a, 0]:offsets[b - 1, 1]], max_chars) for a, b in bounds]
-    import pandas as pd
     return pd.DataFrame({"phrase": texts, "first_token": bounds[:, 0], "tokens": bounds[:, 1] - bounds[:, 0],
                          "share": shares})

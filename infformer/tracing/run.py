@@ -56,7 +56,7 @@ def run_with_trace(model: InfFormer, tokens, state: MemoryState | None = None, *
     total)` is called after each segment (progress bars). The logits equal `model(tokens, state)`.
     bf16: the model's matrix products under bf16 autocast (the memory's fit and read stay float32);
     for accelerators and CPUs with native bf16 (on one without, e.g. AMD EPYC without AVX-512 BF16,
-    it is several times slower). tests/test_trace_bf16.py states how far such a trace may differ.
+    it is several times slower). tests/tracing/test_trace_bf16.py states how far such a trace may differ.
     provenance: for a fresh memory (state None), whether the model's state keeps its own token spans
     (capacity-bounded: `final_spans`). The trace replays every token's span from the recorded sample
     positions anyway (`Trace.spans_at`), so it is off by default: traces run ~13% faster. On, the

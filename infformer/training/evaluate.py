@@ -14,6 +14,7 @@ import torch
 import torch.nn.functional as F
 
 from ..core.model import InfFormer
+from ..tracing.record import disjoint_offsets
 
 
 def token_losses(model: InfFormer, ids, on_segment=None) -> np.ndarray:
@@ -142,6 +143,5 @@ def perplexity_report(model: InfFormer, documents, position_bins: int = 10, on_s
 
 def predicted_characters(offsets) -> np.ndarray:
     """Characters covered by each predicted token (tokens 1 … T-1), multi-byte pieces counted once: [T - 1]."""
-    from ..tracing.record import disjoint_offsets
     o = disjoint_offsets(offsets)
     return (o[1:, 1] - o[1:, 0]).astype(np.int64)

@@ -16,7 +16,12 @@ import torch
 from ..core.config import ModelConfig
 from ..core.model import InfFormer
 
+MEMORY_PARAMETERS = ("ltm.", "compress.")  # what a fine-tune adds to a base model
 ARCHITECTURE = ("vocab_size", "d_model", "n_layers", "n_heads", "d_ff", "segment_len", "stm_len", "rope_base")
+
+
+def is_memory_parameter(name: str) -> bool:
+    return any(f".{p}" in f".{name}" for p in MEMORY_PARAMETERS)
 
 
 def finetune_config(base: ModelConfig, memory: ModelConfig) -> ModelConfig:
@@ -30,7 +35,6 @@ def finetune_config(base: ModelConfig, memory: ModelConfig) -> ModelConfig:
 @torch.no_grad()
 def start_from_base(model: InfFormer, base: InfFormer) -> None:
     """Copy the base's weights into `model`; zero every long-term output projection."""
-    from .train import is_memory_parameter
     theirs = base.state_dict()
     ours = model.state_dict()
     missing = sorted(k for k in ours if k not in theirs)

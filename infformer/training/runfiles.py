@@ -15,15 +15,9 @@ import torch
 from safetensors import safe_open
 from safetensors.torch import save_file
 
+from ..io.atomic import write_atomically  # noqa: F401  (the trainers write through it too)
+
 STATE, OPTIMIZER, METRICS = "train_state.json", "optimizer.safetensors", "metrics.csv"
-
-
-def write_atomically(path: Path, write) -> None:
-    """Call write(temporary_path), then rename it over `path`."""
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    write(tmp)
-    tmp.replace(path)
 
 
 def save_optimizer(opt: torch.optim.Optimizer, path: Path) -> None:

@@ -12,23 +12,36 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import torch
+import torch.distributed as dist
 import torch.nn.functional as F
+from safetensors.torch import load_file
+from torch.nn.parallel import DistributedDataParallel
+from tqdm.auto import tqdm
 
 from ..core.attention import variance_kl
-from ..io.checkpoint import save_checkpoint
 from ..core.config import ModelConfig
-from ..corpora.data import SegmentStreams, load_documents, split_heldout
 from ..core.hooks import CallHooks, hook_points
 from ..core.memory import MemoryState
 from ..core.model import InfFormer
-from .runfiles import (OPTIMIZER, append_metrics, load_optimizer, read_resume_state, restart_metrics,
-                       save_resume_state, write_atomically)
+from ..corpora.data import SegmentStreams, corpus_files, load_documents, split_heldout
+from ..io.checkpoint import load_checkpoint, save_checkpoint
 from ..io.tokenizer import Tokenizer
+from .finetune import finetune_config, is_memory_parameter, start_from_base
+from .runfiles import (
+    OPTIMIZER,
+    append_metrics,
+    load_optimizer,
+    read_resume_state,
+    restart_metrics,
+    save_resume_state,
+    write_atomically,
+)
 
 
 @dataclass(frozen=True)
@@ -119,12 +132,10 @@ class Distributed:
     local_rank: int = 0
 
     @classmethod
-    def from_env(cls, device: str) -> "Distributed":
-        import os
+    def from_env(cls, device: str) -> Distributed:
         world = int(os.environ.get("WORLD_SIZE", "1"))
         if world <= 1:
             return cls()
-        import torch.distributed as dist
         if not dist.is_initialized():  # gloo on CPU, nccl on GPU
             dist.init_process_group(backend="nccl" if device.startswith("cuda") else "gloo")
         return cls(dist.get_rank(), world, int(os.environ.get("LOCAL_RANK", "0")))
@@ -135,8 +146,7 @@ class Distributed:
 
     def barrier(self):
         if self.world > 1:
-            import torch.distributed as dist
-            dist.barrier()
+                dist.barrier()
 
 
 def autocast(device: torch.device, enabled: bool):
@@ -179,13 +189,6 @@ def evaluate_streams(model: InfFormer, streams: SegmentStreams, batches: int, bf
     return total / max(1, count)
 
 
-MEMORY_PARAMETERS = ("ltm.", "compress.")  # what a fine-tune adds to a base model (see finetune.py)
-
-
-def is_memory_parameter(name: str) -> bool:
-    return any(f".{p}" in f".{name}" for p in MEMORY_PARAMETERS)
-
-
 def train(corpus, out_dir, model_cfg: ModelConfig | None = None, train_cfg: TrainConfig = TrainConfig(),
           tokenizer: Tokenizer | None = None, device: str = "cpu", progress: bool = True, on_step=None,
           init_from=None) -> InfFormer:
@@ -199,7 +202,6 @@ def train(corpus, out_dir, model_cfg: ModelConfig | None = None, train_cfg: Trai
     Runs unchanged under `torchrun --nproc_per_node=K`: each rank streams its own `batch_size`
     streams (data sharded by stream), keeps its own memory, and rank 0 writes checkpoints.
     """
-    from tqdm.auto import tqdm
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -216,14 +218,11 @@ def train(corpus, out_dir, model_cfg: ModelConfig | None = None, train_cfg: Trai
         tokenizer = Tokenizer.from_file(out / "tokenizer.json")
         start_step = saved["step"]
     elif init_from is not None:
-        from ..io.checkpoint import load_checkpoint
-        from .finetune import finetune_config
         base, tokenizer, base_info = load_checkpoint(init_from)
         model_cfg = finetune_config(base.cfg, model_cfg or ModelConfig())
         start_step = 0
     else:
         if tokenizer is None:  # rank 0 trains it; the others read the same file
-            from ..corpora.data import corpus_files
             if ddp.main:
                 Tokenizer.train(corpus_files(corpus), train_cfg.vocab_size).save(out / "tokenizer.json")
             ddp.barrier()
@@ -241,14 +240,12 @@ def train(corpus, out_dir, model_cfg: ModelConfig | None = None, train_cfg: Trai
 
     model = InfFormer(model_cfg)
     if init_from is not None and not resume:
-        from .finetune import start_from_base
         start_from_base(model, base)
         del base
     model = model.to(dev)
     opt = torch.optim.AdamW(parameter_groups(model, train_cfg), lr=train_cfg.lr, betas=(0.9, 0.95))
     state = model.initial_state(train_cfg.batch_size, dev, provenance=False)
     if resume:
-        from safetensors.torch import load_file
         model.load_state_dict({k: v.float() if v.is_floating_point() else v  # a committed run may hold bf16
                                for k, v in load_file(str(out / "model.safetensors")).items()})
         if (out / OPTIMIZER).is_file():
@@ -260,7 +257,6 @@ def train(corpus, out_dir, model_cfg: ModelConfig | None = None, train_cfg: Trai
         # else: the streams were dealt to a different number of ranks; their memories start empty
     net = model
     if ddp.world > 1:
-        from torch.nn.parallel import DistributedDataParallel
         net = DistributedDataParallel(model, device_ids=[dev.index] if dev.type == "cuda" else None)
 
     header = ["step", "tokens", "loss", "kl", "lr", "val_loss", "seconds"]
@@ -331,6 +327,5 @@ def train(corpus, out_dir, model_cfg: ModelConfig | None = None, train_cfg: Trai
         if compression is not None:
             compression.remove()
         if ddp.world > 1:
-            import torch.distributed as dist
-            dist.destroy_process_group()
+                dist.destroy_process_group()
     return model

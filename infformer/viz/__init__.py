@@ -1,6 +1,7 @@
 """Figure builders for the app: (a Trace or plain arrays) -> plotly `go.Figure`. Never imports
 streamlit, never imports or runs the model (tracing, fit targets, the sorting run and the
-analysis helpers live in `infformer`; a test guards it).
+analysis helpers live in `infformer`; a test guards it). Read `common` first, then the figure
+of the page you care about.
 
 `infformer` itself never imports this package (it needs plotly); import it explicitly:
 

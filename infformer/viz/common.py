@@ -13,6 +13,8 @@ import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.colors import qualitative
 
+from ..tracing.regions import shorten as plain
+
 TEMPLATE = "plotly_white"
 LAYER_COLORS = qualitative.Set1
 HEAD_COLORS = qualitative.D3
@@ -107,7 +109,6 @@ def clean(text: str) -> str:
 
 def shorten(text: str, max_chars: int) -> str:
     """regions.shorten, made safe for a hover label."""
-    from ..tracing.regions import shorten as plain
     return clean(plain(text, max_chars))
 
 

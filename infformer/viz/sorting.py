@@ -1,4 +1,4 @@
-"""The sorting task (the paper's section 4.1, Figure 3) for one sequence (`infformer.experiments.sorting.task.run_sorting`):
+"""The sorting task (the paper's section 4.1, Figure 3) for one sequence (`infformer.experiments.sorting.run.run_sorting`):
 the model's answer against the truth and the symbol counts behind it.
 
 The example of (length, seed) is the first one `python -m infformer sorting evaluate --length T

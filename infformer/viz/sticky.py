@@ -6,13 +6,14 @@ Shape letters: D bins, M samples, C provenance capacity, P phrases.
 from __future__ import annotations
 
 import numpy as np
+import plotly.colors as pc
 import plotly.graph_objects as go
 import torch
 from plotly.subplots import make_subplots
 
 from ..core.memory import contraction_knots
-from ..tracing.regions import token_widths
 from ..tracing.record import traced_tokens
+from ..tracing.regions import token_widths
 from .common import T_AXIS, add_note, add_ruler, clean, head_color, style
 
 STICKY_COLOR, LINEAR_COLOR = head_color(3), head_color(0)
@@ -123,7 +124,6 @@ def horizon_figure(shares: dict, edges, title: str = "The memory's horizon: how 
     names = list(shares)
     fig = make_subplots(rows=1, cols=len(names), shared_yaxes=True, horizontal_spacing=0.05, column_titles=names)
     P = len(edges) - 1
-    import plotly.colors as pc
     colors = pc.sample_colorscale("Viridis", [k / max(1, P - 1) for k in range(P)])
     for c, name in enumerate(names, start=1):
         s = np.asarray(shares[name], dtype=np.float64)

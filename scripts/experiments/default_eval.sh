@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every number of the default model's card and README section (issue 8), as JSON in results/default/.
+# Every number of the default model's card and its section of docs/experiments.md (issue 8), as JSON in results/default/.
 #
 #   CMUDOG=../shared/data/cmu_dog/full [CONVERSATIONS=150] scripts/experiments/default_eval.sh [MODEL] [BASE]
 #

@@ -8,7 +8,7 @@
 # Every run: the default model's tokenizer (4,096 byte-level BPE), 4 layers × 256, segment 128,
 # STM 128 (none: no STM), N = 256 / slots 256, the six books streamed in order (8 streams, seed 0),
 # 2,000 steps × 8 × 128 tokens, AdamW 1e-3, bf16, one CPU thread; the ∞-formers start their
-# attention Gaussians at σ = 0.05 (see README "Why the attention starts narrow").
+# attention Gaussians at σ = 0.05 (see docs/experiments.md "Why the attention starts narrow").
 # Evaluation: the held-out last 5% of every book, each read from an empty memory with the memory
 # carried through it (results/lm/VARIANT.json); the shipped default model is scored the same way.
 set -euo pipefail

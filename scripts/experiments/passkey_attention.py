@@ -13,8 +13,8 @@ import json
 import numpy as np
 import torch
 
-from infformer.io.checkpoint import DEFAULT_MODEL, load_checkpoint
 from infformer.corpora.passkey import QUERY, needle_span, passkey_text
+from infformer.io.checkpoint import DEFAULT_MODEL, load_checkpoint
 from infformer.tracing.regions import region_attention, tokens_in_chars
 from infformer.tracing.run import trace_text
 

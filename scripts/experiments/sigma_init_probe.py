@@ -20,9 +20,9 @@ import torch
 import torch.nn.functional as F
 
 from infformer.core.config import LTMConfig, ModelConfig
-from infformer.corpora.data import SegmentStreams, load_documents, split_heldout
 from infformer.core.hooks import CallHooks, hook_points
 from infformer.core.model import InfFormer
+from infformer.corpora.data import SegmentStreams, load_documents, split_heldout
 from infformer.io.tokenizer import Tokenizer
 
 

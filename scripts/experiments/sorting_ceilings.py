@@ -40,7 +40,7 @@ def ceilings(length: int, examples: int = 1000, seed: int = 12345, windows=(107,
              # position k has 20 - k candidates left, one of them right
              "accuracy": round(100 * float(np.mean(1 / (NUM_SYMBOLS - np.arange(NUM_SYMBOLS)))), 2)}]
     for w in (*windows, length):
-        acc = np.mean([teacher_forced_accuracy(sorting_answer(s[-w:]), a) for s, a in zip(seqs, answers)])
+        acc = np.mean([teacher_forced_accuracy(sorting_answer(s[-w:]), a) for s, a in zip(seqs, answers, strict=False)])
         rows.append({"length": length, "rule": "counts of everything" if w == length else f"counts of the last {w}",
                      "window": w, "accuracy": round(100 * float(acc), 2)})
     return rows

@@ -5,7 +5,7 @@
 #     results/curves/, and their run folders leave runs/sorting/ (and the index, if committed);
 #   - runs in flight (a folder without a report): their latest resumable checkpoint (weights, Adam
 #     state, train_state.json, metrics.csv; ~3-5 MB) is staged with `git add -f` (runs/ is ignored).
-# It stages; it does not commit. Then write the README rows and runs/sorting/README.md's resume list
+# It stages; it does not commit. Then write the rows of docs/experiments.md ("Trained to convergence") and runs/sorting/README.md's resume list
 # (printed at the end) and commit.
 #
 #   scripts/experiments/sorting_land.sh

@@ -21,12 +21,12 @@ import pandas as pd
 import torch
 
 from infformer.core.basis import GaussianBasis
-from infformer.io.checkpoint import load_checkpoint
 from infformer.core.hooks import CallHooks, hook_points
 from infformer.core.memory import linear_contraction, slot_midpoints
 from infformer.core.regression import fit_coefficients, reconstruct
 from infformer.experiments.sorting.task import make_batch
 from infformer.experiments.sorting.train import answer_logits, relative_error
+from infformer.io.checkpoint import load_checkpoint
 
 ROOT = Path(__file__).resolve().parents[2]
 # (widths, N): the sweep's (widths ×16), the reference's widths at our N, and the paper's own N

@@ -98,7 +98,7 @@ def sorting_tables(root: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
         return runs, runs, runs
     main = runs[runs["run"].str.fullmatch(r"[a-z]+-\d+")].copy()
     main["paper_length"] = main["length"].map(lambda n: PAPER_BY_LENGTH.get(n, (None,))[0])
-    main["paper_accuracy"] = [PAPER_BY_LENGTH.get(n, (None, {}))[1].get(v) for n, v in zip(main["length"], main["variant"])]
+    main["paper_accuracy"] = [PAPER_BY_LENGTH.get(n, (None, {}))[1].get(v) for n, v in zip(main["length"], main["variant"], strict=False)]
     by_length = main.sort_values(["length", "variant"]).reset_index(drop=True)
     sweep = runs[runs["run"].str.fullmatch(r"ltm-512(-n\d+)?(-wide)?")].copy()
     # the reference's widths, or scaled ×16 like every other length here (runs named -wide)
@@ -180,13 +180,13 @@ def converged_sorting_tables(root: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd
     by_length = main.groupby(keys, dropna=False).apply(pooled, include_groups=False).reset_index()
     # every point of the paper's figure gets a row, so its whole figure is drawn and the table says
     # what is not run yet (accuracy empty, 0 seeds)
-    have = set(zip(by_length["length"], by_length["variant"]))
+    have = set(zip(by_length["length"], by_length["variant"], strict=False))
     by_length = with_missing_points(by_length, [
         {"variant": v, "gate": v == "ltm", "length": n, "num_basis": 32 if v != "stm" else None}
         for n, (_, paper) in PAPER_BY_LENGTH.items() for v in paper if (n, v) not in have])
     by_length["paper_length"] = by_length["length"].map(lambda n: PAPER_BY_LENGTH.get(n, (None,))[0])
     by_length["paper_accuracy"] = [PAPER_BY_LENGTH.get(n, (None, {}))[1].get(v)
-                                   for n, v in zip(by_length["length"], by_length["variant"])]
+                                   for n, v in zip(by_length["length"], by_length["variant"], strict=False)]
     # Figure 3 right: the -nN runs only, one pair of widths at every N (0.16, 0.8); the main N = 32 run
     # has the reference's narrower widths, so it is not a point of the sweep
     sweep = runs[runs["gate"] & (runs["variant"] == "ltm") & (runs["length"] == 512) & wide]

@@ -18,6 +18,8 @@ import string
 from collections import Counter
 from functools import lru_cache
 
+from rouge_score import rouge_scorer
+
 from .uncertainty import cluster_interval
 
 _ARTICLES = re.compile(r"\b(a|an|the)\b")
@@ -42,7 +44,6 @@ def unigram_f1(prediction: str, reference: str) -> float:
 
 @lru_cache(maxsize=1)
 def _scorer():
-    from rouge_score import rouge_scorer
     return rouge_scorer.RougeScorer(["rouge1", "rougeL"], use_stemmer=True)
 
 

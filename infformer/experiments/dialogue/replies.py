@@ -16,9 +16,9 @@ from dataclasses import dataclass
 
 import torch
 
-from ...corpora import cmudog
 from ...core.generate import generate
 from ...core.model import InfFormer
+from ...corpora import cmudog
 
 
 @dataclass(frozen=True)

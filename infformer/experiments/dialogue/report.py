@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import torch
 
+from ...tracing.run import trace_text
+from .metrics import mean_scores, reply_scores
 from .reading import conversation_text
 from .replies import conversation_replies, newline_tokens
-from .metrics import mean_scores, reply_scores
 from .section_attention import section_ratios, summarize
 
 
@@ -23,7 +24,6 @@ def generation_report(model, tokenizer, documents: dict, conversations: list, *,
     interval over conversations), section_attention, examples}: mean scores over every generated
     reply, section attention (None without a long-term memory or without the document), and the
     first `examples` replies for a reader to look at."""
-    from ...tracing.run import trace_text
     stops = newline_tokens(tokenizer)
     measure_sections = with_document and model.cfg.ltm is not None
     scores, rows, shown = [], [], []

@@ -15,8 +15,8 @@ import random
 
 import numpy as np
 
-from ...tracing.regions import region_attention, tokens_in_chars
 from ...tracing.record import Trace
+from ...tracing.regions import region_attention, tokens_in_chars
 from .uncertainty import cluster_interval
 
 
@@ -51,7 +51,7 @@ def summarize(rows: list, seed: int = 0, conversations: list | None = None) -> d
     shuffled = doc_idx[:]
     random.Random(seed).shuffle(shuffled)
     actual = [r[d] for (d, r) in rows]
-    control = [r[d] for d, (_, r) in zip(shuffled, rows)]
+    control = [r[d] for d, (_, r) in zip(shuffled, rows, strict=False)]
 
     def mean(values):
         values = [v for v in values if np.isfinite(v)]

@@ -13,7 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from tokenizers import Tokenizer as HFTokenizer
+from tokenizers import decoders, models, pre_tokenizers
 
+from ...io.tokenizer import Tokenizer
 from ...tracing.record import Trace
 
 NUM_SYMBOLS = 20
@@ -61,10 +64,6 @@ def make_batch(length: int, batch_size: int, seed: int, index: int) -> np.ndarra
 def sorting_tokenizer():
     """A word-level tokenizer for the 22 task symbols ("0".."19", "<sep>", "<pad>"), so a sorting
     model is a checkpoint directory like any other."""
-    from tokenizers import Tokenizer as HFTokenizer
-    from tokenizers import decoders, models, pre_tokenizers
-
-    from ...io.tokenizer import Tokenizer
     vocab = {str(i): i for i in range(NUM_SYMBOLS)} | {"<sep>": SEPARATOR, "<pad>": PADDING}
     hf = HFTokenizer(models.WordLevel(vocab, unk_token="<pad>"))
     hf.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
@@ -116,24 +115,3 @@ class SortingRun:
     @property
     def padding(self) -> int:
         return self.trace.num_tokens - self.length - NUM_SYMBOLS
-
-
-def run_sorting(model, tokenizer, length: int, seed: int) -> SortingRun:
-    """Trace the model on example (length, seed), fed as `answer_logits` feeds it: the padded
-    `model_inputs`, segment by segment from a fresh memory, in float32.
-
-    The example of (length, seed) is the first one `python -m infformer sorting evaluate --length T
-    --seed S` scores (`make_batch(T, 1, S, 0)[0]`), so `--examples 1` reproduces its accuracy."""
-    import torch
-
-    from .train import model_inputs
-    from ...tracing.run import trace_text
-    example = make_batch(length, 1, seed, 0)[0]
-    ids = model_inputs(torch.from_numpy(example)[None], model.cfg.segment_len)[0].tolist()
-    # the symbols as text give the trace its token labels; the answer part is the trace's "query"
-    logits, _, trace = trace_text(model, tokenizer, tokenizer.decode(ids[:-NUM_SYMBOLS]),
-                                  tokenizer.decode(ids[-NUM_SYMBOLS:]), keep_logits=True)
-    if trace.token_ids.tolist() != ids:
-        raise ValueError("the model's tokenizer does not spell the sorting symbols back (not a sorting model?)")
-    probs = torch.softmax(logits[0, -NUM_SYMBOLS:].float(), -1).numpy()
-    return SortingRun(example, probs, trace)

@@ -10,6 +10,7 @@ the written vectors, the writes, the layers and the examples.
 """
 from __future__ import annotations
 
+import csv
 import dataclasses
 import math
 import time
@@ -19,16 +20,25 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
+from safetensors.torch import load_file
+from tqdm.auto import tqdm
 
-from ...io.checkpoint import save_checkpoint
-from ...core.config import ModelConfig
+from ...core.config import LTMConfig, ModelConfig
 from ...core.hooks import CallHooks, hook_points
 from ...core.memory import slot_midpoints
 from ...core.model import InfFormer
 from ...core.regression import reconstruct
-from .task import NUM_SYMBOLS, PADDING, VOCAB_SIZE, make_batch, sorting_tokenizer
-from ...training.runfiles import OPTIMIZER, append_metrics, load_optimizer, read_resume_state, restart_metrics, save_resume_state
+from ...io.checkpoint import load_checkpoint, save_checkpoint
+from ...training.runfiles import (
+    OPTIMIZER,
+    append_metrics,
+    load_optimizer,
+    read_resume_state,
+    restart_metrics,
+    save_resume_state,
+)
 from ...training.train import CompressionLossCollector, autocast, lr_at
+from .task import NUM_SYMBOLS, PADDING, VOCAB_SIZE, make_batch, sorting_tokenizer
 
 VALID_SEED_OFFSET = 1_000_000  # validation examples come from a seed stream training never uses
 
@@ -68,7 +78,6 @@ def sorting_model_config(variant: str, segment_len: int = 128, stm_len: int = 12
 
     The widths are absolute (fractions of [0, 1]); with few basis functions the centres lie far
     apart compared with a 0.01 width (N = 16: 1/7 apart), which is not the reference's regime."""
-    from ...core.config import LTMConfig
     ltm_cfg = LTMConfig(num_basis=num_basis, widths=tuple(widths), ridge=1.0, tau=0.75,
                         num_samples=ltm.pop("num_samples", num_basis), sigma_sq_min=1e-6, span_capacity=512, **ltm)
     return ModelConfig.for_variant(variant, vocab_size=VOCAB_SIZE, d_model=d_model, n_layers=n_layers,
@@ -176,15 +185,12 @@ def evaluate_sorting(model: InfFormer, length: int, examples: int, seed: int, ba
 def train_sorting(out_dir, model_cfg: ModelConfig, tc: SortingTrainConfig = SortingTrainConfig(),
                   device: str = "cpu", progress: bool = True) -> InfFormer:
     """Train (or resume from out_dir) a sorting model; checkpoints and metrics.csv in out_dir."""
-    from safetensors.torch import load_file
-    from tqdm.auto import tqdm
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     saved = read_resume_state(out)
     start = 0
     if saved is not None and saved.get("stopped"):  # the plateau rule ended this run: nothing to resume
-        from ...io.checkpoint import load_checkpoint
         return load_checkpoint(out, device)[0]
     if saved is not None:
         model_cfg = ModelConfig.from_dict(saved["model"])
@@ -247,7 +253,6 @@ def train_sorting(out_dir, model_cfg: ModelConfig, tc: SortingTrainConfig = Sort
 
 def valid_history(out: Path) -> list:
     """The validation accuracies in a run's metrics.csv, in order."""
-    import csv
     path = Path(out) / "metrics.csv"
     if not path.is_file():
         return []

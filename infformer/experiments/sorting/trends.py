@@ -119,7 +119,7 @@ def _error_direction(first: float, last: float) -> str:
 
 
 def _monotone(values: list[float], direction: str) -> bool:
-    steps = [b - a for a, b in zip(values, values[1:])]
+    steps = [b - a for a, b in zip(values, values[1:], strict=False)]
     return all(d < 0 for d in steps) if direction == "falls" else all(d > 0 for d in steps)
 
 

@@ -1,0 +1,194 @@
+"""What every command shares: one-line errors (`UsageError`, `Parser`), argparse types that name
+the problem, the model and memory options (their ranges from `core.settings`, as the app's), loading
+the model a command runs, threads, devices and progress bars."""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import inspect
+import math
+import sys
+
+import torch
+from tqdm.auto import tqdm
+
+from ..core.config import VARIANTS
+from ..core.model import InfFormer
+from ..core.settings import MEMORY_RANGES, default_threads
+from ..io.checkpoint import DEFAULT_MODEL, load_checkpoint, read_config
+from ..io.textio import read_text
+
+
+class UsageError(Exception):
+    """Raised instead of argparse's exit, so every bad input ends the same way."""
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message):  # argparse prints usage and exits; we want one line
+        raise UsageError(message)
+
+
+def int_at_least(minimum: int):
+    """An argparse type: a whole number >= minimum, with a message naming the problem."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
+        return value
+    return parse
+
+
+positive_int, nonneg_int = int_at_least(1), int_at_least(0)
+
+
+def float_where(ok, condition: str):
+    """An argparse type: a finite number satisfying ok(value), else a message saying `condition`."""
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        if not (math.isfinite(value) and ok(value)):
+            raise argparse.ArgumentTypeError(f"{condition}, got {value}")
+        return value
+    return parse
+
+
+positive_float = float_where(lambda v: v > 0, "must be a positive number")
+dropout_rate = float_where(lambda v: 0.0 <= v < 1.0, "must lie in [0, 1)")
+unit_float = float_where(lambda v: 0.0 < v < 1.0, "must lie strictly between 0 and 1")
+top_p_float = float_where(lambda v: 0.0 < v <= 1.0, "must lie in (0, 1]")
+
+
+def in_range(name: str):
+    """An argparse type for a memory setting: the app's range (infformer/core/settings.py), same message."""
+    r = MEMORY_RANGES[name]
+    cast = type(r.step)  # τ steps by 0.05 (a float); M, D and the seed by whole numbers
+
+    def parse(text: str):
+        try:
+            value = cast(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {'a number' if cast is float else 'a whole number'}, "
+                                             f"got {text!r}") from None
+        try:
+            return r.check(value)
+        except ValueError as e:
+            raise argparse.ArgumentTypeError(str(e)) from None
+    return parse
+
+
+def add_model_options(p):
+    p.add_argument("--model", metavar="DIR", help="checkpoint directory (default: the shipped default model)")
+    sticky = p.add_mutually_exclusive_group()
+    sticky.add_argument("--sticky", dest="sticky", action="store_true", default=None, help="sticky memories on")
+    sticky.add_argument("--no-sticky", dest="sticky", action="store_false", help="linear sampling (sticky off)")
+    p.add_argument("--seed", type=in_range("seed"), default=None, help=f"seed of the sticky sampling ({MEMORY_RANGES['seed'].text})")
+    p.add_argument("--tau", type=in_range("tau"), help=f"contraction point τ, {MEMORY_RANGES['tau'].text} (default: the model's)")
+    p.add_argument("--num-samples", type=in_range("num_samples"),
+                   help=f"M, samples of the old signal per update, {MEMORY_RANGES['num_samples'].text}")
+    p.add_argument("--num-bins", type=in_range("num_bins"), help=f"D, sticky-memory histogram bins, {MEMORY_RANGES['num_bins'].text}")
+    add_threads(p)
+
+
+def add_threads(p):
+    p.add_argument("--threads", type=positive_int, default=default_threads(),
+                   help="CPU threads for torch (default: as the app, $INFFORMER_THREADS or half the cores; "
+                        "1 when another process uses the other core)")
+
+
+def load_model(args):
+    directory = args.model or DEFAULT_MODEL
+    overrides = {k: v for k, v in (("sticky", args.sticky), ("seed", args.seed), ("tau", args.tau),
+                                   ("num_samples", args.num_samples), ("num_bins", args.num_bins)) if v is not None}
+    cfg, info = read_config(directory)
+    if info.get("task") == "sorting":
+        raise UsageError(f"{directory}: a sorting model, not a language model; use `python -m infformer sorting "
+                         "evaluate --model DIR ...`")
+    if overrides and cfg.ltm is None:
+        raise UsageError(f"{directory}: this model has no long-term memory, so "
+                         f"--{next(iter(overrides)).replace('_', '-')} does not apply")
+    return load_checkpoint(directory, **overrides)
+
+
+def read_query(args):
+    if args.query_file:
+        return read_text(args.query_file)
+    if args.query is not None and not args.query.strip():
+        raise UsageError("--query is empty")
+    return args.query
+
+
+def ablated_copy(model, args):
+    """The same weights with the long-term read zeroed (`--ablate-ltm`), or None."""
+    if not getattr(args, "ablate_ltm", False):
+        return None
+    if model.cfg.ltm is None:
+        raise UsageError(f"{args.model or 'the model'}: has no long-term memory, so --ablate-ltm does not apply")
+    ablated = InfFormer(model.cfg.with_memory(ablate_read=True))
+    ablated.load_state_dict(model.state_dict())
+    return ablated.eval()
+
+
+def progress_bar(args, desc: str):
+    bar = tqdm(total=0, unit="seg", desc=desc, disable=args.quiet, file=sys.stderr)
+
+    def progress(done, total):
+        bar.total = total
+        bar.update(done - bar.n)
+    return bar, progress
+
+
+def check_device(device: str) -> None:
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise UsageError(f"--device {device}: no GPU is available here")
+    if not device.startswith(("cpu", "cuda")):
+        raise UsageError(f"--device {device}: use cpu or cuda")
+
+
+def set_threads(n):
+    if n is not None:
+        torch.set_num_threads(n)
+
+
+def add_scoring_options(p):
+    p.add_argument("--ablate-ltm", action="store_true",
+                   help="also score with the long-term memory's read zeroed (written and read, not added), "
+                        "reported beside as without_ltm_read")
+    p.add_argument("--batch-size", type=positive_int, default=8, help="texts read side by side")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def defaults(source) -> dict:
+    """{name: default} of a config dataclass's fields or a function's keyword arguments, so a
+    command's flags repeat no default (one source for every setting)."""
+    if dataclasses.is_dataclass(source):
+        return {f.name: f.default for f in dataclasses.fields(source) if f.default is not dataclasses.MISSING}
+    return {k: v.default for k, v in inspect.signature(source).parameters.items() if v.default is not v.empty}
+
+
+def add_run_options(p, *, model: dict, run: dict, variant: str):
+    """The options every training command shares. `model` and `run` hold the defaults, taken from the
+    task's model config and run config (sorting and text differ in width, depth, N and steps)."""
+    p.add_argument("--out", required=True, metavar="DIR")
+    p.add_argument("--variant", choices=VARIANTS, default=variant)
+    p.add_argument("--steps", type=positive_int, default=run["steps"])
+    p.add_argument("--batch-size", type=positive_int, default=run["batch_size"])
+    p.add_argument("--lr", type=float, default=run["lr"], help="peak learning rate")
+    p.add_argument("--segment-len", type=positive_int, default=model["segment_len"])
+    p.add_argument("--stm-len", type=nonneg_int, default=model["stm_len"])
+    p.add_argument("--num-basis", type=positive_int, default=model["num_basis"], help="N, basis functions")
+    p.add_argument("--d-model", type=positive_int, default=model["d_model"])
+    p.add_argument("--layers", type=positive_int, default=model["n_layers"])
+    p.add_argument("--dropout", type=dropout_rate, default=model["dropout"])
+    p.add_argument("--eval-every", type=nonneg_int, default=run["eval_every"])
+    p.add_argument("--checkpoint-every", type=positive_int, default=run["checkpoint_every"])
+    p.add_argument("--device", default="cpu", help="cpu or cuda")
+    p.add_argument("--seed", type=nonneg_int, default=run["seed"])
+    add_threads(p)
+    p.add_argument("--quiet", action="store_true")
+    p.add_argument("--no-bf16", action="store_true",
+                   help="train in float32 (faster on CPUs without native bf16, e.g. no AVX-512 BF16 / AMX)")

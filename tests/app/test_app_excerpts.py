@@ -1,0 +1,64 @@
+"""AppTest: the Excerpts page (the paper's Figure 4): mass per token, top excerpts, shaded text, replies."""
+import html as html_lib
+import re
+
+import numpy as np
+import pytest
+from app_helpers import app_default_queries, arr, assert_clean, figures, needs_model, open_page, widget
+
+pytestmark = needs_model
+
+
+@pytest.fixture(scope="module")
+def page():
+    return open_page("excerpts")
+
+
+def test_mass_matches_the_trace(page, reference):
+    trace = reference[0]
+    fig = figures(page)[0]
+    assert len(fig["data"]) == 1
+    mass = arr(fig["data"][0]["y"]).astype(float)
+    assert len(mass) == trace.num_tokens and (mass >= 0).all()
+    expected = trace.token_attention(app_default_queries(trace))
+    np.testing.assert_allclose(mass, expected, rtol=1e-4, atol=1e-9)
+    assert 0 < mass.sum() <= 1 + 1e-9  # an average of probabilities over the memory
+    assert mass[trace.num_text_tokens:].sum() == 0  # the query is not in the long-term memory
+    assert fig["layout"]["xaxis"]["range"] == [-0.5, trace.num_tokens - 0.5]
+
+
+def test_top_excerpts_and_document(page):
+    table = page.dataframe[0].value
+    assert len(table) == 5 and list(table["rank"]) == [1, 2, 3, 4, 5]
+    assert (np.diff(table["score"].to_numpy()) <= 0).all() and table["share of mass"].sum() <= 1 + 1e-9
+    html = "".join(h.proto.body for h in page.get("html"))
+    text = html_lib.unescape(re.sub(r"<[^>]+>", "", html))
+    assert "Macaulay Culkin as Kevin McCallister" in text and "background: rgba(255,127,14," in html
+    assert "outline: 2px solid" in html  # the query tokens are outlined
+
+
+def test_one_layer_one_head(reference):
+    trace = reference[0]
+    at = open_page("excerpts")
+    widget(at, "selectbox", "Layers").set_value("layer 2").run()
+    widget(at, "selectbox", "Heads").set_value("head 1").run()
+    assert_clean(at)
+    mass = arr(figures(at)[0]["data"][0]["y"]).astype(float)
+    np.testing.assert_allclose(mass, trace.token_attention(app_default_queries(trace), layers=[2], heads=[1]),
+                               rtol=1e-4, atol=1e-9)
+    assert mass.sum() <= 1 + 1e-9
+
+
+def test_generated_reply_highlights_what_it_read(reference):
+    trace = reference[0]
+    at = open_page("excerpts")
+    widget(at, "toggle", "Generate").set_value(True).run()
+    widget(at, "slider", "Reply length").set_value(6).run()
+    assert_clean(at)
+    assert any(m.value.startswith("**Reply:**") for m in at.markdown)
+    chooser = widget(at, "select_slider", "Reply token")
+    assert len(chooser.options) == 6  # one per reply token
+    chooser.set_value(trace.num_tokens + 5).run()
+    assert_clean(at)
+    mass = arr(figures(at)[0]["data"][0]["y"]).astype(float)
+    assert len(mass) == trace.num_tokens + 6 and 0 < mass.sum() <= 1 + 1e-9

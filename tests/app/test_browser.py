@@ -1,0 +1,206 @@
+"""Real browser: `streamlit run app.py` driven by Debian's Chromium through Playwright.
+
+Opens every page on the default example, fails on any exception box, checks that the charts
+drew, uploads a binary file and sees the message, traces four sessions at once, and saves a
+screenshot of each page to a temporary folder, or to $INFFORMER_SCREENSHOTS when asked
+(`INFFORMER_SCREENSHOTS=docs/screenshots` refreshes the README's). Needs /usr/bin/chromium (`apt-get install chromium`);
+`playwright install` is not used (it would download a browser).
+"""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+SHOTS = Path(os.environ.get("INFFORMER_SCREENSHOTS") or Path(tempfile.gettempdir()) / "infformer-screenshots")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow,
+              pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium at /usr/bin/chromium")]
+sync_api = pytest.importorskip("playwright.sync_api")
+
+sys.path.insert(0, str(ROOT))
+from pages._registry import PAGES as REGISTRY  # noqa: E402
+
+# (url path, file stem, how many charts the page draws at least), from the app's one registry
+PAGES = [(p.url_path, p.stem, p.charts) for p in REGISTRY]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server():
+    port = free_port()
+    env = dict(os.environ, HF_HUB_OFFLINE="1", OMP_NUM_THREADS="1", STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+                             "--server.address", "127.0.0.1", "--server.headless", "true"],
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(120):
+            try:
+                if urllib.request.urlopen(url + "/_stcore/health", timeout=2).read() == b"ok":
+                    break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            pytest.fail("streamlit did not start: " + proc.stdout.read1(4000).decode(errors="replace"))
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="module")
+def browser(server):
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    pg = context.new_page()
+    pg.set_default_timeout(240_000)
+    yield pg
+    context.close()
+
+
+def settle(pg) -> None:
+    """Wait until the script run is over (the status widget goes) and the page is still."""
+    pg.wait_for_selector('[data-testid="stApp"]')
+    time.sleep(1.0)
+    deadline = time.time() + 240
+    while time.time() < deadline:
+        running = pg.locator('[data-testid="stStatusWidget"]').count()
+        if not running:
+            time.sleep(0.8)
+            if not pg.locator('[data-testid="stStatusWidget"]').count():
+                return
+        time.sleep(0.5)
+    raise AssertionError("the app kept running for 4 minutes")
+
+
+def screenshot(pg, stem: str) -> None:
+    """The whole page: Streamlit scrolls inside its main section, so grow the viewport to fit it."""
+    height = pg.evaluate("document.querySelector('[data-testid=stMain]').scrollHeight")
+    pg.set_viewport_size({"width": 1400, "height": min(7000, max(1000, int(height)))})
+    time.sleep(1.5)  # let Plotly redraw at the new size
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    pg.screenshot(path=str(SHOTS / f"{stem}.png"))
+    pg.set_viewport_size({"width": 1400, "height": 1000})
+
+
+def no_exception(pg, where: str) -> None:
+    boxes = pg.locator('[data-testid="stException"]')
+    assert boxes.count() == 0, f"{where}: exception shown: {boxes.first.inner_text()[:2000]}"
+
+
+@pytest.mark.parametrize("path,stem,charts", PAGES)
+def test_page_renders_without_exception(page, server, path, stem, charts):
+    page.goto(f"{server}/{path}")
+    settle(page)
+    no_exception(page, stem)
+    if charts:
+        page.wait_for_selector(".js-plotly-plot .main-svg", timeout=60_000)
+        assert page.locator(".js-plotly-plot").count() >= charts
+    else:
+        assert page.get_by_text("Tokens per second").count() >= 1
+    screenshot(page, stem)
+
+
+def test_binary_upload_shows_message(page, server, tmp_path):
+    page.goto(f"{server}/")
+    settle(page)
+    page.get_by_role("radio", name="Upload").click()
+    settle(page)
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
+    page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(bad))
+    page.wait_for_selector('[data-testid="stAlert"]:has-text("looks binary")', timeout=60_000)
+    settle(page)
+    no_exception(page, "bad upload")
+    # the app keeps working: the summary of the previous text is still there
+    assert page.get_by_text("Tokens per second").count() >= 1
+
+
+def test_downloads_csv_and_standalone_html(page, server, tmp_path):
+    page.goto(f"{server}/")
+    settle(page)
+    with page.expect_download() as info:
+        page.get_by_role("button", name="tokens.csv").click()
+    path = tmp_path / "tokens.csv"
+    info.value.save_as(path)
+    header = path.read_text().splitlines()[0].split(",")
+    assert header[:7] == ["token_index", "text", "char_start", "char_end", "ltm_t_start", "ltm_t_end", "ltm_attention"]
+    page.goto(f"{server}/lab")
+    settle(page)
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download this figure as HTML").first.click()
+    html = tmp_path / "figure.html"
+    info.value.save_as(html)
+    text = html.read_text()
+    assert html.stat().st_size > 1_000_000 and "Plotly.newPlot" in text  # plotly.js inlined: opens offline
+    no_exception(page, "downloads")
+
+
+SESSION_TEXTS = [
+    ("The lighthouse keeper counted ships. " * 40, "What did the keeper count?"),
+    ("A fox crossed the frozen river at dawn. " * 45, "What crossed the river?"),
+    ("Rain fell on the old market all afternoon. " * 50, ""),
+    ("The orchestra tuned, then played the overture twice. " * 35, "What was played?"),
+]
+
+
+def test_four_sessions_at_once_each_get_their_own_trace(browser, server, tmp_path):
+    """Four browsers paste different texts and run them at the same time on one server; each one's
+    downloaded tokens.csv equals what the command line writes for its text and query."""
+    from helpers import run_cli
+    pages = []
+    for text, query in SESSION_TEXTS:
+        pg = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True).new_page()
+        pg.set_default_timeout(240_000)
+        pg.goto(f"{server}/")
+        settle(pg)
+        pg.get_by_role("radio", name="Paste").click()
+        settle(pg)
+        pg.get_by_label("Your text").fill(text)
+        pg.get_by_label("Query or dialogue turn, read after the text (optional)").fill(query)
+        pages.append(pg)
+    for pg in pages:  # submit all four before any finishes
+        pg.locator('[data-testid="stFormSubmitButton"] button').click()
+    for k, ((text, query), pg) in enumerate(zip(SESSION_TEXTS, pages, strict=False)):
+        pg.wait_for_selector('h3:has-text("pasted text")', timeout=240_000)
+        settle(pg)
+        no_exception(pg, f"session {k}")
+        with pg.expect_download() as info:
+            pg.get_by_role("button", name="tokens.csv").click()
+        got = tmp_path / f"app{k}.csv"
+        info.value.save_as(got)
+        src = tmp_path / f"text{k}.txt"
+        src.write_text(text, encoding="utf-8")
+        out = tmp_path / f"cli{k}"
+        r = run_cli(["trace", src, *(["--query", query] if query else []), "--out", out, "--quiet"], tmp_path)
+        assert r.returncode == 0, r.stderr
+        assert got.read_text() == (out / "tokens.csv").read_text(), f"session {k}: tokens.csv differs from the CLI's"
+    for pg in pages:
+        pg.context.close()

@@ -1,0 +1,93 @@
+"""Greedy and nucleus generation: deterministic, seeded, feeding the memory; top_p_filter keeps the nucleus."""
+import numpy as np
+import pytest
+import torch
+from helpers import examples, make_model, random_tokens
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from infformer.core.generate import generate, top_p_filter
+
+
+@pytest.fixture(scope="module")
+def model():
+    return make_model("sticky", seed=3)
+
+
+def test_greedy_is_deterministic_and_feeds_the_memory(model):
+    prompt = random_tokens(13, batch=2, seed=1)
+    a, sa = generate(model, prompt, 20)
+    b, sb = generate(model, prompt, 20)
+    assert a.shape == (2, 20)
+    assert torch.equal(a, b)
+    # every prompt and generated token went into the memory
+    assert sa.position.tolist() == [33, 33]
+    assert sa.num_updates == sb.num_updates >= 2
+    # greedy = argmax of the model's own logits, step by step
+    with torch.no_grad():
+        logits, _ = model(torch.cat([prompt, a[:, :-1]], 1))
+    assert torch.equal(logits[:, 12:].argmax(-1), a)
+
+
+def test_top_p_is_reproducible_with_a_seed_and_varies_across_seeds(model):
+    prompt = random_tokens(10, seed=2)
+    a, _ = generate(model, prompt, 30, top_p=0.9, seed=7)
+    b, _ = generate(model, prompt, 30, top_p=0.9, seed=7)
+    c, _ = generate(model, prompt, 30, top_p=0.9, seed=8)
+    assert torch.equal(a, b)
+    assert not torch.equal(a, c)
+
+
+def test_generation_continues_a_state(model):
+    with torch.no_grad():
+        _, state = model(random_tokens(20, seed=4))
+    new, after = generate(model, random_tokens(3, seed=5), 5, state=state)
+    assert new.shape == (1, 5) and int(after.position[0]) == 28
+
+
+def test_generate_rejects_bad_arguments(model):
+    with pytest.raises(ValueError):
+        generate(model, random_tokens(0), 5)
+    with pytest.raises(ValueError):
+        generate(model, random_tokens(3), 5, top_p=0.0)
+    with pytest.raises(ValueError):
+        generate(model, random_tokens(3), 5, top_p=1.5)
+    with pytest.raises(ValueError):
+        generate(model, random_tokens(3), 5, temperature=0)
+
+
+def test_stop_token(model):
+    prompt = random_tokens(5, seed=6)
+    first, _ = generate(model, prompt, 1)
+    new, _ = generate(model, prompt, 10, stop_token=int(first[0, 0]))
+    assert new.shape == (1, 1)
+
+
+@settings(max_examples=examples(60))
+@given(seed=st.integers(0, 10 ** 6), V=st.integers(1, 50), p=st.floats(0.01, 1.0), scale=st.floats(0.1, 8.0))
+def test_top_p_filter_keeps_the_smallest_nucleus(seed, V, p, scale):
+    g = torch.Generator().manual_seed(seed)
+    logits = torch.randn(3, V, generator=g) * scale
+    probs = torch.softmax(logits.double(), -1).numpy()
+    out = top_p_filter(logits, p)
+    assert out.shape == logits.shape
+    for row in range(3):
+        order = np.argsort(-probs[row], kind="stable")
+        cum = np.cumsum(probs[row][order])
+        # skip rows where rounding decides (cumulative mass within 1e-5 of p, or ties)
+        assume(np.abs(cum - p).min() > 1e-5)
+        assume(len(np.unique(probs[row])) == V)
+        k = int(np.searchsorted(cum, p) + 1)  # smallest k with cum[k-1] ≥ p
+        k = min(k, V)
+        want = set(order[:k].tolist())
+        kept = set(torch.nonzero(torch.isfinite(out[row])).flatten().tolist())
+        assert kept == want
+        # kept logits unchanged
+        idx = torch.tensor(sorted(kept))
+        assert torch.equal(out[row, idx], logits[row, idx])
+
+
+def test_top_p_filter_keeps_the_top_token_always():
+    logits = torch.tensor([[10.0, 0.0, -1.0]])
+    out = top_p_filter(logits, 0.01)
+    assert torch.isfinite(out[0, 0]) and torch.isinf(out[0, 1:]).all()
