@@ -11,6 +11,7 @@ import csv
 import json
 from pathlib import Path
 
+import pandas as pd
 import torch
 from safetensors import safe_open
 from safetensors.torch import save_file
@@ -68,3 +69,20 @@ def restart_metrics(out: Path, header: list, step: int) -> float:
 def append_metrics(out: Path, row: list) -> None:
     with open(Path(out) / METRICS, "a", newline="") as f:
         csv.writer(f).writerow(row)
+
+
+def thin_metrics(metrics, every: int = 50):
+    """A run's metrics.csv (a DataFrame) thinned for the repository: one row per block of `every`
+    steps, at the block's last step, holding the block's mean of each per-step column (the rolling
+    mean the plots draw anyway; running columns such as seconds keep their last value), and every
+    validation measurement (columns starting `val_` or `valid_`) at its own step. ~50x smaller."""
+    validation = [c for c in metrics.columns if c.startswith(("val_", "valid_"))]
+    running = [c for c in ("tokens", "seconds", "lr") if c in metrics.columns]
+    per_step = [c for c in metrics.columns if c not in validation + running + ["step"]]
+    blocks = metrics.groupby((metrics["step"] - 1) // every)
+    thinned = blocks[per_step].mean()
+    thinned[running] = blocks[running].last()
+    thinned["step"] = blocks["step"].max()
+    checks = metrics.loc[metrics[validation].notna().any(axis=1), ["step", *running, *validation]]
+    merged = pd.concat([thinned, checks]).groupby("step", as_index=False).first()  # first non-missing value
+    return merged[metrics.columns]

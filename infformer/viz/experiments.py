@@ -216,13 +216,19 @@ def learning_curves_figure(curves: dict, window: int = 50, title: str = "Learnin
     def add(row, c, column, name, color, points=False, scale=1.0, **kwargs):
         y = c[column] * scale
         # centred, so the smoothed line does not lag behind the validation points
-        d = c.assign(y=y).dropna(subset=["y"]) if points else c.assign(y=y.rolling(window, 1, center=True).mean())
+        rows = int(c["_rows"].iloc[0])
+        d = (c.assign(y=y).dropna(subset=["y"]) if points
+             else c.assign(y=y.rolling(rows, 1, center=True).mean()).dropna(subset=[column]))
         fig.add_trace(go.Scatter(x=d["step"], y=d["y"], mode="markers" if points else "lines", name=name,
                                  line=dict(color=color, width=1.5), marker=dict(color=color, size=7, symbol="diamond"),
                                  hovertemplate=f"{name}<br>step %{{x:,}}: %{{y:.3g}}<extra></extra>", **kwargs),
                       row=row, col=1)
 
     for i, (name, c) in enumerate(curves.items()):
+        # the window in rows: committed curves keep one row per 50 steps (training.runfiles.thin_metrics)
+        spacing = float(c["step"].diff().median()) if len(c) > 1 else 1.0
+        rows = max(1, round(window / max(spacing, 1.0)))
+        c = c.assign(_rows=rows)
         color = head_color(i)
         group = dict(legendgroup=name, showlegend=False)
         add(1, c, "loss", name, color, legendgroup=name)

@@ -37,6 +37,10 @@ BASE2_CORPUS=(build/corpus/austen data/austen build/corpus/austen build/corpus/c
 FT_CORPUS=(data/austen build/corpus/austen build/corpus/cmudog/*[27].txt)
 FT_STEPS=${FT_STEPS:-1200}
 BASE=${BASE:-runs/lm-base2}
+# runs/ keeps no weights in the tree (issue 22): the base's float32 weights are restored from history
+if [ "$BASE" = runs/lm-base2 ] && [ ! -f runs/lm-base2/model.safetensors ]; then
+  git show 5dce9af:runs/lm-base2/model.safetensors > runs/lm-base2/model.safetensors
+fi
 # FT_OUT: where a fine-tune goes (default runs/lm-ft-VARIANT, the issue-11 budget); session 6 trained
 # the default model longer with FT_STEPS=5000 FT_OUT=runs/lm-ft-sticky-5k.
 case "${1:-}" in

@@ -13,12 +13,12 @@ from __future__ import annotations
 import json
 import numbers
 import re
-import shutil
 from pathlib import Path
 
 import pandas as pd
 
 from infformer.experiments.sorting.trends import basis_trends, sorting_trends, table_rows
+from infformer.training.runfiles import thin_metrics
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -45,15 +45,16 @@ def read_json(path: Path) -> dict | None:
 
 
 def curve(root: Path, run_dir: Path, name: str) -> pd.DataFrame | None:
-    """Copy a run's metrics.csv to results/curves/NAME.csv; return it. Without the run (runs/ is not
+    """Copy a run's metrics.csv, thinned to one row per 50 steps, to results/curves/NAME.csv; return it. Without the run (runs/ is not
     committed, so a new machine has only what landed), the copy made earlier."""
     src = run_dir / "metrics.csv"
     if not src.is_file():
         kept = root / "results" / "curves" / f"{name}.csv"
         return pd.read_csv(kept) if kept.is_file() else None
     (root / "results" / "curves").mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(src, root / "results" / "curves" / f"{name}.csv")
-    return pd.read_csv(src)
+    metrics = pd.read_csv(src)
+    thin_metrics(metrics).to_csv(root / "results" / "curves" / f"{name}.csv", index=False, float_format="%.6g")
+    return metrics
 
 
 def train_facts(root: Path, run_dir: Path, name: str) -> dict:
