@@ -32,7 +32,7 @@ import torch
 import infformer.core.basis
 from infformer import GaussianBasis, fit_coefficients
 from infformer.core.config import LTMConfig, ModelConfig
-from infformer.core.hooks import CallHooks, hook_points
+from infformer.core.hooks import record
 from infformer.core.memory import linear_contraction, linear_sample_positions, slot_midpoints
 from infformer.core.model import InfFormer
 from infformer.core.regression import reconstruct
@@ -98,10 +98,8 @@ def main(argv=None) -> int:
     # hook_scores makes the model form them; without one, μ and σ² come from (wᵀB) W_K directly).
     keyed = "∞-former, linear, no provenance, keys formed (before)"
     models[keyed] = models["∞-former, linear"]
-    scores = CallHooks()
-    for name, point in hook_points(models[keyed]).items():
-        if name.endswith("hook_scores"):
-            scores.add(point, lambda *_: None)
+    scores = record(models[keyed], {"scores"}, lambda *_: None)
+    scores.remove()  # started again (as a context manager) around each timed pass below
     sticky, unfloored = "∞-former, sticky, no provenance", "∞-former, sticky, no provenance, exp unfloored (before)"
     models[sticky] = InfFormer(ModelConfig.for_variant("sticky", ltm=LTMConfig(num_basis=N, tau=tau, sticky=True),
                                                        **common)).eval()

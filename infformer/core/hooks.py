@@ -21,7 +21,21 @@ _ACTIVE: ContextVar[Mapping] = ContextVar("infformer_call_hooks", default=Mappin
 
 
 class HookPoint(nn.Module):
-    """Returns its input unchanged. Its module name (e.g. `blocks.2.ltm.hook_mu`) names the value."""
+    """Returns its input unchanged. Its module name (e.g. `blocks.2.ltm.hook_mu`) names the value;
+    the point knows it once the model is built (`name_hook_points`), with its layer and `what`."""
+
+    name: str = ""  # "blocks.2.ltm.hook_mu"
+
+    @property
+    def layer(self) -> int | None:
+        """The block it sits in (2 for blocks.2....), None outside the blocks."""
+        parts = self.name.split(".")
+        return int(parts[1]) if len(parts) > 2 and parts[0] == "blocks" else None
+
+    @property
+    def what(self) -> str:
+        """The value it names: "mu" for blocks.2.ltm.hook_mu."""
+        return self.name.rpartition(".")[2].removeprefix("hook_")
 
     def forward(self, x: Tensor) -> Tensor:
         active = _ACTIVE.get()
@@ -36,9 +50,34 @@ class HookPoint(nn.Module):
         return id(self) in _ACTIVE.get()
 
 
+def name_hook_points(model: nn.Module) -> dict:
+    """Tell every hook point of `model` its name; returns them by name. Models call it once built."""
+    points = {name: m for name, m in model.named_modules() if isinstance(m, HookPoint)}
+    for name, point in points.items():
+        point.name = name
+    return points
+
+
 def hook_points(model: nn.Module) -> dict:
     """Every hook point of a model by name."""
-    return {name: m for name, m in model.named_modules() if isinstance(m, HookPoint)}
+    return name_hook_points(model)
+
+
+def record(model: nn.Module, names_filter, fn) -> CallHooks:
+    """The one way to record: fn(point, output) on every hook point whose name passes `names_filter`
+    (a function of the name, or a collection of the long-term attention's `what`s, e.g.
+    {"mu", "sigma_sq"}), for passes run in the calling context only. Returns the started
+    `CallHooks`; call `remove()` in a `finally` (or use it as a context manager)."""
+    if not callable(names_filter):
+        wanted = frozenset(names_filter)
+
+        def names_filter(name):
+            return ".ltm.hook_" in name and name.rpartition(".hook_")[2] in wanted
+    hooks = CallHooks()
+    for name, point in hook_points(model).items():
+        if names_filter(name):
+            hooks.add(point, lambda point, inputs, output: fn(point, output))
+    return hooks.start()
 
 
 class CallHooks:
@@ -56,6 +95,8 @@ class CallHooks:
         return self
 
     def start(self) -> CallHooks:
+        if self._token is not None:  # already started (e.g. by `record`, then used in a `with`)
+            return self
         merged = {k: tuple(v) for k, v in _ACTIVE.get().items()}
         for k, fns in self._pending.items():
             merged[k] = merged.get(k, ()) + tuple(fns)

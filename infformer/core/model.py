@@ -19,7 +19,7 @@ from torch import Tensor, nn
 from .attention import LocalAttention, LongTermAttention, attention_reconstruction_loss
 from .basis import GaussianBasis, make_basis
 from .config import ModelConfig
-from .hooks import HookPoint
+from .hooks import HookPoint, name_hook_points
 from .memory import LayerMemory, MemoryState, bin_mass, sampling_generator, update_memory
 
 
@@ -71,6 +71,7 @@ class InfFormer(nn.Module):
         self.blocks = nn.ModuleList(Block(cfg, self.basis) for _ in range(cfg.n_layers))
         self.ln_f = nn.LayerNorm(cfg.d_model)
         self.apply(self._init_weights)
+        name_hook_points(self)  # every hook point knows its name (blocks.2.ltm.hook_mu)
         for name, p in self.named_parameters():  # GPT-2: scale residual projections by depth
             if name.endswith(("attn.out.weight", "mlp.2.weight", "ltm.out.weight")):
                 nn.init.normal_(p, 0.0, 0.02 / math.sqrt(2 * cfg.n_layers))

@@ -17,11 +17,12 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from ..core.hooks import CallHooks, hook_points
+from ..core.hooks import record
 from ..core.memory import slot_midpoints
 from ..core.regression import reconstruct
 from .record import Trace
 from .run import trace_text
+from .snapshots import Snapshots
 
 
 @dataclass(frozen=True, eq=False)
@@ -46,53 +47,49 @@ class FitTargets:
 
 
 class _TargetRecorder:
-    """Keeps the fit points of the updates the trace will keep as snapshots (same thinning rule)."""
+    """Keeps the fit points of the updates the trace will keep as snapshots (the same `Snapshots` rule)."""
 
     def __init__(self, model, max_snapshots: int):
         cfg = model.cfg
-        self.basis, self.tau, self.max = model.basis, cfg.ltm.tau, max_snapshots
+        self.basis, self.tau = model.basis, cfg.ltm.tau
         self.M, self.L, self.Y = cfg.ltm.num_samples, cfg.segment_len, cfg.n_layers
-        self.update, self.stride = -1, 1
+        self.update = -1
+        self.snapshots = Snapshots(max_snapshots)  # update -> (positions, values [Y, P, e], num_old)
         self.prev: dict = {}     # layer -> coefficients before the current update [N, e]
         self.pending: dict = {}  # layer -> values this update
         self.kind = 0
         self.incoming: dict = {}
         self.samples: dict = {}
-        self.kept: dict = {}     # update -> (positions, values [Y, P, e], num_old)
-        self.hooks = CallHooks()
-        for name, hp in hook_points(model).items():
-            parts = name.split(".")
-            if len(parts) == 4 and parts[0] == "blocks" and parts[2] == "ltm":
-                what = parts[3][5:]
-                if what in ("memory_vectors", "sample_positions", "update_kind", "coefficients"):
-                    self.hooks.add(hp, self._hook(int(parts[1]), what))
-        self.hooks.start()
+        self.hooks = record(model, ("memory_vectors", "sample_positions", "update_kind", "coefficients"), self._hook)
 
-    def _hook(self, layer: int, what: str):
-        def hook(module, inputs, output):
-            out = output.detach()[0]
-            if what == "memory_vectors":
-                self.incoming[layer] = out
-            elif what == "sample_positions":
-                self.samples[layer] = out
-            elif what == "update_kind":
-                if layer == 0:
-                    self.update += 1
-                    self.kind = int(out)
-                    self.pending = {}
-            else:  # coefficients: the last hook of a layer's update
-                keep = self.kind > 0 and self.update % self.stride == 0
-                if keep:
-                    if self.kind == 2:
-                        old = reconstruct(self.prev[layer].to(self.incoming[layer].dtype), self.basis,
-                                          self.samples[layer])
-                        self.pending[layer] = torch.cat([old, self.incoming[layer]], 0)
-                    else:
-                        self.pending[layer] = self.incoming[layer]
-                self.prev[layer] = out
-                if keep and layer == self.Y - 1:
-                    self._store()
-        return hook
+    @property
+    def kept(self) -> dict:
+        return self.snapshots.kept
+
+    def _hook(self, point, output):
+        layer, what = point.layer, point.what
+        out = output.detach()[0]
+        if what == "memory_vectors":
+            self.incoming[layer] = out
+        elif what == "sample_positions":
+            self.samples[layer] = out
+        elif what == "update_kind":
+            if layer == 0:
+                self.update += 1
+                self.kind = int(out)
+                self.pending = {}
+        else:  # coefficients: the last hook of a layer's update
+            keep = self.kind > 0 and self.snapshots.wants(self.update)
+            if keep:
+                if self.kind == 2:
+                    old = reconstruct(self.prev[layer].to(self.incoming[layer].dtype), self.basis,
+                                      self.samples[layer])
+                    self.pending[layer] = torch.cat([old, self.incoming[layer]], 0)
+                else:
+                    self.pending[layer] = self.incoming[layer]
+            self.prev[layer] = out
+            if keep and layer == self.Y - 1:
+                self._store()
 
     def _store(self):
         if self.kind == 2:
@@ -101,11 +98,7 @@ class _TargetRecorder:
         else:
             positions, num_old = slot_midpoints(self.L), 0
         values = torch.stack([self.pending[y] for y in range(self.Y)]).float().cpu().numpy().astype(np.float16)
-        self.kept[self.update] = (positions.numpy(), values, num_old)
-        if len(self.kept) > self.max:  # the trace's rule: keep every other one and double the stride
-            keys = sorted(self.kept)
-            self.kept = {k: self.kept[k] for k in keys[::2]}
-            self.stride *= 2
+        self.snapshots.add(self.update, (positions.numpy(), values, num_old))
 
     def remove(self):
         self.hooks.remove()

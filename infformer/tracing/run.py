@@ -10,32 +10,25 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from ..core.hooks import CallHooks, hook_points
+from ..core.hooks import record
 from ..core.memory import MemoryState
 from ..core.model import InfFormer
 from .record import Trace, _readonly, disjoint_offsets
+from .snapshots import Snapshots
 
 _LTM_HOOKS = ("mu", "sigma_sq", "bin_probs", "sample_positions", "update_kind", "coefficients")
 
 
 class _Recorder:
-    """Forward hooks on every long-term-memory hook point, writing into preallocated arrays."""
+    """What every long-term-memory hook point passed during one segment, by `what` and layer."""
 
     def __init__(self, model: InfFormer):
-        self.model = model
         self.current: dict = {}
-        self.hooks = CallHooks()  # this call's passes only, never another session's on the shared model
-        for name, hp in hook_points(model).items():
-            parts = name.split(".")
-            if len(parts) == 4 and parts[0] == "blocks" and parts[2] == "ltm" and parts[3][5:] in _LTM_HOOKS:
-                layer, what = int(parts[1]), parts[3][5:]
-                self.hooks.add(hp, self._record(layer, what))
-        self.hooks.start()
+        # this call's passes only, never another session's on the shared model
+        self.hooks = record(model, _LTM_HOOKS, self._record)
 
-    def _record(self, layer: int, what: str):
-        def hook(module, inputs, output):
-            self.current.setdefault(what, {})[layer] = output.detach()
-        return hook
+    def _record(self, point, output):
+        self.current.setdefault(point.what, {})[point.layer] = output.detach()
 
     def pop(self) -> dict:
         out, self.current = self.current, {}
@@ -83,7 +76,7 @@ def run_with_trace(model: InfFormer, tokens, state: MemoryState | None = None, *
     token_loss = np.full(T, np.nan, dtype=np.float32)
     segments, seconds = [], []
     upd_segment, upd_kind, upd_tokens, bins, samples = [], [], [], [], []
-    snap_updates, snaps, stride = [], [], 1
+    snapshots = Snapshots(max_snapshots)
     logits_out = []
 
     # segment boundaries, aligned with the state's unfinished segment
@@ -129,11 +122,8 @@ def run_with_trace(model: InfFormer, tokens, state: MemoryState | None = None, *
                 upd_tokens.append((max(first_token, 0), max(first_token + L, 0)))
                 bins.append(np.stack([rec["bin_probs"][y][0].float().cpu().numpy() for y in range(Y)]))
                 samples.append(np.stack([rec["sample_positions"][y][0].double().cpu().numpy() for y in range(Y)]))
-                if kind and u % stride == 0:
-                    snap_updates.append(u)
-                    snaps.append(np.stack([rec["coefficients"][y][0].float().cpu().numpy() for y in range(Y)]))
-                    if len(snaps) > max_snapshots:  # keep every other one and double the stride: bounded
-                        snap_updates, snaps, stride = snap_updates[::2], snaps[::2], stride * 2
+                if kind and snapshots.wants(u):
+                    snapshots.add(u, np.stack([rec["coefficients"][y][0].float().cpu().numpy() for y in range(Y)]))
             if on_segment is not None:
                 on_segment(s + 1, len(bounds))
     finally:
@@ -151,8 +141,8 @@ def run_with_trace(model: InfFormer, tokens, state: MemoryState | None = None, *
         update_segment=arr(upd_segment, (U,), np.int64), update_kind=arr(upd_kind, (U,), np.int8),
         update_tokens=arr(upd_tokens, (U, 2), np.int64), bin_probs=arr(bins, (U, Y, D)),
         sample_positions=arr(samples, (U, Y, M), np.float64),
-        snapshot_updates=np.asarray(snap_updates, dtype=np.int64),
-        coefficients=np.stack(snaps) if snaps else np.zeros((0, Y, N, cfg.d_model), np.float32),
+        snapshot_updates=np.asarray(snapshots.updates(), dtype=np.int64),
+        coefficients=np.stack(snapshots.items()) if snapshots.kept else np.zeros((0, Y, N, cfg.d_model), np.float32),
         final_coefficients=np.stack([m.coefficients[0].float().cpu().numpy() for m in final]),
         final_spans=np.stack([m.spans[0].cpu().numpy() for m in final]),
         final_span_tokens=np.stack([m.span_tokens[0].cpu().numpy() for m in final]),

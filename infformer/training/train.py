@@ -26,7 +26,7 @@ from tqdm.auto import tqdm
 
 from ..core.attention import variance_kl
 from ..core.config import ModelConfig
-from ..core.hooks import CallHooks, hook_points
+from ..core.hooks import record
 from ..core.memory import MemoryState
 from ..core.model import InfFormer
 from ..corpora.data import SegmentStreams, corpus_files, load_documents, split_heldout
@@ -80,14 +80,11 @@ class KLCollector:
     """Collects σ² from every layer's hook point during a forward, for the variance regulariser."""
 
     def __init__(self, model: InfFormer):
-        self.values, self.hooks = [], CallHooks()
-        for name, hp in hook_points(model).items():
-            if name.endswith("ltm.hook_sigma_sq"):
-                self.hooks.add(hp, self._collect)
-        self.hooks.start()
+        self.values = []
+        self.hooks = record(model, {"sigma_sq"}, self._collect)
 
-    def _collect(self, module, inputs, output):
-        if module.training:  # validation passes run through the same hooks; they add no loss
+    def _collect(self, point, output):
+        if point.training:  # validation passes run through the same hooks; they add no loss
             self.values.append(output)
 
     def pop(self, sigma0: float, filled: torch.Tensor) -> torch.Tensor:
@@ -108,11 +105,9 @@ class CompressionLossCollector:
     layer and write); their sum trains the compressors alone (model.py stops the task's gradient)."""
 
     def __init__(self, model: InfFormer):
-        self.values, self.hooks = [], CallHooks()
-        for name, hp in hook_points(model).items():
-            if name.endswith("hook_compression_loss"):
-                self.hooks.add(hp, lambda module, inputs, output: self.values.append(output))
-        self.hooks.start()
+        self.values = []
+        self.hooks = record(model, lambda name: name.endswith("hook_compression_loss"),
+                            lambda point, output: self.values.append(output))
 
     def pop(self) -> torch.Tensor:
         total = sum(self.values, torch.zeros(()))

@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 
 from infformer.core.config import LTMConfig, ModelConfig
-from infformer.core.hooks import CallHooks, hook_points
+from infformer.core.hooks import record
 from infformer.core.model import InfFormer
 from infformer.corpora.data import SegmentStreams, load_documents, split_heldout
 from infformer.io.tokenizer import Tokenizer
@@ -58,12 +58,7 @@ def main():
         opt.step()
     m.eval()
     sig, mus = [], []
-    hooks = CallHooks()
-    for name, hp in hook_points(m).items():
-        if name.endswith("ltm.hook_sigma_sq"):
-            hooks.add(hp, lambda mod, i, o: sig.append(o.detach()))
-        elif name.endswith("ltm.hook_mu"):
-            hooks.add(hp, lambda mod, i, o: mus.append(o.detach()))
+    hooks = record(m, {"sigma_sq", "mu"}, lambda point, o: (sig if point.what == "sigma_sq" else mus).append(o.detach()))
     val = SegmentStreams([q[1] for q in parts], 128, 6)
     s2, total, n = m.initial_state(6), 0.0, 0
     with torch.no_grad(), hooks:

@@ -21,7 +21,7 @@ import pandas as pd
 import torch
 
 from infformer.core.basis import GaussianBasis
-from infformer.core.hooks import CallHooks, hook_points
+from infformer.core.hooks import record
 from infformer.core.memory import linear_contraction, slot_midpoints
 from infformer.core.regression import fit_coefficients, reconstruct
 from infformer.experiments.sorting.task import make_batch
@@ -38,23 +38,17 @@ def record_writes(model, length: int, examples: int, seed: int, batch_size: int 
     """Per batch and layer, the vectors each memory update wrote: a list (batches × layers) of [U, B, L, e]."""
     writes: dict = {}
     pending: dict = {}
-    hooks = CallHooks()
-    for name, hp in hook_points(model).items():
-        what = name.rsplit(".hook_", 1)[-1]
-        if ".ltm.hook_" in name and what in ("memory_vectors", "update_kind"):
-            layer = int(name.split(".")[1])
 
-            def hook(module, inputs, output, layer=layer, what=what):
-                if what == "memory_vectors":
-                    pending[layer] = output.detach().float()
-                    return
-                kind = output.detach()
-                if bool((kind != kind[0]).any()):
-                    raise ValueError("rows of one batch wrote at different updates")  # one length per batch
-                if int(kind[0]) > 0:
-                    writes.setdefault(layer, []).append(pending[layer])
-            hooks.add(hp, hook)
-    hooks.start()
+    def hook(point, output):
+        if point.what == "memory_vectors":
+            pending[point.layer] = output.detach().float()
+            return
+        kind = output.detach()
+        if bool((kind != kind[0]).any()):
+            raise ValueError("rows of one batch wrote at different updates")  # one length per batch
+        if int(kind[0]) > 0:
+            writes.setdefault(point.layer, []).append(pending[point.layer])
+    hooks = record(model, ("memory_vectors", "update_kind"), hook)
     batches = []
     try:
         for i in range(-(-examples // batch_size)):

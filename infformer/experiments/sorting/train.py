@@ -24,7 +24,7 @@ from safetensors.torch import load_file
 from tqdm.auto import tqdm
 
 from ...core.config import LTMConfig, ModelConfig
-from ...core.hooks import CallHooks, hook_points
+from ...core.hooks import record
 from ...core.memory import slot_midpoints
 from ...core.model import InfFormer
 from ...core.regression import reconstruct
@@ -124,29 +124,24 @@ class RegressionErrorMeter:
     """Relative fit error on the vectors written at each memory update (see the module docstring)."""
 
     def __init__(self, model: InfFormer):
-        self.model, self.pending, self.errors, self.hooks = model, {}, [], CallHooks()
-        for name, hp in hook_points(model).items():
-            what = name.rsplit(".hook_", 1)[-1]
-            if ".ltm.hook_" in name and what in ("memory_vectors", "update_kind", "coefficients"):
-                self.hooks.add(hp, self._hook(int(name.split(".")[1]), what))
-        self.hooks.start()
+        self.model, self.pending, self.errors = model, {}, []
+        self.hooks = record(model, ("memory_vectors", "update_kind", "coefficients"), self._hook)
 
-    def _hook(self, layer, what):
-        def hook(module, inputs, output):
-            if what != "coefficients":
-                self.pending[(layer, what)] = output.detach()
-                return
-            x = self.pending.pop((layer, "memory_vectors")).float()   # [B, L, e]
-            kind = self.pending.pop((layer, "update_kind"))           # [B]
-            L, tau = x.shape[1], self.model.cfg.ltm.tau
-            # where the vectors were placed: (τ, 1] after a contraction, all of [0, 1] at a first write
-            t = torch.where((kind == 1).view(-1, 1), slot_midpoints(L).float(), slot_midpoints(L, tau, 1.0).float())
-            rec = reconstruct(output.detach().float(), self.model.basis, t.to(x.device))  # [B, L, e]
-            err = relative_error(rec, x)
-            written = kind > 0
-            if bool(written.any()):
-                self.errors.append(err[written].mean().item())
-        return hook
+    def _hook(self, point, output):
+        layer, what = point.layer, point.what
+        if what != "coefficients":
+            self.pending[(layer, what)] = output.detach()
+            return
+        x = self.pending.pop((layer, "memory_vectors")).float()   # [B, L, e]
+        kind = self.pending.pop((layer, "update_kind"))           # [B]
+        L, tau = x.shape[1], self.model.cfg.ltm.tau
+        # where the vectors were placed: (τ, 1] after a contraction, all of [0, 1] at a first write
+        t = torch.where((kind == 1).view(-1, 1), slot_midpoints(L).float(), slot_midpoints(L, tau, 1.0).float())
+        rec = reconstruct(output.detach().float(), self.model.basis, t.to(x.device))  # [B, L, e]
+        err = relative_error(rec, x)
+        written = kind > 0
+        if bool(written.any()):
+            self.errors.append(err[written].mean().item())
 
     def mean(self) -> float:
         return float(np.mean(self.errors)) if self.errors else float("nan")
