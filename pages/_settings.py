@@ -7,7 +7,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from infformer.core.settings import MEMORY_RANGES
+from infformer.core.settings import MEMORY_SETTINGS
 from infformer.io.checkpoint import ASSETS, DEFAULT_MODEL, CheckpointError, list_checkpoints, read_config
 
 MODELS = ASSETS / "models"  # where the shipped checkpoints are (the text pages offer those made for text)
@@ -26,8 +26,7 @@ class Settings:
     seed: int
 
     def overrides(self) -> dict:
-        return dict(tau=self.tau, num_samples=self.num_samples, sticky=self.sticky, num_bins=self.num_bins,
-                    seed=self.seed)
+        return {s.field: getattr(self, s.field) for s in MEMORY_SETTINGS}
 
     def model_key(self) -> tuple:
         return model_key(self.model_dir, tuple(sorted(self.overrides().items())))
@@ -55,28 +54,23 @@ def shipped_models(task: str = "text", root=None) -> dict:
             found[path.name] = path
     return found
 
-_SETTING_PARAMS = {"tau": float, "M": int, "sticky": lambda v: v in ("1", "true", "True"), "D": int, "seed": int}
-
 def _init_settings(ltm) -> None:
     """First run of a session: widget values from the URL, else from the default model's config."""
     if st.session_state.get("_settings_ready"):
         return
     q = st.query_params
-    defaults = {"tau": ltm.tau if ltm else 0.5, "M": ltm.num_samples if ltm else 256,
-                "sticky": ltm.sticky if ltm else True, "D": ltm.num_bins if ltm else 128, "seed": ltm.seed if ltm else 0}
-    for name, cast in _SETTING_PARAMS.items():
-        value = defaults[name]
-        if name in q:
+    for s in MEMORY_SETTINGS:
+        value = getattr(ltm, s.field) if ltm else s.default  # the default model's, else LTMConfig's
+        if s.url in q:
             try:
-                value = cast(q[name])
+                value = q[s.url] in ("1", "true", "True") if s.range is None else s.cast(q[s.url])
             except ValueError:
                 pass
-        st.session_state[f"set_{name}"] = value
-    clamp = {short: (MEMORY_RANGES[name].low, MEMORY_RANGES[name].high)  # the widgets' (and the CLI's) ranges
-             for short, name in (("tau", "tau"), ("M", "num_samples"), ("D", "num_bins"), ("seed", "seed"))}
-    for name, (lo, hi) in clamp.items():
-        st.session_state[f"set_{name}"] = min(hi, max(lo, st.session_state[f"set_{name}"]))
-    st.session_state["set_tau"] = round(float(st.session_state["set_tau"]) * 20) / 20  # the slider's step
+        if s.range is not None:  # the widgets' (and the command line's) range and step
+            value = min(s.range.high, max(s.range.low, value))
+            if s.cast is float:  # on the slider's steps
+                value = round(round(value / s.range.step) * s.range.step, 10)
+        st.session_state[f"set_{s.url}"] = value
     shipped = shipped_models()
     st.session_state["set_model"] = q.get("model") if q.get("model") in shipped else (
         DEFAULT_MODEL.name if DEFAULT_MODEL.name in shipped else (next(iter(shipped), LOCAL)))
@@ -121,20 +115,20 @@ def sidebar() -> Settings:
     sb.header("Memory settings")
     sb.caption("These may change at inference; no weight depends on them.")
     disabled = ltm is None
-    R = MEMORY_RANGES
-    tau = sb.slider("τ, contraction point", R["tau"].low, R["tau"].high, step=R["tau"].step, key="set_tau",
-                    disabled=disabled, help="At each update the old memory is squeezed into [0, τ] and the new segment "
-                                            f"fills (τ, 1]. Range {R['tau'].text} (as `--tau` on the command line).")
-    M = sb.number_input(f"M, samples of the old signal ({R['num_samples'].text})", int(R["num_samples"].low),
-                        int(R["num_samples"].high), step=int(R["num_samples"].step), key="set_M", disabled=disabled,
-                        help=f"Range {R['num_samples'].text}, as `--num-samples` on the command line.")
-    sticky = sb.toggle("Sticky memories", key="set_sticky", disabled=disabled,
-                       help="Sample the old signal where the previous segment's queries attended (else evenly).")
-    D = sb.number_input(f"D, histogram bins ({R['num_bins'].text})", int(R["num_bins"].low), int(R["num_bins"].high),
-                        step=int(R["num_bins"].step), key="set_D", disabled=disabled or not sticky,
-                        help=f"Range {R['num_bins'].text}, as `--num-bins` on the command line.")
-    seed = sb.number_input("Seed of the sticky sampling", int(R["seed"].low), int(R["seed"].high), step=1,
-                           key="set_seed", disabled=disabled, help=f"Range {R['seed'].text}, as `--seed`.")
+    values = {}
+    for s in MEMORY_SETTINGS:  # one widget each, from the table the command line's flags come from
+        r, key = s.range, f"set_{s.url}"
+        help_text = f"{s.help[0].upper()}{s.help[1:]}." + (f" Range {r.text}, as `{s.flag}` on the command line."
+                                                          if r else f" As `{s.flag}` / `--no-{s.flag[2:]}`.")
+        off = disabled or (s.field == "num_bins" and not values.get("sticky", True))  # D only matters when sticky
+        if r is None:
+            values[s.field] = sb.toggle(s.label, key=key, disabled=off, help=help_text)
+        elif s.cast is float:
+            values[s.field] = sb.slider(s.label, r.low, r.high, step=r.step, key=key, disabled=off, help=help_text)
+        else:
+            label = s.label if s.field == "seed" else f"{s.label} ({r.text})"
+            values[s.field] = sb.number_input(label, int(r.low), int(r.high), step=int(r.step), key=key,
+                                              disabled=off, help=help_text)
     if cfg is not None:
         sb.header("Fixed by training")
         rows = {"layers × heads": f"{cfg.n_layers} × {cfg.n_heads}", "width e": cfg.d_model,
@@ -148,7 +142,7 @@ def sidebar() -> Settings:
     sb.header("Export")
     sb.radio("Chart toolbar saves as", ["png", "svg"], horizontal=True, key="export_format",
              help="The camera icon on each chart's toolbar downloads it in this format.")
-    settings = Settings(model_dir, float(tau), int(M), bool(sticky), int(D), int(seed))
+    settings = Settings(model_dir, **{s.field: s.cast(values[s.field]) for s in MEMORY_SETTINGS})
     st.session_state["settings"] = settings
     return settings
 

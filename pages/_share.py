@@ -15,7 +15,7 @@ import binascii
 import json
 import zlib
 
-from infformer.core.settings import MEMORY_RANGES
+from infformer.core.settings import MEMORY_RANGES, MEMORY_SETTINGS
 
 MAX_LINK_CHARS = 6000
 SESSION_FORMAT, SESSION_VERSION = "infformer-session", 1
@@ -45,7 +45,7 @@ def decode_text(packed: str) -> str:
         raise broken from None
 
 
-SETTINGS_FIELDS = {"tau": float, "num_samples": int, "sticky": bool, "num_bins": int, "seed": int}
+SETTINGS_FIELDS = {s.field: s.cast for s in MEMORY_SETTINGS}
 
 
 def session_json(text: str, query: str, label: str, model: str, settings: dict) -> str:

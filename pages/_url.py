@@ -6,6 +6,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from infformer.core.settings import MEMORY_SETTINGS
 from pages._docs import Doc
 from pages._settings import Settings, current_settings, shipped_models
 from pages._share import encode_text
@@ -22,8 +23,10 @@ def link_text(doc: Doc) -> str | None:
 
 def sync_url(settings: Settings, doc: Doc) -> None:
     """Write the example (or a short own text, compressed) and the settings into the URL."""
-    want = {"tau": f"{settings.tau:g}", "M": str(settings.num_samples), "sticky": "1" if settings.sticky else "0",
-            "D": str(settings.num_bins), "seed": str(settings.seed)}
+    want = {}
+    for s in MEMORY_SETTINGS:
+        value = getattr(settings, s.field)
+        want[s.url] = ("1" if value else "0") if s.range is None else f"{value:g}" if s.cast is float else str(value)
     shipped = {str(p.resolve()): name for name, p in shipped_models().items()}
     model = shipped.get(str(Path(settings.model_dir).resolve()))
     if model:

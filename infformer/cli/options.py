@@ -14,7 +14,7 @@ from tqdm.auto import tqdm
 
 from ..core.config import VARIANTS
 from ..core.model import InfFormer
-from ..core.settings import MEMORY_RANGES, default_threads
+from ..core.settings import MEMORY_RANGES, MEMORY_SETTINGS, default_threads
 from ..io.checkpoint import DEFAULT_MODEL, load_checkpoint, read_config
 from ..io.textio import read_text
 
@@ -82,15 +82,16 @@ def in_range(name: str):
 
 
 def add_model_options(p):
+    """--model and the memory settings (one flag each, from core.settings.MEMORY_SETTINGS), --threads."""
     p.add_argument("--model", metavar="DIR", help="checkpoint directory (default: the shipped default model)")
-    sticky = p.add_mutually_exclusive_group()
-    sticky.add_argument("--sticky", dest="sticky", action="store_true", default=None, help="sticky memories on")
-    sticky.add_argument("--no-sticky", dest="sticky", action="store_false", help="linear sampling (sticky off)")
-    p.add_argument("--seed", type=in_range("seed"), default=None, help=f"seed of the sticky sampling ({MEMORY_RANGES['seed'].text})")
-    p.add_argument("--tau", type=in_range("tau"), help=f"contraction point τ, {MEMORY_RANGES['tau'].text} (default: the model's)")
-    p.add_argument("--num-samples", type=in_range("num_samples"),
-                   help=f"M, samples of the old signal per update, {MEMORY_RANGES['num_samples'].text}")
-    p.add_argument("--num-bins", type=in_range("num_bins"), help=f"D, sticky-memory histogram bins, {MEMORY_RANGES['num_bins'].text}")
+    for s in MEMORY_SETTINGS:
+        if s.range is None:  # a switch: --sticky / --no-sticky
+            group = p.add_mutually_exclusive_group()
+            group.add_argument(s.flag, dest=s.field, action="store_true", default=None, help=f"{s.help} (on)")
+            group.add_argument(f"--no-{s.flag[2:]}", dest=s.field, action="store_false", help=f"{s.field} off")
+        else:
+            p.add_argument(s.flag, type=in_range(s.field), default=None,
+                           help=f"{s.label}: {s.help}; {s.range.text} (default: the model's)")
     add_threads(p)
 
 
@@ -102,8 +103,7 @@ def add_threads(p):
 
 def load_model(args):
     directory = args.model or DEFAULT_MODEL
-    overrides = {k: v for k, v in (("sticky", args.sticky), ("seed", args.seed), ("tau", args.tau),
-                                   ("num_samples", args.num_samples), ("num_bins", args.num_bins)) if v is not None}
+    overrides = {s.field: getattr(args, s.field) for s in MEMORY_SETTINGS if getattr(args, s.field) is not None}
     cfg, info = read_config(directory)
     if info.get("task") == "sorting":
         raise UsageError(f"{directory}: a sorting model, not a language model; use `python -m infformer sorting "

@@ -1,13 +1,18 @@
-"""What the app and the command line share about inference-time settings: the allowed ranges of
-the memory settings, and the default number of torch threads.
+"""What the app and the command line share about inference-time settings: the five memory
+settings (τ, M, sticky, D, seed) with their ranges, labels, flags, link keys and help, and the
+default number of torch threads.
 
-One table, so the app's widgets and the command line accept exactly the same values and say the
-same range when they refuse one.
+One table (`MEMORY_SETTINGS`), so the app's sidebar, its links and session files, and the command
+line's flags are built from it: they accept exactly the same values, say the same range when they
+refuse one, and take their defaults from `LTMConfig`.
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass
+
+from .config import LTMConfig
 
 
 @dataclass(frozen=True)
@@ -37,6 +42,45 @@ MEMORY_RANGES = {
     "num_bins": Range("D", 4, 1024, 4),
     "seed": Range("seed", 0, 2 ** 31 - 1, 1),
 }
+
+
+@dataclass(frozen=True)
+class MemorySetting:
+    """One memory setting that may change at inference (no weight depends on it)."""
+
+    field: str               # the LTMConfig field
+    label: str               # as the sidebar shows it, with the paper's symbol
+    url: str                 # its key in a link (short: links must stay short)
+    help: str                # one sentence, for the sidebar and `--help`
+    range: Range | None = None  # None: a switch (sticky)
+
+    @property
+    def flag(self) -> str:
+        return "--" + self.field.replace("_", "-")
+
+    @property
+    def default(self):
+        """The value of a model that says nothing (LTMConfig's default)."""
+        return next(f.default for f in dataclasses.fields(LTMConfig) if f.name == self.field)
+
+    @property
+    def cast(self):
+        return bool if self.range is None else type(self.range.step)
+
+
+MEMORY_SETTINGS = (
+    MemorySetting("tau", "τ, contraction point", "tau", "at each update the old memory is squeezed into [0, τ] "
+                  "and the new segment fills (τ, 1]", MEMORY_RANGES["tau"]),
+    MemorySetting("num_samples", "M, samples of the old signal", "M", "points at which the old signal is "
+                  "evaluated at each update", MEMORY_RANGES["num_samples"]),
+    MemorySetting("sticky", "Sticky memories", "sticky", "sample the old signal where the previous segment's "
+                  "queries attended (else evenly)"),
+    MemorySetting("num_bins", "D, histogram bins", "D", "bins of the histogram sticky sampling draws from",
+                  MEMORY_RANGES["num_bins"]),
+    MemorySetting("seed", "Seed of the sticky sampling", "seed", "each update draws from Generator(seed, update)",
+                  MEMORY_RANGES["seed"]),
+)
+MEMORY_SETTING = {s.field: s for s in MEMORY_SETTINGS}
 
 
 def default_threads() -> int:

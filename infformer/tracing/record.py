@@ -19,10 +19,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import torch
-from torch import Tensor
 
 from ..core.basis import GaussianBasis, gaussian_density
-from ..core.memory import push_spans, token_slots
+from . import replay
 
 
 def _readonly(a: np.ndarray) -> np.ndarray:
@@ -95,37 +94,8 @@ class Trace:
     # ------------------------------------------------------------- provenance
     def spans_at(self, updates, layer: int) -> dict:
         """{update: (spans [K, 2], tokens [K])} in the memory after each of `updates` (-1: before
-        any), replayed from the recorded sample positions in one pass.
-
-        Complete provenance: every token that entered the memory keeps its span, exact in float64
-        however small, and is forgotten only when its span underflows to width zero (b == a in
-        float64). The model's state keeps at most `span_capacity` spans per layer to stay
-        bounded; the replay is not bounded by it (K grows with the text, 16 bytes per token).
-
-        Token numbers count from the memory's last reset, like the model state's `span_tokens`: the
-        traced token i is number `token_offset + i` (the same for a trace of a fresh memory)."""
-        wanted = {int(u) for u in updates}
-        tau = self.ltm["tau"]
-        spans, tokens = keep_unforgotten(torch.tensor(self.initial_spans[layer][None]),
-                                         torch.tensor(self.initial_span_tokens[layer][None]))
-        out = {}
-        if -1 in wanted:
-            out[-1] = (spans[0].numpy(), tokens[0].numpy())
-        for u in range(max(wanted, default=-1) + 1):
-            kind = int(self.update_kind[u])
-            if kind:
-                start, end = (int(x) for x in self.update_tokens[u])
-                if kind == 2:
-                    spans = push_spans(spans, torch.tensor(self.sample_positions[u, layer][None]), tau)
-                    edges = token_slots(end - start, tau, 1.0)
-                else:
-                    edges = token_slots(end - start)
-                entered = torch.stack([edges[:-1], edges[1:]], -1)[None]
-                spans, tokens = keep_unforgotten(torch.cat([spans, entered], 1),
-                                                 torch.cat([tokens, torch.arange(start, end)[None]], 1))
-            if u in wanted:
-                out[u] = (spans[0].numpy(), tokens[0].numpy())
-        return out
+        any), replayed from the recorded sample positions (see `replay.spans_at`)."""
+        return replay.spans_at(self, updates, layer)
 
     def final_provenance(self, layer: int) -> tuple[np.ndarray, np.ndarray]:
         """Every unforgotten token's span [K, 2] and number [K] in the memory at the end."""
@@ -243,12 +213,6 @@ def reconstruct_signal(coefficients, basis: GaussianBasis, grid) -> np.ndarray:
     t = torch.tensor(np.asarray(grid), dtype=torch.float64)
     psi = gaussian_density(t[:, None], basis.centers.double(), basis.widths.double() ** 2)
     return (psi @ torch.tensor(np.asarray(coefficients), dtype=torch.float64)).numpy()
-
-
-def keep_unforgotten(spans: Tensor, tokens: Tensor) -> tuple[Tensor, Tensor]:
-    """Drop empty slots and spans that underflowed to width zero; keep the rest in order: [1, K, 2], [1, K]."""
-    keep = (tokens[0] >= 0) & (spans[0, :, 1] > spans[0, :, 0])
-    return spans[:, keep], tokens[:, keep]
 
 
 def span_mass(spans, mu, sigma_sq) -> np.ndarray:
