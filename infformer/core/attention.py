@@ -15,11 +15,19 @@ from .basis import GaussianBasis
 from .hooks import HookPoint
 
 
-def rotary(x: Tensor, positions: Tensor, base: float) -> Tensor:
-    """Rotary position embedding: x [B, H, T, d], positions [T] (within the local window)."""
+def rotary(x: Tensor, positions: Tensor, base: float, layout: str = "interleaved") -> Tensor:
+    """Rotary position embedding: x [B, H, T, d], positions [T] (within the local window).
+
+    layout "interleaved" turns the pairs (x_2i, x_2i+1) (this project's models); "half" turns the pairs
+    (x_i, x_i+d/2), HF Llama's rotate_half, which pretrained Llama weights expect. Same frequencies.
+    """
     d = x.shape[-1]
     inv_freq = base ** (-torch.arange(0, d, 2, device=x.device, dtype=torch.float32) / d)
     angles = positions.to(torch.float32).unsqueeze(-1) * inv_freq  # [T, d/2]
+    if layout == "half":
+        first, second = x.float().chunk(2, dim=-1)                   # [B, H, T, d/2] each
+        cos, sin = angles.cos(), angles.sin()
+        return torch.cat([first * cos - second * sin, second * cos + first * sin], -1).to(x.dtype)
     # Each pair (x_2i, x_2i+1) is the complex number x_2i + i·x_2i+1 turned by e^{i·angle}: one complex
     # product instead of strided halves, four products and a stack (3-10x faster at the sorting runs'
     # batch of 8, where rotary was ~10% of a training step; the same numbers to float rounding).
@@ -29,19 +37,27 @@ def rotary(x: Tensor, positions: Tensor, base: float) -> Tensor:
 
 
 class LocalAttention(nn.Module):
-    """Causal multi-head attention over the short-term memory, the segment so far and the new tokens."""
+    """Causal multi-head attention over the short-term memory, the segment so far and the new tokens.
 
-    def __init__(self, d_model: int, n_heads: int, dropout: float, rope_base: float):
+    With grouped-query attention (n_kv_heads < n_heads) the keys and values have G = n_kv_heads heads,
+    each serving n_heads / G consecutive query heads (HF Llama's repeat_kv). The key/value projection
+    stays one fused linear [K | V] of width 2·G·d, so the small model's state dict is unchanged.
+    """
+
+    def __init__(self, d_model: int, n_heads: int, dropout: float, rope_base: float, n_kv_heads: int | None = None,
+                 bias: bool = True, rope_layout: str = "interleaved"):
         super().__init__()
-        self.n_heads, self.rope_base, self.dropout = n_heads, rope_base, dropout
-        self.query = nn.Linear(d_model, d_model)
-        self.key_value = nn.Linear(d_model, 2 * d_model)
-        self.out = nn.Linear(d_model, d_model)
+        self.n_heads, self.rope_base, self.dropout, self.rope_layout = n_heads, rope_base, dropout, rope_layout
+        self.n_kv_heads = n_heads if n_kv_heads is None else n_kv_heads
+        self.head_dim = d_model // n_heads
+        self.query = nn.Linear(d_model, d_model, bias=bias)
+        self.key_value = nn.Linear(d_model, 2 * self.n_kv_heads * self.head_dim, bias=bias)
+        self.out = nn.Linear(d_model, d_model, bias=bias)
         self.hook_pattern_mask = HookPoint()
 
-    def split_heads(self, x: Tensor) -> Tensor:  # [B, T, e] -> [B, H, T, d]
+    def split_heads(self, x: Tensor) -> Tensor:  # [B, T, h·d] -> [B, h, T, d], h = n_heads or n_kv_heads
         B, T, e = x.shape
-        return x.view(B, T, self.n_heads, e // self.n_heads).transpose(1, 2)
+        return x.view(B, T, e // self.head_dim, self.head_dim).transpose(1, 2)
 
     def forward(self, x: Tensor, context: Tensor, mask: Tensor, q_pos: Tensor, k_pos: Tensor) -> tuple[Tensor, Tensor]:
         """x [B, T, e] (normalised new tokens), context [B, K, e] (normalised, ends with x), mask [B, 1, T, K].
@@ -50,9 +66,11 @@ class LocalAttention(nn.Module):
         which the long-term attention shares.
         """
         q = self.split_heads(self.query(x))
-        k, v = (self.split_heads(t) for t in self.key_value(context).chunk(2, dim=-1))
+        k, v = (self.split_heads(t) for t in self.key_value(context).chunk(2, dim=-1))  # [B, G, K, d]
+        if self.n_kv_heads != self.n_heads:  # each key/value head serves a group of query heads
+            k, v = (t.repeat_interleave(self.n_heads // self.n_kv_heads, dim=1) for t in (k, v))
         out = F.scaled_dot_product_attention(
-            rotary(q, q_pos, self.rope_base), rotary(k, k_pos, self.rope_base), v,
+            rotary(q, q_pos, self.rope_base, self.rope_layout), rotary(k, k_pos, self.rope_base, self.rope_layout), v,
             attn_mask=self.hook_pattern_mask(mask), dropout_p=self.dropout if self.training else 0.0)
         B, H, T, d = out.shape
         return self.out(out.transpose(1, 2).reshape(B, T, H * d)), q

@@ -16,7 +16,8 @@ import torch
 from ..core.config import ModelConfig
 from ..core.model import InfFormer
 
-ARCHITECTURE = ("vocab_size", "d_model", "n_layers", "n_heads", "d_ff", "segment_len", "stm_len", "rope_base")
+ARCHITECTURE = ("vocab_size", "d_model", "n_layers", "n_heads", "d_ff", "segment_len", "stm_len", "rope_base",
+                "norm", "norm_eps", "mlp", "n_kv_heads", "bias", "tie_embeddings", "rope_layout")
 
 
 def finetune_config(base: ModelConfig, memory: ModelConfig) -> ModelConfig:
