@@ -110,6 +110,12 @@ def _field(reader, key: str, default=None, required: bool = True):
     return field.contents()
 
 
+def _decimal(x: float) -> float:
+    """A float32 metadata value as the decimal it was written from (1e-5, not 9.99999974e-06): the
+    shortest decimal that rounds to the same float32."""
+    return float(str(np.float32(x)))
+
+
 _GGUF_BLOCK_NAMES = {  # GGUF tensor name (after blk.i.) -> HF name (after model.layers.i.)
     "attn_norm": "input_layernorm", "ffn_norm": "post_attention_layernorm",
     "attn_q": "self_attn.q_proj", "attn_k": "self_attn.k_proj", "attn_v": "self_attn.v_proj",
@@ -178,8 +184,8 @@ def read_gguf(path) -> tuple[LlamaArchitecture, dict, Tokenizer, dict]:
         vocab_size=weights["model.embed_tokens.weight"].shape[0], d_model=d_model,
         n_layers=int(_field(reader, "llama.block_count")), n_heads=n_heads, n_kv_heads=n_kv_heads,
         d_ff=int(_field(reader, "llama.feed_forward_length")),
-        rope_base=float(_field(reader, "llama.rope.freq_base", 10000.0, required=False)),
-        norm_eps=float(_field(reader, "llama.attention.layer_norm_rms_epsilon")),
+        rope_base=_decimal(_field(reader, "llama.rope.freq_base", 10000.0, required=False)),
+        norm_eps=_decimal(_field(reader, "llama.attention.layer_norm_rms_epsilon")),
         tie_embeddings="lm_head.weight" not in weights,
         context_length=_field(reader, "llama.context_length", None, required=False))
     info = {"name": _field(reader, "general.name", "", required=False), "tensor_types": types}
