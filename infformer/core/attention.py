@@ -15,11 +15,19 @@ from .basis import GaussianBasis
 from .hooks import HookPoint
 
 
-def rotary(x: Tensor, positions: Tensor, base: float) -> Tensor:
-    """Rotary position embedding: x [B, H, T, d], positions [T] (within the local window)."""
+def rotary(x: Tensor, positions: Tensor, base: float, layout: str = "interleaved") -> Tensor:
+    """Rotary position embedding: x [B, H, T, d], positions [T] (within the local window).
+
+    layout "interleaved" turns the pairs (x_2i, x_2i+1) (this project's models); "half" turns the pairs
+    (x_i, x_i+d/2), HF Llama's rotate_half, which pretrained Llama weights expect. Same frequencies.
+    """
     d = x.shape[-1]
     inv_freq = base ** (-torch.arange(0, d, 2, device=x.device, dtype=torch.float32) / d)
     angles = positions.to(torch.float32).unsqueeze(-1) * inv_freq  # [T, d/2]
+    if layout == "half":
+        first, second = x.float().chunk(2, dim=-1)                   # [B, H, T, d/2] each
+        cos, sin = angles.cos(), angles.sin()
+        return torch.cat([first * cos - second * sin, second * cos + first * sin], -1).to(x.dtype)
     # Each pair (x_2i, x_2i+1) is the complex number x_2i + i·x_2i+1 turned by e^{i·angle}: one complex
     # product instead of strided halves, four products and a stack (3-10x faster at the sorting runs'
     # batch of 8, where rotary was ~10% of a training step; the same numbers to float rounding).
@@ -29,19 +37,27 @@ def rotary(x: Tensor, positions: Tensor, base: float) -> Tensor:
 
 
 class LocalAttention(nn.Module):
-    """Causal multi-head attention over the short-term memory, the segment so far and the new tokens."""
+    """Causal multi-head attention over the short-term memory, the segment so far and the new tokens.
 
-    def __init__(self, d_model: int, n_heads: int, dropout: float, rope_base: float):
+    With grouped-query attention (n_kv_heads < n_heads) the keys and values have G = n_kv_heads heads,
+    each serving n_heads / G consecutive query heads (HF Llama's repeat_kv). The key/value projection
+    stays one fused linear [K | V] of width 2·G·d, so the small model's state dict is unchanged.
+    """
+
+    def __init__(self, d_model: int, n_heads: int, dropout: float, rope_base: float, n_kv_heads: int | None = None,
+                 bias: bool = True, rope_layout: str = "interleaved"):
         super().__init__()
-        self.n_heads, self.rope_base, self.dropout = n_heads, rope_base, dropout
-        self.query = nn.Linear(d_model, d_model)
-        self.key_value = nn.Linear(d_model, 2 * d_model)
-        self.out = nn.Linear(d_model, d_model)
+        self.n_heads, self.rope_base, self.dropout, self.rope_layout = n_heads, rope_base, dropout, rope_layout
+        self.n_kv_heads = n_heads if n_kv_heads is None else n_kv_heads
+        self.head_dim = d_model // n_heads
+        self.query = nn.Linear(d_model, d_model, bias=bias)
+        self.key_value = nn.Linear(d_model, 2 * self.n_kv_heads * self.head_dim, bias=bias)
+        self.out = nn.Linear(d_model, d_model, bias=bias)
         self.hook_pattern_mask = HookPoint()
 
-    def split_heads(self, x: Tensor) -> Tensor:  # [B, T, e] -> [B, H, T, d]
+    def split_heads(self, x: Tensor) -> Tensor:  # [B, T, h·d] -> [B, h, T, d], h = n_heads or n_kv_heads
         B, T, e = x.shape
-        return x.view(B, T, self.n_heads, e // self.n_heads).transpose(1, 2)
+        return x.view(B, T, e // self.head_dim, self.head_dim).transpose(1, 2)
 
     def forward(self, x: Tensor, context: Tensor, mask: Tensor, q_pos: Tensor, k_pos: Tensor) -> tuple[Tensor, Tensor]:
         """x [B, T, e] (normalised new tokens), context [B, K, e] (normalised, ends with x), mask [B, 1, T, K].
@@ -50,9 +66,11 @@ class LocalAttention(nn.Module):
         which the long-term attention shares.
         """
         q = self.split_heads(self.query(x))
-        k, v = (self.split_heads(t) for t in self.key_value(context).chunk(2, dim=-1))
+        k, v = (self.split_heads(t) for t in self.key_value(context).chunk(2, dim=-1))  # [B, G, K, d]
+        if self.n_kv_heads != self.n_heads:  # each key/value head serves a group of query heads
+            k, v = (t.repeat_interleave(self.n_heads // self.n_kv_heads, dim=1) for t in (k, v))
         out = F.scaled_dot_product_attention(
-            rotary(q, q_pos, self.rope_base), rotary(k, k_pos, self.rope_base), v,
+            rotary(q, q_pos, self.rope_base, self.rope_layout), rotary(k, k_pos, self.rope_base, self.rope_layout), v,
             attn_mask=self.hook_pattern_mask(mask), dropout_p=self.dropout if self.training else 0.0)
         B, H, T, d = out.shape
         return self.out(out.transpose(1, 2).reshape(B, T, H * d)), q
@@ -99,12 +117,15 @@ class LongTermAttention(nn.Module):
     """
 
     def __init__(self, d_model: int, n_heads: int, basis: GaussianBasis, sigma_sq_min: float, gate: bool,
-                 sigma_init: float | None = None):
+                 sigma_init: float | None = None, n_kv_heads: int | None = None):
         super().__init__()
         self.n_heads, self.basis, self.sigma_sq_min = n_heads, basis, sigma_sq_min
-        N = basis.num_basis
-        self.key = nn.Linear(d_model, d_model, bias=False)    # W_K
-        self.value = nn.Linear(d_model, d_model, bias=False)  # W_V
+        # grouped-query attention (a Llama backbone): G key/value heads of the memory, each serving
+        # n_heads / G query heads, as the backbone's own attention does (fewer parameters to train)
+        self.n_kv_heads = n_heads if n_kv_heads is None else n_kv_heads
+        N, d = basis.num_basis, d_model // n_heads
+        self.key = nn.Linear(d_model, self.n_kv_heads * d, bias=False)    # W_K
+        self.value = nn.Linear(d_model, self.n_kv_heads * d, bias=False)  # W_V
         self.out = nn.Linear(d_model, d_model)                # W_O
         self.mu = nn.Linear(N, 1)                             # w_μ (shared by the heads, as in the reference)
         self.sigma = nn.Linear(N, 1)                          # w_σ
@@ -136,15 +157,18 @@ class LongTermAttention(nn.Module):
             q, coefficients = q.float(), coefficients.float()
             B, H, T, d = q.shape
             N = coefficients.shape[1]
-            values = self.value(coefficients).view(B, N, H, d).transpose(1, 2)  # [B, H, N, d]
+            G, group = self.n_kv_heads, H // self.n_kv_heads
+            values = self.value(coefficients).view(B, N, G, d).transpose(1, 2)  # [B, G, N, d]
+            values = values.repeat_interleave(group, dim=1) if group > 1 else values  # [B, H, N, d]
             # μ and σ² read the scores s = K_h q / √d only through w_μ·s and w_σ·s, and K = B W_K is
             # linear in B, so w·s = q · ((wᵀB) W_K)_h / √d: the N keys and N scores per query are never
             # formed (N·e² + T·N·e multiply-adds a layer saved; the same numbers up to rounding).
             w = torch.stack([self.mu.weight[0], self.sigma.weight[0]])              # [2, N]
-            u = self.key(w @ coefficients).view(B, 2, H, d).permute(0, 2, 3, 1)    # [B, H, d, 2]
+            u = self.key(w @ coefficients).view(B, 2, G, d).permute(0, 2, 3, 1)    # [B, G, d, 2]
+            u = u.repeat_interleave(group, dim=1) if group > 1 else u               # [B, H, d, 2]
             s = q @ u / math.sqrt(d)                                                # [B, H, T, 2]
             if self.hook_scores.listened():  # a reader of every score: form them only for it
-                keys = self.key(coefficients).view(B, N, H, d).transpose(1, 2)
+                keys = self.key(coefficients).view(B, N, G, d).transpose(1, 2).repeat_interleave(group, dim=1)
                 self.hook_scores(q @ keys.transpose(-1, -2) / math.sqrt(d))        # [B, H, T, N]
             mu = self.hook_mu(torch.sigmoid(s[..., 0] + self.mu.bias))              # [B, H, T] in (0, 1)
             sigma_sq = self.hook_sigma_sq(F.softplus(s[..., 1] + self.sigma.bias).clamp_min(self.sigma_sq_min))

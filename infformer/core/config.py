@@ -15,6 +15,9 @@ import json
 from dataclasses import dataclass, field
 
 VARIANTS = ("none", "stm", "compressive", "ltm", "sticky")
+NORMS = ("layernorm", "rmsnorm")
+MLPS = ("gelu", "swiglu")
+ROPE_LAYOUTS = ("interleaved", "half")
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,10 @@ class LTMConfig:
     seed: int = 0                        # sticky sampling seed (each update draws from Generator(seed, update))
     ablate_read: bool = False            # ablation (inference only): the memory is still written and read, but
                                          # its read is not added (Z = Z_local), to measure what the read is worth
+    zero_out: bool = False               # start the long-term attention's output projection W_O (weight and bias)
+                                         # at exactly zero, so a memory added to a pretrained backbone leaves its
+                                         # logits unchanged at step 0 (DESIGN §7). Only W_O gets a gradient at that
+                                         # step (W_K, W_V, w_μ, w_σ reach the loss through W_O), as with LoRA's B = 0
 
     def __post_init__(self):
         object.__setattr__(self, "widths", tuple(float(w) for w in self.widths))
@@ -79,6 +86,23 @@ class ModelConfig:
     compression_loss: str = "attention"  # how the compressor learns: "attention" (Rae et al. 2020: it reproduces the
                                          # attention over the memories it replaces; no task gradient reaches it),
                                          # or "task" (end to end through the reads, as this project's first baseline)
+    # The backbone's architecture. The defaults are this project's small GPT-2-style model (a config.json
+    # written before these fields existed loads unchanged); a Llama-family backbone (SmolLM2, DESIGN §7)
+    # sets norm="rmsnorm", mlp="swiglu", n_kv_heads, bias=False, rope_layout="half", dropout=0.
+    norm: str = "layernorm"              # "layernorm" (with bias) or "rmsnorm" (Llama: scale only)
+    norm_eps: float = 1e-5               # ε inside the norm (nn.LayerNorm's default; SmolLM2's RMSNorm 1e-5)
+    mlp: str = "gelu"                    # "gelu": W2 gelu(W1 x); "swiglu" (Llama): W_down (silu(W_gate x) ⊙ W_up x)
+    n_kv_heads: int | None = None        # grouped-query attention: key/value heads of the local attention, each
+                                         # shared by n_heads / n_kv_heads query heads (None: n_heads, plain MHA)
+    bias: bool = True                    # biases on the attention and MLP linears (Llama has none); norms keep theirs
+    tie_embeddings: bool = True          # logits = h Eᵀ with the input embedding E (else a separate lm_head)
+    rope_layout: str = "interleaved"     # which pairs the rotary embedding turns: "interleaved" (x_2i, x_2i+1), this
+                                         # project's models; "half" (x_i, x_i+d/2), HF Llama's rotate_half
+
+    @property
+    def kv_heads(self) -> int:
+        """Key/value heads of the local attention (n_heads unless grouped-query attention)."""
+        return self.n_heads if self.n_kv_heads is None else self.n_kv_heads
 
     def __post_init__(self):
         if isinstance(self.ltm, dict):
@@ -96,6 +120,15 @@ class ModelConfig:
              "segment_len must be a multiple of compression_rate"),
             (self.compressive_len == 0 or self.ltm is None, "a model has a compressive or a long-term memory, not both"),
             (self.compression_loss in ("attention", "task"), "compression_loss must be 'attention' or 'task'"),
+            (self.norm in NORMS, f"norm must be one of {NORMS}"),
+            (self.norm_eps > 0, "norm_eps must be > 0"),
+            (self.mlp in MLPS, f"mlp must be one of {MLPS}"),
+            (self.rope_layout in ROPE_LAYOUTS, f"rope_layout must be one of {ROPE_LAYOUTS}"),
+            (self.n_kv_heads is None or (1 <= self.n_kv_heads <= self.n_heads and self.n_heads % self.n_kv_heads == 0),
+             "n_kv_heads must divide n_heads"),
+            # the compressor's reconstruction loss re-implements the attention for plain MHA with LayerNorm
+            (self.compressive_len == 0 or (self.kv_heads == self.n_heads and self.norm == "layernorm"),
+             "the compressive memory needs norm='layernorm' and no grouped-query attention"),
         ]
         for ok, message in checks:
             if not ok:

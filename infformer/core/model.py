@@ -22,6 +22,41 @@ from .config import ModelConfig
 from .hooks import HookPoint, name_hook_points
 from .memory import LayerMemory, MemoryState, bin_mass, sampling_generator, update_memory
 
+MEMORY_PARAMETERS = ("ltm.", "compress.")  # what a memory adds to a model without one (a base, a backbone)
+
+
+def is_memory_parameter(name: str) -> bool:
+    """Whether parameter `name` belongs to a memory (the long-term attention or a compressor)."""
+    return any(f".{p}" in f".{name}" for p in MEMORY_PARAMETERS)
+
+
+def make_norm(cfg: ModelConfig) -> nn.Module:
+    """The block's and the final norm: LayerNorm (the small model) or RMSNorm (Llama)."""
+    if cfg.norm == "rmsnorm":
+        return nn.RMSNorm(cfg.d_model, eps=cfg.norm_eps)
+    return nn.LayerNorm(cfg.d_model, eps=cfg.norm_eps)
+
+
+class SwiGLU(nn.Module):
+    """Llama's MLP: down(silu(gate(x)) ⊙ up(x)), x [B, T, e] -> [B, T, e]."""
+
+    def __init__(self, d_model: int, d_ff: int, bias: bool):
+        super().__init__()
+        self.gate = nn.Linear(d_model, d_ff, bias=bias)
+        self.up = nn.Linear(d_model, d_ff, bias=bias)
+        self.down = nn.Linear(d_ff, d_model, bias=bias)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.down(F.silu(self.gate(x)) * self.up(x))
+
+
+def make_mlp(cfg: ModelConfig) -> nn.Module:
+    if cfg.mlp == "swiglu":
+        return SwiGLU(cfg.d_model, cfg.d_ff, cfg.bias)
+    # an nn.Sequential, so the small model's parameter names (mlp.0, mlp.2) stay as its checkpoints have them
+    return nn.Sequential(nn.Linear(cfg.d_model, cfg.d_ff, bias=cfg.bias), nn.GELU(),
+                         nn.Linear(cfg.d_ff, cfg.d_model, bias=cfg.bias))
+
 
 class Block(nn.Module):
     """Pre-norm transformer block: Z = Z_local + Z_LTM (no gate), then the MLP."""
@@ -29,19 +64,20 @@ class Block(nn.Module):
     def __init__(self, cfg: ModelConfig, basis: GaussianBasis | None):
         super().__init__()
         e = cfg.d_model
-        self.ln_1, self.ln_2 = nn.LayerNorm(e), nn.LayerNorm(e)
-        self.attn = LocalAttention(e, cfg.n_heads, cfg.dropout, cfg.rope_base)
+        self.ln_1, self.ln_2 = make_norm(cfg), make_norm(cfg)
+        self.attn = LocalAttention(e, cfg.n_heads, cfg.dropout, cfg.rope_base, cfg.n_kv_heads, cfg.bias,
+                                   cfg.rope_layout)
         self.ltm = None
         self.ablate_read = cfg.ltm is not None and cfg.ltm.ablate_read
         if cfg.ltm is not None:
             self.ltm = LongTermAttention(e, cfg.n_heads, basis, cfg.ltm.sigma_sq_min, cfg.ltm.gate,
-                                         cfg.ltm.sigma_init)
+                                         cfg.ltm.sigma_init, cfg.n_kv_heads)
         self.compress = None
         if cfg.compressive_len:  # Compressive Transformer: strided Conv1d over the leaving vectors
             c = cfg.compression_rate
             self.compress = nn.Conv1d(e, e, kernel_size=c, stride=c)
             self.hook_compression_loss = HookPoint()  # Rae et al.'s attention-reconstruction loss (training)
-        self.mlp = nn.Sequential(nn.Linear(e, cfg.d_ff), nn.GELU(), nn.Linear(cfg.d_ff, e))
+        self.mlp = make_mlp(cfg)
         self.drop = nn.Dropout(cfg.dropout)
         self.hook_resid_pre = HookPoint()
 
@@ -69,15 +105,20 @@ class InfFormer(nn.Module):
         self.embed = nn.Embedding(cfg.vocab_size, cfg.d_model)
         self.drop = nn.Dropout(cfg.dropout)
         self.blocks = nn.ModuleList(Block(cfg, self.basis) for _ in range(cfg.n_layers))
-        self.ln_f = nn.LayerNorm(cfg.d_model)
+        self.ln_f = make_norm(cfg)
+        # logits = ln_f(h) Eᵀ when tied (the small model, SmolLM2); else their own matrix
+        self.lm_head = None if cfg.tie_embeddings else nn.Linear(cfg.d_model, cfg.vocab_size, bias=False)
         self.apply(self._init_weights)
         name_hook_points(self)  # every hook point knows its name (blocks.2.ltm.hook_mu)
         for name, p in self.named_parameters():  # GPT-2: scale residual projections by depth
-            if name.endswith(("attn.out.weight", "mlp.2.weight", "ltm.out.weight")):
+            if name.endswith(("attn.out.weight", "mlp.2.weight", "mlp.down.weight", "ltm.out.weight")):
                 nn.init.normal_(p, 0.0, 0.02 / math.sqrt(2 * cfg.n_layers))
         for block in self.blocks:
             if block.ltm is not None:
                 block.ltm.reset_sigma()
+                if cfg.ltm.zero_out:  # the memory's read starts at exactly zero: step 0 equals the backbone
+                    nn.init.zeros_(block.ltm.out.weight)
+                    nn.init.zeros_(block.ltm.out.bias)
 
     @staticmethod
     def _init_weights(m: nn.Module):
@@ -176,7 +217,8 @@ class InfFormer(nn.Module):
             if cfg.ltm is not None and cfg.ltm.sticky:  # histogram of where this segment's queries looked
                 mass = mass + bin_mass(mu.detach(), sigma_sq.detach(), cfg.ltm.num_bins) * mem.filled.view(B, 1)
             layers.append(dataclasses.replace(mem, current=new_current, bin_mass=mass))
-        logits = F.linear(self.ln_f(x), self.embed.weight)  # tied input/output embeddings
+        head = self.embed.weight if self.lm_head is None else self.lm_head.weight
+        logits = F.linear(self.ln_f(x), head)  # [B, T, V]
 
         if p + T == cfg.segment_len:  # segment complete: roll the short-term memory
             rolled = []

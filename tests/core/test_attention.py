@@ -194,3 +194,23 @@ def test_rotary_rotates_pairs_so_scores_depend_only_on_the_offset(seed, shift, b
     scores = rotary(q, pos, base) @ rotary(k, pos, base).transpose(-1, -2)
     shifted = rotary(q, pos + shift, base) @ rotary(k, pos + shift, base).transpose(-1, -2)
     torch.testing.assert_close(shifted, scores, atol=2e-3, rtol=1e-3)
+
+
+def test_grouped_memory_heads_equal_full_heads_with_repeated_projections():
+    """With G memory key/value heads, each query head reads its group's keys and values: the same as
+    H heads whose W_K, W_V rows repeat each group's (the backbone's grouped-query attention)."""
+    torch.manual_seed(0)
+    from infformer.core.attention import LongTermAttention
+    basis = GaussianBasis.paper_layout(16, (0.05, 0.1))
+    e, H, G = 24, 6, 2
+    d = e // H
+    grouped = LongTermAttention(e, H, basis, 1e-4, False, n_kv_heads=G)
+    full = LongTermAttention(e, H, basis, 1e-4, False)
+    state = grouped.state_dict()
+    for name in ("key.weight", "value.weight"):
+        state[name] = state[name].view(G, d, e).repeat_interleave(H // G, dim=0).reshape(e, e)
+    full.load_state_dict(state)
+    q, coefficients = torch.randn(2, H, 5, d), torch.randn(2, 16, e)
+    filled = torch.tensor([True, True])
+    for a, b in zip(grouped(q, coefficients, filled), full(q, coefficients, filled)):
+        torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6)
