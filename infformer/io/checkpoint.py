@@ -58,8 +58,8 @@ def save_checkpoint(directory, model: InfFormer, tokenizer: Tokenizer, info: dic
             shards.append({})
             size = 0
         shards[-1][k], size = v, size + nbytes
-    names = [WEIGHTS] if len(shards) == 1 else [f"model-{i + 1:05d}-of-{len(shards):05d}.safetensors"
-                                                for i in range(len(shards))]
+    names = [] if not weights else [WEIGHTS] if len(shards) == 1 else [
+        f"model-{i + 1:05d}-of-{len(shards):05d}.safetensors" for i in range(len(shards))]
     for old in d.glob("model*.safetensors"):  # a save with fewer shards leaves none of the last one's behind
         if old.name not in names:
             old.unlink()
@@ -169,6 +169,8 @@ def _load_on_backbone(d: Path, cfg: ModelConfig, info: dict, device) -> tuple[In
     except (PretrainedError, ValueError) as e:
         raise CheckpointError(f"{d / CONFIG}: its backbone {info['pretrained']!r}: {e}") from None
     files = weight_files(d)
+    if cfg.ltm is None and cfg.compressive_len == 0:  # the backbone alone (e.g. the baseline of a comparison)
+        return model.to(device).eval(), tokenizer, info
     if not files:
         raise CheckpointError(f"{d / WEIGHTS}: missing (the memory's weights)")
     weights = _read_weights(files)
