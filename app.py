@@ -21,10 +21,12 @@ from pages._registry import PAGES as REGISTRY  # noqa: E402
 from pages._settings import sidebar
 from pages._url import sync_url
 
-PAGES = [st.Page(p.file, title=p.title, icon=p.icon, url_path=p.url_path or "home", default=not p.url_path)
-         for p in REGISTRY]
+SECTIONS: dict = {}  # the sidebar's groups, in the registry's order: "Your text", then "The paper"
+for p in REGISTRY:
+    SECTIONS.setdefault(p.section, []).append(
+        st.Page(p.file, title=p.title, icon=p.icon, url_path=p.url_path or "home", default=not p.url_path))
 
-page = st.navigation(PAGES)
+page = st.navigation(SECTIONS)
 settings = sidebar()
 sync_url(settings, current_doc())
 page.run()

@@ -2,6 +2,7 @@
 current document of a session (from the URL on its first run)."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -30,7 +31,7 @@ class Doc:
     example: str | None = None              # an EXAMPLES key, or None for the user's own text
     params: dict = field(default_factory=dict)  # generator settings (pass-key length, depth)
 
-    @property
+    @functools.cached_property  # hashed once per document (a 1 MB text costs ~2 ms a hash), however often asked
     def sha(self) -> str:
         return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
 

@@ -17,6 +17,7 @@ class PageInfo:
     url_path: str      # "" for the home page
     charts: int        # at least this many figures on the default example (browser test)
     model: bool = True  # traces the current text (else it has its own inputs)
+    section: str = "Your text"  # the sidebar's group: "Your text" (pages on the user's text) or "The paper"
 
     @property
     def stem(self) -> str:
@@ -29,8 +30,8 @@ PAGES = [
     PageInfo("pages/attention.py", "Attention Gaussians", ":material/show_chart:", "gaussians", 2),
     PageInfo("pages/sticky.py", "Sticky memories", ":material/push_pin:", "sticky-memories", 4),
     PageInfo("pages/excerpts.py", "Excerpts", ":material/format_quote:", "highlights", 1),
-    PageInfo("pages/dialogue.py", "Dialogue", ":material/forum:", "dialogue-view", 2, model=False),
-    PageInfo("pages/precision_lab.py", "Precision lab", ":material/science:", "lab", 4, model=False),
-    PageInfo("pages/sorting.py", "Sorting", ":material/sort:", "sorting-task", 5, model=False),
-    PageInfo("pages/experiments.py", "Experiments", ":material/monitoring:", "experiments-page", 4, model=False),
+    PageInfo("pages/dialogue.py", "Dialogue", ":material/forum:", "dialogue-view", 2, model=False, section="The paper"),
+    PageInfo("pages/precision_lab.py", "Precision lab", ":material/science:", "lab", 4, model=False, section="The paper"),
+    PageInfo("pages/sorting.py", "Sorting", ":material/sort:", "sorting-task", 5, model=False, section="The paper"),
+    PageInfo("pages/experiments.py", "Experiments", ":material/monitoring:", "experiments-page", 4, model=False, section="The paper"),
 ]

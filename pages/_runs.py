@@ -16,6 +16,7 @@ from infformer.core.generate import generate
 from infformer.io.checkpoint import CheckpointError, load_checkpoint
 from infformer.tracing.fit_targets import FitTargets, trace_with_targets
 from infformer.tracing.record import traced_tokens
+from infformer.tracing.regions import ExcerptView, excerpt_view
 from infformer.tracing.run import run_with_trace
 from infformer.viz import common as vc
 from pages import _jobs
@@ -122,6 +123,16 @@ def _attention(_run: Run, run_key: str, queries: tuple, layers, heads) -> np.nda
 def token_attention(run: Run, queries, layers=None, heads=None) -> np.ndarray:
     """Mass [T] each token received from the query tokens (cached per choice)."""
     return _attention(run, run.key, tuple(int(q) for q in queries), layers, heads)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _excerpts(_run: Run, run_key: str, queries: tuple, layers, heads, top: int, window: int) -> ExcerptView:
+    return excerpt_view(_run.trace, queries, layers, heads, top, window)
+
+
+def excerpts(run: Run, queries, layers=None, heads=None, top: int = 5, window: int = 4000) -> ExcerptView:
+    """The Excerpts page's one analysis call (mass, top sentences, densest window), cached per choice."""
+    return _excerpts(run, run.key, tuple(int(q) for q in queries), layers, heads, int(top), int(window))
 
 
 # ----------------------------------------------------------------------------- replies

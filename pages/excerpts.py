@@ -3,10 +3,9 @@ from the chosen query tokens, the top excerpts, and optionally a reply whose tok
 they attended to."""
 import streamlit as st
 
-from infformer.tracing.regions import densest_window, excerpt_table
 from infformer.viz import excerpts as ve
 from infformer.viz.attention import token_label
-from pages._runs import current_run, reply_run, token_attention
+from pages._runs import current_run, excerpts, reply_run
 from pages._widgets import intro, persistent, pick_queries, show
 
 intro("excerpts", "Excerpts: what the memory read")
@@ -47,8 +46,9 @@ if not queries:
     st.info("Choose at least one query token above.")
     st.stop()
 
-# ------------------------------------------------------------------ cached core call
-mass = token_attention(run, queries, layers, heads)
+# ------------------------------------------------------------------ the one analysis call
+view = excerpts(run, queries, layers, heads, top=top, window=WINDOW)
+mass = view.mass
 
 # ------------------------------------------------------------------ figures
 show(ve.mass_figure(trace, mass, queries, title=f"Attention mass each token received ({layer_choice}, {head_choice})"),
@@ -58,7 +58,7 @@ st.caption(f"Mass received from {len(queries)} query token{'s' if len(queries) >
            "(the rest fell outside [0, 1] or on forgotten, zero-width spans).")
 
 st.subheader("Top excerpts")
-table = excerpt_table(trace, mass, top=top)
+table = view.table
 st.dataframe(table, hide_index=True, width="stretch",
              column_config={"score": st.column_config.NumberColumn(format="%.4f"),
                             "share of mass": st.column_config.NumberColumn(format="percent"),
@@ -68,7 +68,7 @@ st.subheader("The document, shaded by attention mass")
 n = trace.num_text_tokens
 start = 0
 if n > WINDOW:
-    best = densest_window(mass, n, WINDOW)
+    best = view.window_start
     start = st.slider("First token shown", 0, n - WINDOW, value=best, step=50,
                       help=f"The text is long: {WINDOW:,} tokens are drawn at a time, starting where the mass is densest.")
     st.caption(f"Note: showing tokens {start:,}–{start + WINDOW - 1:,} of {n:,}.")

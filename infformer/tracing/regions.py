@@ -9,6 +9,8 @@ over its span [a, b] in the memory the query read (DESIGN §3). Over all layers 
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -128,3 +130,18 @@ def phrase_table(trace: Trace, layer: int, max_chars: int = 56) -> pd.DataFrame:
     texts = [shorten(trace.text[offsets[a, 0]:offsets[b - 1, 1]], max_chars) for a, b in bounds]
     return pd.DataFrame({"phrase": texts, "first_token": bounds[:, 0], "tokens": bounds[:, 1] - bounds[:, 0],
                          "share": shares})
+
+
+@dataclass(frozen=True)
+class ExcerptView:
+    """What the Excerpts page shows, from one call: the mass each token received, the top sentences,
+    and where the densest `window` tokens start."""
+
+    mass: np.ndarray          # [T] mass each token received from the queries (layers and heads averaged)
+    table: pd.DataFrame       # excerpt_table
+    window_start: int         # densest_window over the document
+
+
+def excerpt_view(trace: Trace, queries, layers=None, heads=None, top: int = 5, window: int = 4000) -> ExcerptView:
+    mass = trace.token_attention(list(queries), layers=layers, heads=heads)
+    return ExcerptView(mass, excerpt_table(trace, mass, top=top), densest_window(mass, trace.num_text_tokens, window))

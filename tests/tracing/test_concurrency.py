@@ -2,6 +2,7 @@
 import threading
 
 import numpy as np
+import pytest
 import torch
 from helpers import SAMPLE_TEXT, random_tokens
 
@@ -23,6 +24,7 @@ def same_trace(a, b):
             np.testing.assert_array_equal(x, y)
 
 
+@pytest.mark.slow  # ~15 s: four threads, each tracing a text of its own
 def test_threads_tracing_different_texts_on_one_model_get_their_own_traces(tiny_checkpoint):
     model, tokenizer, _ = load_checkpoint(tiny_checkpoint)
     alone = [trace_with_targets(model, tokenizer, t, "Who?")[0] for t in TEXTS]
