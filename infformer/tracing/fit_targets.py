@@ -22,7 +22,7 @@ from ..core.memory import slot_midpoints
 from ..core.regression import reconstruct
 from .record import Trace
 from .run import trace_text
-from .snapshots import Snapshots
+from .snapshots import Snapshots, snapshot_limit
 
 
 @dataclass(frozen=True, eq=False)
@@ -54,7 +54,7 @@ class _TargetRecorder:
         self.basis, self.tau = model.basis, cfg.ltm.tau
         self.M, self.L, self.Y = cfg.ltm.num_samples, cfg.segment_len, cfg.n_layers
         self.update = -1
-        self.snapshots = Snapshots(max_snapshots)  # update -> (positions, values [Y, P, e], num_old)
+        self.snapshots = Snapshots(snapshot_limit(cfg, max_snapshots))  # update -> (positions, values [Y, P, e], num_old)
         self.prev: dict = {}     # layer -> coefficients before the current update [N, e]
         self.pending: dict = {}  # layer -> values this update
         self.kind = 0

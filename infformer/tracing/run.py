@@ -14,7 +14,7 @@ from ..core.hooks import record
 from ..core.memory import MemoryState
 from ..core.model import InfFormer
 from .record import Trace, _readonly, disjoint_offsets
-from .snapshots import Snapshots
+from .snapshots import Snapshots, snapshot_limit
 
 _LTM_HOOKS = ("mu", "sigma_sq", "bin_probs", "sample_positions", "update_kind", "coefficients")
 
@@ -76,7 +76,7 @@ def run_with_trace(model: InfFormer, tokens, state: MemoryState | None = None, *
     token_loss = np.full(T, np.nan, dtype=np.float32)
     segments, seconds = [], []
     upd_segment, upd_kind, upd_tokens, bins, samples = [], [], [], [], []
-    snapshots = Snapshots(max_snapshots)
+    snapshots = Snapshots(snapshot_limit(cfg, max_snapshots))
     logits_out = []
 
     # segment boundaries, aligned with the state's unfinished segment

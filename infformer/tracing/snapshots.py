@@ -6,6 +6,16 @@ The trace (`run`) and its fit points (`fit_targets`) keep the same updates by th
 """
 from __future__ import annotations
 
+SNAPSHOT_BYTES = 96_000_000  # coefficient snapshots of one trace at most (float32), whatever the model
+
+
+def snapshot_limit(cfg, requested: int) -> int:
+    """At most `requested` snapshots, fewer where one snapshot of every layer is large (SmolLM2 with
+    N = 256: 30 layers × 256 × 576 floats = 18 MB a snapshot, so 5 instead of 32), so a trace stays
+    bounded for any model; at least 2 (the first update and the last ones)."""
+    per_snapshot = cfg.n_layers * cfg.ltm.num_basis * cfg.d_model * 4 if cfg.ltm is not None else 1
+    return max(2, min(requested, SNAPSHOT_BYTES // per_snapshot))
+
 
 class Snapshots:
     """{update: item} for at most `limit` updates, spread evenly (see the module docstring)."""

@@ -46,16 +46,16 @@ fi
 case "${1:-}" in
   corpus) "$PY" scripts/build_corpus.py --cmudog "${CMUDOG:?set CMUDOG to the CMU-DoG directory}" --out build/corpus ;;
   base)   "$PY" -m infformer train "${CORPUS[@]}" --out runs/lm-base --variant stm --steps 7000 --eval-every 500 \
-              --checkpoint-every 250 --dropout 0.05 --threads 1 --quiet ;;
+              --dropout 0.05 --threads 1 --quiet ;;
   base2)  "$PY" -m infformer train "${BASE2_CORPUS[@]}" --out runs/lm-base2 --variant stm --init-from runs/lm-base \
-              --steps 4000 --lr 5e-4 --warmup 200 --dropout 0.05 --eval-every 500 --checkpoint-every 250 \
+              --steps 4000 --lr 5e-4 --warmup 200 --dropout 0.05 --eval-every 500 \
               --no-bf16 --threads 1 --quiet ;;
   sticky|linear|stm|compressive)
           variant=$([ "$1" = linear ] && echo ltm || echo "$1")
           memory=(--memory-lr 1e-3)
           [ "$variant" = stm ] && memory=()   # no memory of its own: the base's short-term memory only
           "$PY" -m infformer train "${FT_CORPUS[@]}" --out "${FT_OUT:-runs/lm-ft-$variant}" --variant "$variant" --init-from "$BASE" \
-              --steps "$FT_STEPS" --lr 2e-4 "${memory[@]}" --warmup 100 --tau 0.75 --sigma-init 0.05 --dropout 0.05 \
-              --eval-every 500 --checkpoint-every 250 --no-bf16 --threads 1 --quiet ;;
+              --steps "$FT_STEPS" --lr 2e-4 "${memory[@]}" --tau 0.75 --sigma-init 0.05 --dropout 0.05 \
+              --eval-every 500 --no-bf16 --threads 1 --quiet ;;
   *) echo "usage: $0 corpus|base|base2|sticky|linear|stm|compressive" >&2; exit 2 ;;
 esac

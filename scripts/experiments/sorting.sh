@@ -16,7 +16,7 @@ cd "$(dirname "$0")/../.."
 PY=${PY:-.venv/bin/python}
 STEPS=${STEPS:-2000}
 EXAMPLES=${EXAMPLES:-1000}
-COMMON=(--segment-len 64 --stm-len 64 --d-model 128 --layers 2 --dropout 0 --steps "$STEPS" --eval-every 250 --threads 1 --quiet)
+COMMON=(--segment-len 64 --stm-len 64 --layers 2 --dropout 0 --steps "$STEPS" --threads 1 --quiet)
 mkdir -p runs/sorting results/sorting
 
 run() {  # run NAME LENGTH ARGS...: train (resumes), then evaluate on fresh examples (seed 12345)

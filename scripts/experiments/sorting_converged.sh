@@ -23,8 +23,8 @@ cd "$(dirname "$0")/../.."
 PY=${PY:-.venv/bin/python}
 STEPS=${STEPS:-20000}
 DEVICE=${DEVICE:-cpu}   # cuda on a lent accelerator (scripts/experiments/sorting_gpu.sh)
-COMMON=(--device "$DEVICE" --segment-len 64 --stm-len 64 --d-model 128 --layers 2 --dropout 0 --steps "$STEPS" --eval-every 500
-        --checkpoint-every 500 --plateau-patience 8 --plateau-delta 0.005 --no-bf16 --threads 1 --quiet)
+COMMON=(--device "$DEVICE" --segment-len 64 --stm-len 64 --layers 2 --dropout 0 --steps "$STEPS" --eval-every 500
+        --checkpoint-every 500 --plateau-patience 8 --no-bf16 --threads 1 --quiet)
 OUT=results/sorting-converged
 
 queue() {  # NAME LENGTH ARGS..., one line each
