@@ -15,7 +15,9 @@ trace = run.trace
 queries = pick_queries(run)
 c1, c2 = st.columns(2)
 with c1:
-    layers = persistent(st.multiselect, "gauss_layers", list(range(trace.num_layers)), label="Layers",
+    n = trace.num_layers  # all of a small model's layers; four spread over a deep one (30 × 9 Gaussians crowd)
+    default_layers = list(range(n)) if n <= 4 else sorted({0, n // 3, 2 * n // 3, n - 1})
+    layers = persistent(st.multiselect, "gauss_layers", default_layers, label="Layers",
                         options=list(range(trace.num_layers)), format_func=lambda y: f"layer {y}",
                         valid=lambda v: [y for y in v if 0 <= y < trace.num_layers])
 with c2:

@@ -104,3 +104,24 @@ def test_train_pretrained_writes_a_memory_checkpoint_and_resumes(tmp_path, backb
         if ".ltm." not in k:
             torch.testing.assert_close(v, base[k], rtol=0, atol=0)
     assert any(float(v.abs().max()) > 0 for k, v in model.state_dict().items() if k.endswith("ltm.out.weight"))
+
+
+@pytest.mark.slow  # loads the real SmolLM2-135M (~5 s) and traces with it
+def test_a_memory_on_smollm2_saves_loads_and_traces_from_the_command_line(tmp_path, cli):
+    from infformer.io.pretrained import SMOLLM2_PACKAGE, smollm2_gguf_path
+    try:
+        source = smollm2_gguf_path()
+    except ValueError as e:
+        pytest.skip(str(e))
+    ltm = LTMConfig(num_basis=32, num_samples=32, sticky=True, zero_out=True)
+    model, tokenizer = load_pretrained(source, ltm=ltm, segment_len=64, stm_len=0)
+    d = save_checkpoint(tmp_path / "ckpt", model, tokenizer, pretrained=SMOLLM2_PACKAGE)
+    assert json.loads((d / "config.json").read_text())["pretrained"] == SMOLLM2_PACKAGE
+    assert sum(f.stat().st_size for f in weight_files(d)) < 40_000_000
+    text = tmp_path / "in.txt"
+    text.write_text("The pass key is 71432. Remember it. " + "The grass is green. The sky is blue. " * 12)
+    r = cli(["trace", text, "--model", d, "--query", "What is the pass key?", "--bf16", "--out", tmp_path / "out"],
+            tmp_path)
+    assert r.returncode == 0, r.stderr
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert (summary["layers"], summary["heads"], summary["num_memory_updates"]) == (30, 9, summary["num_segments"] - 1)
