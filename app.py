@@ -18,7 +18,7 @@ if torch.get_num_threads() != THREADS:
 
 from pages._docs import current_doc
 from pages._registry import PAGES as REGISTRY  # noqa: E402
-from pages._settings import sidebar
+from pages._sidebar import sidebar
 from pages._url import sync_url
 
 SECTIONS: dict = {}  # the sidebar's groups, in the registry's order: "Your text", then "The paper"

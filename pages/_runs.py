@@ -21,12 +21,12 @@ from infformer.tracing.run import run_with_trace
 from infformer.viz import common as vc
 from pages import _jobs
 from pages._docs import Doc, current_doc
-from pages._settings import Settings, current_settings
+from pages._sidebar import Settings, current_settings
 
 
 # ----------------------------------------------------------------------------- cached core calls
 @st.cache_resource(max_entries=4, show_spinner="Loading the model…")
-def load_model(directory: str, stamp: int, overrides: tuple):
+def cached_model(directory: str, stamp: int, overrides: tuple):
     """(model, tokenizer, info), shared by every session; never mutated."""
     return load_checkpoint(directory, **dict(overrides))
 
@@ -70,7 +70,7 @@ def current_run(settings: Settings | None = None, doc: Doc | None = None) -> Run
     doc = doc or current_doc()
     try:
         key = settings.model_key()
-        model, tokenizer, _ = load_model(*key)
+        model, tokenizer, _ = cached_model(*key)
     except (CheckpointError, OSError, ValueError) as e:
         st.error(f"The model could not be loaded: {e}")
         st.stop()
@@ -166,7 +166,7 @@ class _Pair(tuple):
 def reply_run(run: Run, max_new_tokens: int) -> tuple:
     """(Run of text + query + a generated reply, index of the first reply token), computed once
     per (run, length) in the background."""
-    model, tokenizer, _ = load_model(*run.settings.model_key())
+    model, tokenizer, _ = cached_model(*run.settings.model_key())
     key = f"{run.key}:reply:{int(max_new_tokens)}"
     job = _jobs.registry().submit(key, lambda on_segment: _Pair(
         _reply(model, tokenizer, run.key, int(max_new_tokens), run, on_segment)))

@@ -8,8 +8,8 @@ import streamlit as st
 
 from infformer.core.settings import MEMORY_SETTINGS
 from pages._docs import Doc
-from pages._settings import Settings, current_settings, shipped_models
 from pages._share import encode_text
+from pages._sidebar import Settings, current_settings, shipped_models
 
 
 def link_text(doc: Doc) -> str | None:

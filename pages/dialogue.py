@@ -18,8 +18,8 @@ from infformer.viz import dialogue as vd
 from infformer.viz import excerpts as ve
 from infformer.viz import sticky as vk
 from pages._docs import ASSETS, ROOT, Doc, check_text
-from pages._runs import current_run, load_model, token_attention
-from pages._settings import current_settings
+from pages._runs import cached_model, current_run, token_attention
+from pages._sidebar import current_settings
 from pages._widgets import intro, persistent, pick_layer, show
 
 intro("dialogue", "Dialogue: what the memory reads as the conversation goes on")
@@ -41,7 +41,7 @@ def dataset(path: str) -> tuple:
 
 @st.cache_data(max_entries=64, show_spinner="Writing a reply with the memory…")
 def generated_reply(model_key: tuple, text: str, speaker: str, seed: int) -> str:
-    model, tokenizer, _ = load_model(*model_key)
+    model, tokenizer, _ = cached_model(*model_key)
     return reply_after(model, tokenizer, text, speaker, seed=seed, top_p=0.9, max_new_tokens=50)
 
 

@@ -8,8 +8,8 @@ import streamlit as st
 from infformer.io.textio import InputError, decode_text
 from pages._docs import EXAMPLES, MAX_INPUT_BYTES, Doc, check_text, current_doc, example_doc
 from pages._runs import current_run
-from pages._settings import LOCAL, current_settings, shipped_models
 from pages._share import MAX_LINK_CHARS, ShareError, read_session, session_json
+from pages._sidebar import LOCAL, current_settings, shipped_models
 from pages._url import link_text, set_doc
 from pages._widgets import intro, persistent
 

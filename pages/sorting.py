@@ -14,8 +14,8 @@ from infformer.viz import excerpts as ve
 from infformer.viz import signal as vs
 from infformer.viz import sorting as vsort
 from pages._docs import ROOT
-from pages._runs import load_model
-from pages._settings import MODELS, model_key, shipped_models
+from pages._runs import cached_model
+from pages._sidebar import MODELS, model_key, shipped_models
 from pages._widgets import intro, persistent, show
 
 intro("sorting", "Sorting")
@@ -27,7 +27,7 @@ MIN_LENGTH, MAX_LENGTH = NUM_SYMBOLS, 4096
 @st.cache_data(max_entries=8, show_spinner="Running the model on the sequence…")
 def sorting_run(key: tuple, length: int, seed: int) -> SortingRun:
     """Keyed by the model (directory, weights time), the length and the seed."""
-    model, tokenizer, _ = load_model(*key)
+    model, tokenizer, _ = cached_model(*key)
     return run_sorting(model, tokenizer, length, seed)
 
 

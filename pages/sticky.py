@@ -8,7 +8,7 @@ import streamlit as st
 from infformer.tracing.regions import phrase_table, shares_by_part
 from infformer.viz import sticky as vk
 from pages._runs import current_run, ruler
-from pages._settings import current_settings
+from pages._sidebar import current_settings
 from pages._widgets import intro, persistent, pick_layer, show
 
 

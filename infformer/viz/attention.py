@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from ..tracing.record import Trace, density_on_grid
-from .common import T_AXIS, add_note, add_ruler, head_color, layer_color, log_ticks, sample_indices, shorten, style
+from .common import T_AXIS, add_note, add_ruler, head_color, hover_text, layer_color, log_ticks, sample_indices, style
 
 DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
 
@@ -21,7 +21,7 @@ def token_label(trace: Trace, token: int, max_chars: int = 24) -> str:
         raw = trace.text[a:b]
         if b == a and a > 0:  # a later byte of a character split across tokens: show that character
             return f"{token} «{trace.text[a - 1]}» (cont.)"
-        shown = shorten(raw, max_chars) if raw.strip() else ("¶" if "\n" in raw else "space")
+        shown = hover_text(raw, max_chars) if raw.strip() else ("¶" if "\n" in raw else "space")
         return f"{token} «{shown}»"
     return str(token)
 

@@ -107,8 +107,8 @@ def clean(text: str) -> str:
     return " ".join(text.split()).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def shorten(text: str, max_chars: int) -> str:
-    """regions.shorten, made safe for a hover label."""
+def hover_text(text: str, max_chars: int) -> str:
+    """`tracing.regions.shorten`, made safe for a hover label."""
     return clean(plain(text, max_chars))
 
 
@@ -150,7 +150,7 @@ def token_ruler(spans, span_tokens, text: str, offsets, num_tokens: int, bins: i
         position[j] = 0.5 * (a + b) / max(1, num_tokens - 1)
         snippet = text[offsets[a, 0]:offsets[b, 1]] if (offsets is not None and text) else ""
         span = f"token {a}" if a == b else f"tokens {a}–{b}"
-        labels.append(f"{span}: «{shorten(snippet, max_chars)}»" if snippet else span)
+        labels.append(f"{span}: «{hover_text(snippet, max_chars)}»" if snippet else span)
     return Ruler(0.5 * (edges[:-1] + edges[1:]), position, labels, first, last)
 
 

@@ -11,7 +11,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from ..tracing.record import Trace
-from .common import add_note, pool_max, shorten, style
+from .common import add_note, hover_text, pool_max, style
 
 HIGHLIGHT_RGB = (255, 127, 14)
 
@@ -55,7 +55,7 @@ def mass_figure(trace: Trace, mass, queries=(), max_points: int = 3000,
     x, y, size = pool_max(mass, max_points)
     fig = go.Figure()
     if size == 1 and trace.text:
-        labels = [shorten(trace.text[a:b], 30) for a, b in trace.offsets]
+        labels = [hover_text(trace.text[a:b], 30) for a, b in trace.offsets]
         fig.add_trace(go.Scatter(x=x, y=y, mode="lines", line=dict(color="rgb(255,127,14)", width=1.2), name="mass",
                                  fill="tozeroy", text=labels,
                                  hovertemplate="token %{x} «%{text}»<br>mass %{y:.2e}<extra></extra>"))

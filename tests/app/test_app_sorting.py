@@ -67,7 +67,7 @@ def test_no_sorting_model(tmp_path, monkeypatch):
 
 
 def test_text_pages_do_not_offer_sorting_models(sorting_models, tmp_path, monkeypatch):
-    import pages._settings as common
+    import pages._sidebar as common
     # a models folder with the tiny sorting model and a text model (a config.json that names no task)
     shutil.copytree(sorting_models / "sorting-tiny", tmp_path / "sorting-tiny")
     (tmp_path / "text-model").mkdir()

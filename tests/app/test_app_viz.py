@@ -50,7 +50,7 @@ def test_token_ruler(reference):
     assert held.all()  # the memory covers [0, 1]
     assert (np.diff(ruler.first) >= 0).all() and (ruler.last >= ruler.first).all()
     a, b = trace.offsets[ruler.first[-1]][0], trace.offsets[ruler.last[-1]][1]
-    assert common.shorten(trace.text[a:b], 70) in ruler.label[-1]
+    assert common.hover_text(trace.text[a:b], 70) in ruler.label[-1]
     empty = common.token_ruler(np.zeros((4, 2)), np.full(4, -1), trace.text, trace.offsets, trace.num_tokens, bins=10)
     assert empty.label == ["(empty)"] * 10 and np.isnan(empty.position).all()
 

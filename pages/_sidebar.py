@@ -33,7 +33,7 @@ class Settings:
 
 
 def model_key(directory, overrides: tuple = ()) -> tuple:
-    """What identifies a loaded model (the arguments of `load_model`): directory, weights file time
+    """What identifies a loaded model (the arguments of `cached_model`): directory, weights file time
     (a retrained checkpoint reloads), and the memory settings changed at inference."""
     weights = Path(directory) / "model.safetensors"
     stamp = weights.stat().st_mtime_ns if weights.is_file() else 0
