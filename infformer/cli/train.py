@@ -8,6 +8,8 @@ import torch
 
 from ..core.config import LTMConfig, ModelConfig
 from ..corpora.data import corpus_files
+from ..io.checkpoint import read_config
+from ..io.tokenizer import Tokenizer
 from ..training.train import TrainConfig, train
 from .options import (
     UsageError,
@@ -44,7 +46,6 @@ def cmd_train(args) -> int:
                             checkpoint_every=args.checkpoint_every, bf16=not args.no_bf16, seed=args.seed,
                             vocab_size=args.vocab_size, memory_lr=args.memory_lr)
     if args.init_from:
-        from ..io.checkpoint import read_config
         base_cfg, _ = read_config(args.init_from)
         if args.tokenizer:
             raise UsageError("--init-from brings the base's tokenizer; leave out --tokenizer")
@@ -53,7 +54,6 @@ def cmd_train(args) -> int:
                              "fine-tune from a base without one (variant none or stm)")
     tokenizer = None
     if args.tokenizer:  # e.g. the default model's, so that compared runs share one vocabulary
-        from ..io.tokenizer import Tokenizer
         tokenizer = Tokenizer.from_file(args.tokenizer)
     train(args.corpus, args.out, model_cfg, train_cfg, tokenizer=tokenizer, device=args.device,
           progress=not args.quiet, init_from=args.init_from, pretrained=args.pretrained)

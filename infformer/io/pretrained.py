@@ -18,6 +18,7 @@ import importlib.metadata
 import json
 from pathlib import Path
 
+import gguf
 import numpy as np
 import torch
 from safetensors import safe_open
@@ -142,7 +143,6 @@ def read_gguf(path) -> tuple[LlamaArchitecture, dict, Tokenizer, dict]:
 
     info says what the file held: {"tensor_types": {type name: count}, "name": general.name}.
     """
-    import gguf  # a runtime dependency only for GGUF files
 
     path = Path(path)
     if not path.is_file():
