@@ -129,23 +129,8 @@ def load_checkpoint(directory=DEFAULT_MODEL, device="cpu", **memory_overrides) -
     weights_path = d / WEIGHTS
     if not weights_path.is_file():
         raise CheckpointError(f"{weights_path}: missing")
-    try:
-        with safe_open(str(weights_path), framework="pt", device="cpu") as f:
-            weights = {k: f.get_tensor(k) for k in f.keys()}
-    except Exception as e:  # safetensors raises SafetensorError (not a ValueError) on damaged files
-        raise CheckpointError(f"{weights_path}: not a readable safetensors file ({str(e)[:120]})") from None
     model = InfFormer(cfg)
-    expected = model.state_dict()
-    missing = sorted(set(expected) - set(weights))
-    unexpected = sorted(set(weights) - set(expected))
-    if missing or unexpected:
-        raise CheckpointError(f"{weights_path}: weights do not match {CONFIG} "
-                              f"(missing {missing[:3]}, unexpected {unexpected[:3]})")
-    for k, v in weights.items():
-        if v.shape != expected[k].shape:
-            raise CheckpointError(f"{weights_path}: {k} has shape {tuple(v.shape)}, config says {tuple(expected[k].shape)}")
-        if not torch.isfinite(v).all():
-            raise CheckpointError(f"{weights_path}: {k} holds NaN or inf")
+    weights = _checked_weights(_read_weights([weights_path]), model.state_dict(), weights_path, "weights")
     model.load_state_dict(weights)
     return model.to(device).eval(), tokenizer, info
 
@@ -161,6 +146,19 @@ def _read_weights(files) -> dict:
     return weights
 
 
+def _checked_weights(weights: dict, expected: dict, path, what: str) -> dict:
+    """`weights` if they are exactly the `expected` tensors' names and shapes, all finite."""
+    missing, unexpected = sorted(set(expected) - set(weights)), sorted(set(weights) - set(expected))
+    if missing or unexpected:
+        raise CheckpointError(f"{path}: {what} do not match {CONFIG} (missing {missing[:3]}, unexpected {unexpected[:3]})")
+    for k, v in weights.items():
+        if v.shape != expected[k].shape:
+            raise CheckpointError(f"{path}: {k} has shape {tuple(v.shape)}, config says {tuple(expected[k].shape)}")
+        if not torch.isfinite(v).all():
+            raise CheckpointError(f"{path}: {k} holds NaN or inf")
+    return weights
+
+
 def _load_on_backbone(d: Path, cfg: ModelConfig, info: dict, device) -> tuple[InfFormer, Tokenizer, dict]:
     """A memory on a pretrained backbone: the backbone from its source, the memory from here."""
     source = pretrained_source(info["pretrained"], d)
@@ -173,17 +171,8 @@ def _load_on_backbone(d: Path, cfg: ModelConfig, info: dict, device) -> tuple[In
         return model.to(device).eval(), tokenizer, info
     if not files:
         raise CheckpointError(f"{d / WEIGHTS}: missing (the memory's weights)")
-    weights = _read_weights(files)
     expected = {k: v for k, v in model.state_dict().items() if is_memory_parameter(k)}
-    missing, unexpected = sorted(set(expected) - set(weights)), sorted(set(weights) - set(expected))
-    if missing or unexpected:
-        raise CheckpointError(f"{files[0]}: the memory's weights do not match {CONFIG} "
-                              f"(missing {missing[:3]}, unexpected {unexpected[:3]})")
-    for k, v in weights.items():
-        if v.shape != expected[k].shape:
-            raise CheckpointError(f"{files[0]}: {k} has shape {tuple(v.shape)}, config says {tuple(expected[k].shape)}")
-        if not torch.isfinite(v).all():
-            raise CheckpointError(f"{files[0]}: {k} holds NaN or inf")
+    weights = _checked_weights(_read_weights(files), expected, files[0], "the memory's weights")
     model.load_state_dict({k: v.float() for k, v in weights.items()}, strict=False)
     return model.to(device).eval(), tokenizer, info
 
