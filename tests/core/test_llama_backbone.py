@@ -126,3 +126,37 @@ def test_new_fields_default_to_the_small_model_and_old_configs_load():
 def test_bad_backbone_fields_are_refused(fields, message):
     with pytest.raises(ValueError, match=message):
         ModelConfig(**fields)
+
+
+def _llama_with_memory(tmp_path):
+    from llama_fixture import tiny_llama, tiny_tokenizer, write_hf_directory
+
+    from infformer.core.config import LTMConfig
+    from infformer.io.pretrained import load_pretrained
+    d = write_hf_directory(tmp_path / "m", tiny_llama(), tiny_tokenizer())
+    ltm = LTMConfig(num_basis=16, num_samples=16, num_bins=16, span_capacity=64, sticky=True)
+    model, _ = load_pretrained(d, ltm=ltm, segment_len=8, stm_len=0)
+    return model.eval()  # the memory's W_O at its random init: the read changes the logits
+
+
+def test_the_trace_of_a_memory_on_a_llama_backbone_equals_its_forward(tmp_path):
+    from infformer.tracing.run import run_with_trace
+    model = _llama_with_memory(tmp_path)
+    tokens = torch.randint(0, 320, (1, 40), generator=torch.Generator().manual_seed(2))
+    with torch.no_grad():
+        plain, _ = model(tokens, model.initial_state(1))
+        traced, _, trace = run_with_trace(model, tokens, keep_logits=True)
+    torch.testing.assert_close(traced, plain, rtol=1e-5, atol=1e-5)
+    assert trace.num_layers == 2 and trace.num_heads == 4 and trace.num_updates >= 4
+
+
+def test_a_memory_on_a_llama_backbone_is_causal(tmp_path):
+    model = _llama_with_memory(tmp_path)
+    tokens = torch.randint(0, 320, (1, 40), generator=torch.Generator().manual_seed(3))
+    changed = tokens.clone()
+    changed[0, 30:] = (changed[0, 30:] + 7) % 320
+    with torch.no_grad():
+        a, _ = model(tokens, model.initial_state(1))
+        b, _ = model(changed, model.initial_state(1))
+    torch.testing.assert_close(a[:, :30], b[:, :30], rtol=0, atol=0)
+    assert not torch.allclose(a[:, 30:], b[:, 30:])
