@@ -16,7 +16,7 @@ import torch
 from safetensors import safe_open
 from safetensors.torch import save_file
 
-from ..io.atomic import write_atomically  # noqa: F401  (the trainers write through it too)
+from ..io.atomic import write_atomically
 
 STATE, OPTIMIZER, METRICS = "train_state.json", "optimizer.safetensors", "metrics.csv"
 

@@ -30,6 +30,7 @@ from ..core.hooks import record
 from ..core.memory import MemoryState
 from ..core.model import InfFormer, is_memory_parameter
 from ..corpora.data import SegmentStreams, corpus_files, load_documents, split_heldout
+from ..io.atomic import write_atomically
 from ..io.checkpoint import load_checkpoint, pretrained_source, save_checkpoint, weight_files
 from ..io.pretrained import SMOLLM2_PACKAGE, load_pretrained
 from ..io.tokenizer import Tokenizer
@@ -41,7 +42,6 @@ from .runfiles import (
     read_resume_state,
     restart_metrics,
     save_resume_state,
-    write_atomically,
 )
 
 
@@ -216,19 +216,18 @@ def train(corpus, out_dir, model_cfg: ModelConfig | None = None, train_cfg: Trai
     dev = torch.device(f"cuda:{ddp.local_rank}" if device.startswith("cuda") and ddp.world > 1 else device)
     progress = progress and ddp.main
 
-    pretrained = saved.get("pretrained") if resume else pretrained
-    if pretrained is not None and pretrained != SMOLLM2_PACKAGE and not resume:
+    if resume:  # the run's own settings, whatever this call passed
+        model_cfg = ModelConfig.from_dict(saved["model"])
+        pretrained = saved.get("pretrained")
+    elif pretrained is not None and pretrained != SMOLLM2_PACKAGE:
         pretrained = str(Path(pretrained).resolve())  # the checkpoints name it wherever they are read from
     if pretrained is not None:  # the backbone (the same on a resume), with the memory added at W_O = 0
         if model_cfg is None or model_cfg.ltm is None:
             raise ValueError("a pretrained backbone needs a long-term memory to add (variant ltm or sticky)")
-        if resume:
-            model_cfg = ModelConfig.from_dict(saved["model"])
         backbone, tokenizer = load_pretrained(pretrained_source(pretrained, out), ltm=dataclasses.replace(
             model_cfg.ltm, zero_out=True), segment_len=model_cfg.segment_len, stm_len=model_cfg.stm_len)
         model_cfg = backbone.cfg
     if resume:
-        model_cfg = ModelConfig.from_dict(saved["model"])
         train_cfg = dataclasses.replace(TrainConfig(**saved["train"]), steps=train_cfg.steps)
         if pretrained is None:
             tokenizer = Tokenizer.from_file(out / "tokenizer.json")
