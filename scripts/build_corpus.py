@@ -4,6 +4,12 @@
 
     python scripts/build_corpus.py --cmudog ../shared/data/cmu_dog/full --heldout-out build/eval/cmudog-test --every 4
 
+    python scripts/build_corpus.py --cmudog ../shared/data/cmu_dog/full --mix --out build/corpus
+
+With --mix, the corpus for a memory on a pretrained backbone is written instead (out/mix/, see
+infformer/corpora/mix.py): Austen, CMU-DoG and books from Debian's documentation packages
+(`apt-get install debian-handbook developers-reference debian-reference-en gnu-standards`).
+
 CMU-DoG is read from its path and never copied into the repository; `build/` is git-ignored.
 With --heldout-out, only the held-out texts are written: every K-th test conversation after its
 film's document (the language-model table's held-out CMU-DoG).
@@ -16,6 +22,7 @@ import sys
 from pathlib import Path
 
 from infformer.corpora.corpus import build_corpus
+from infformer.corpora.mix import build_mix
 from infformer.io.textio import InputError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -28,6 +35,7 @@ def main(argv=None) -> int:
     p.add_argument("--out", help="the training corpus's directory")
     p.add_argument("--heldout-out", metavar="DIR", help="write held-out test texts here instead")
     p.add_argument("--every", type=int, default=1, help="with --heldout-out: every K-th test conversation")
+    p.add_argument("--mix", action="store_true", help="write the mixed corpus (out/mix/) for a pretrained backbone")
     p.add_argument("--wrap-every", type=int, default=4, help="hard-wrap one CMU-DoG document in K (0: none)")
     args = p.parse_args(argv)
     if args.heldout_out:
@@ -35,12 +43,15 @@ def main(argv=None) -> int:
     if not args.out:
         p.error("give --out (the training corpus) or --heldout-out (held-out texts)")
     try:
-        counts = build_corpus(args.austen, args.cmudog, args.out, args.wrap_every)
+        if args.mix:
+            counts = build_mix(args.austen, args.cmudog, args.out)
+        else:
+            counts = build_corpus(args.austen, args.cmudog, args.out, args.wrap_every)
     except InputError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     for part, (files, chars) in counts.items():
-        print(f"{part}: {files} files, {chars:,} characters -> {args.out}/{part}/")
+        print(f"{part}: {files} files, {chars:,} characters -> {args.out}/{'mix' if args.mix else part}/")
     return 0
 
 

@@ -117,7 +117,7 @@ class LongTermAttention(nn.Module):
     """
 
     def __init__(self, d_model: int, n_heads: int, basis: GaussianBasis, sigma_sq_min: float, gate: bool,
-                 sigma_init: float | None = None, n_kv_heads: int | None = None):
+                 sigma_init: float | None = None, n_kv_heads: int | None = None, out_bias: bool = True):
         super().__init__()
         self.n_heads, self.basis, self.sigma_sq_min = n_heads, basis, sigma_sq_min
         # grouped-query attention (a Llama backbone): G key/value heads of the memory, each serving
@@ -126,7 +126,7 @@ class LongTermAttention(nn.Module):
         N, d = basis.num_basis, d_model // n_heads
         self.key = nn.Linear(d_model, self.n_kv_heads * d, bias=False)    # W_K
         self.value = nn.Linear(d_model, self.n_kv_heads * d, bias=False)  # W_V
-        self.out = nn.Linear(d_model, d_model)                # W_O
+        self.out = nn.Linear(d_model, d_model, bias=out_bias)  # W_O
         self.mu = nn.Linear(N, 1)                             # w_μ (shared by the heads, as in the reference)
         self.sigma = nn.Linear(N, 1)                          # w_σ
         self.sigma_init = sigma_init  # applied by reset_sigma(), after the model's weight init

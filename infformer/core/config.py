@@ -43,6 +43,9 @@ class LTMConfig:
     seed: int = 0                        # sticky sampling seed (each update draws from Generator(seed, update))
     ablate_read: bool = False            # ablation (inference only): the memory is still written and read, but
                                          # its read is not added (Z = Z_local), to measure what the read is worth
+    out_bias: bool = True                # W_O has a bias (the small models). A memory on a pretrained backbone has
+                                         # none: a bias is a constant every token gets whatever the memory holds,
+                                         # an adapter in disguise, and zeroing the read would remove it too
     zero_out: bool = False               # start the long-term attention's output projection W_O (weight and bias)
                                          # at exactly zero, so a memory added to a pretrained backbone leaves its
                                          # logits unchanged at step 0 (DESIGN §7). Only W_O gets a gradient at that

@@ -71,7 +71,7 @@ class Block(nn.Module):
         self.ablate_read = cfg.ltm is not None and cfg.ltm.ablate_read
         if cfg.ltm is not None:
             self.ltm = LongTermAttention(e, cfg.n_heads, basis, cfg.ltm.sigma_sq_min, cfg.ltm.gate,
-                                         cfg.ltm.sigma_init, cfg.n_kv_heads)
+                                         cfg.ltm.sigma_init, cfg.n_kv_heads, cfg.ltm.out_bias)
         self.compress = None
         if cfg.compressive_len:  # Compressive Transformer: strided Conv1d over the leaving vectors
             c = cfg.compression_rate
@@ -118,7 +118,8 @@ class InfFormer(nn.Module):
                 block.ltm.reset_sigma()
                 if cfg.ltm.zero_out:  # the memory's read starts at exactly zero: step 0 equals the backbone
                     nn.init.zeros_(block.ltm.out.weight)
-                    nn.init.zeros_(block.ltm.out.bias)
+                    if block.ltm.out.bias is not None:
+                        nn.init.zeros_(block.ltm.out.bias)
 
     @staticmethod
     def _init_weights(m: nn.Module):

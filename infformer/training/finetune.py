@@ -42,4 +42,5 @@ def start_from_base(model: InfFormer, base: InfFormer) -> None:
     for block in model.blocks:
         if block.ltm is not None:
             block.ltm.out.weight.zero_()
-            block.ltm.out.bias.zero_()
+            if block.ltm.out.bias is not None:
+                block.ltm.out.bias.zero_()

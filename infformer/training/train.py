@@ -225,7 +225,7 @@ def train(corpus, out_dir, model_cfg: ModelConfig | None = None, train_cfg: Trai
         if model_cfg is None or model_cfg.ltm is None:
             raise ValueError("a pretrained backbone needs a long-term memory to add (variant ltm or sticky)")
         backbone, tokenizer = load_pretrained(pretrained_source(pretrained, out), ltm=dataclasses.replace(
-            model_cfg.ltm, zero_out=True), segment_len=model_cfg.segment_len, stm_len=model_cfg.stm_len)
+            model_cfg.ltm, zero_out=True, out_bias=False), segment_len=model_cfg.segment_len, stm_len=model_cfg.stm_len)
         model_cfg = backbone.cfg
     if resume:
         train_cfg = dataclasses.replace(TrainConfig(**saved["train"]), steps=train_cfg.steps)
