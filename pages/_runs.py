@@ -13,6 +13,7 @@ import streamlit as st
 import torch
 
 from infformer.core.generate import generate
+from infformer.core.precision import use_bf16
 from infformer.io.checkpoint import CheckpointError, load_checkpoint
 from infformer.tracing.fit_targets import FitTargets, trace_with_targets
 from infformer.tracing.record import traced_tokens
@@ -41,11 +42,12 @@ class Run:
     seconds: float
     label: str
     settings: Settings
+    precision: str = "float32"  # the model's matrix products: "float32" or "bf16" (core/precision.py)
 
     @property
     def summary(self) -> dict:
         """The numbers the CLI's summary.json has (the app's own run)."""
-        return self.trace.summary(self.seconds)
+        return {**self.trace.summary(self.seconds), "precision": self.precision}
 
     def nbytes(self) -> int:
         return self.trace.nbytes() + (self.targets.nbytes() if self.targets is not None else 0)
@@ -57,8 +59,10 @@ def _trace_job(model, tokenizer, model_key: tuple, doc: Doc, settings: Settings)
 
     def compute(on_segment):
         t0 = time.perf_counter()
-        trace, targets = trace_with_targets(model, tokenizer, doc.text, doc.query or None, on_segment=on_segment)
-        return Run(key, trace, targets, time.perf_counter() - t0, doc.label, settings)
+        bf16 = use_bf16(model)  # as the command line's `trace` chooses by default
+        trace, targets = trace_with_targets(model, tokenizer, doc.text, doc.query or None, on_segment=on_segment,
+                                            bf16=bf16)
+        return Run(key, trace, targets, time.perf_counter() - t0, doc.label, settings, "bf16" if bf16 else "float32")
     return key, compute
 
 
@@ -139,21 +143,23 @@ def excerpts(run: Run, queries, layers=None, heads=None, top: int = 5, window: i
 def _reply(model, tokenizer, run_key: str, max_new_tokens: int, _run: Run, on_segment=None) -> tuple:
     """Greedy reply after the text and query, then a trace of text + query + reply, so each reply
     token's attention can be shown. -> (Run of the whole thing, first reply token index)."""
-
-
     tr = _run.trace
     prompt = torch.tensor(np.array(tr.token_ids))[None]
     t0 = time.perf_counter()
-    new, _ = generate(model, prompt, max_new_tokens)
+    bf16 = _run.precision == "bf16"  # as the text was read
+    device = next(model.parameters()).device.type
+    with torch.no_grad(), torch.autocast(device_type=device, dtype=torch.bfloat16, enabled=bf16):
+        new, _ = generate(model, prompt, max_new_tokens)
     new_ids = new[0].tolist()
     pieces = [tokenizer.decode(new_ids[:i]) for i in range(len(new_ids) + 1)]
     base = len(tr.text)
     offsets = np.concatenate([np.asarray(tr.offsets), np.asarray(
         [(base + len(pieces[i]), base + len(pieces[i + 1])) for i in range(len(new_ids))], dtype=np.int64).reshape(-1, 2)])
     _, _, trace = run_with_trace(model, torch.tensor(list(tr.token_ids) + new_ids), num_text_tokens=tr.num_text_tokens,
-                                 text=tr.text + pieces[-1], offsets=offsets, on_segment=on_segment)
+                                 text=tr.text + pieces[-1], offsets=offsets, on_segment=on_segment, bf16=bf16)
     key = hashlib.sha256(f"{run_key}:reply:{max_new_tokens}".encode()).hexdigest()[:16]
-    return Run(key, trace, None, time.perf_counter() - t0, _run.label + " + reply", _run.settings), tr.num_tokens
+    return (Run(key, trace, None, time.perf_counter() - t0, _run.label + " + reply", _run.settings, _run.precision),
+            tr.num_tokens)
 
 
 class _Pair(tuple):

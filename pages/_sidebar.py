@@ -8,7 +8,14 @@ from pathlib import Path
 import streamlit as st
 
 from infformer.core.settings import MEMORY_SETTINGS
-from infformer.io.checkpoint import ASSETS, DEFAULT_MODEL, CheckpointError, list_checkpoints, read_config
+from infformer.io.checkpoint import (
+    ASSETS,
+    DEFAULT_MODEL,
+    CheckpointError,
+    list_checkpoints,
+    read_config,
+    weight_files,
+)
 
 MODELS = ASSETS / "models"  # where the shipped checkpoints are (the text pages offer those made for text)
 LOCAL = "Local checkpoint directory…"
@@ -35,8 +42,7 @@ class Settings:
 def model_key(directory, overrides: tuple = ()) -> tuple:
     """What identifies a loaded model (the arguments of `cached_model`): directory, weights file time
     (a retrained checkpoint reloads), and the memory settings changed at inference."""
-    weights = Path(directory) / "model.safetensors"
-    stamp = weights.stat().st_mtime_ns if weights.is_file() else 0
+    stamp = max((f.stat().st_mtime_ns for f in weight_files(directory)), default=0)
     return (str(Path(directory).resolve()), stamp, overrides)
 
 

@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 import streamlit as st
+import torch
 
 from infformer.io.textio import InputError, decode_text
 from pages._docs import EXAMPLES, MAX_INPUT_BYTES, Doc, check_text, current_doc, example_doc
@@ -146,7 +147,9 @@ c[0].metric("Tokens", f"{summary['num_tokens']:,}", help=f"{summary['num_text_to
 c[1].metric("Segments", f"{summary['num_segments']:,}", help=f"{trace.config['segment_len']} tokens each")
 c[2].metric("Memory updates", f"{summary['num_memory_updates']:,}", help="contractions and writes of the long-term memory")
 c[3].metric("Time", f"{summary['seconds']:.2f} s", help="wall time of the trace when it was computed (then cached)")
-c[4].metric("Tokens per second", f"{summary['tokens_per_second']:,.0f}")
+c[4].metric("Tokens per second", f"{summary['tokens_per_second']:,.0f}",
+            help=f"{torch.get_num_threads()} CPU thread(s); the model's matrix products in {summary['precision']}"
+                 + (" (bf16 autocast: this CPU multiplies bf16 natively)" if summary["precision"] == "bf16" else ""))
 ltm = trace.ltm
 sampling = f"sticky (D = {ltm['num_bins']} bins, seed {ltm['seed']})" if ltm["sticky"] else "linear sampling"
 st.caption(f"Memory: N = {ltm['num_basis']} basis functions, τ = {ltm['tau']:g}, M = {ltm['num_samples']}, "

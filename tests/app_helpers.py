@@ -20,8 +20,9 @@ import pytest  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "app.py"
 from infformer.io.checkpoint import DEFAULT_MODEL as DEFAULT_MODEL_DIR  # noqa: E402
+from infformer.io.checkpoint import weight_files  # noqa: E402
 
-needs_model = pytest.mark.skipif(not (DEFAULT_MODEL_DIR / "model.safetensors").is_file(),
+needs_model = pytest.mark.skipif(not weight_files(DEFAULT_MODEL_DIR),
                                  reason="the shipped default model is missing")
 
 

@@ -11,6 +11,9 @@ import sys
 from pathlib import Path
 
 os.environ["HF_HUB_OFFLINE"] = "1"
+# The small model is the suite's default (it traces in a second); tests of the shipped default
+# (the memory on SmolLM2) name it or unset this in a subprocess.
+os.environ.setdefault("INFFORMER_MODEL", "austen-cmudog-sticky")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import tempfile  # noqa: E402

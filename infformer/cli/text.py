@@ -9,6 +9,7 @@ from pathlib import Path
 import torch
 
 from ..core.generate import generate
+from ..core.precision import PRECISIONS, use_bf16
 from ..corpora.data import corpus_files, split_heldout
 from ..io.textio import read_text
 from ..tracing.run import trace_text
@@ -41,11 +42,13 @@ def cmd_trace(args) -> int:
     torch.set_grad_enabled(False)
     bar, progress = progress_bar(args, "trace")
     t0 = time.perf_counter()
-    _, _, trace = trace_text(model, tokenizer, text, query, on_segment=progress, bf16=args.bf16)
+    bf16 = use_bf16(model, args.precision)
+    _, _, trace = trace_text(model, tokenizer, text, query, on_segment=progress, bf16=bf16)
     seconds = time.perf_counter() - t0
     bar.close()
     out.mkdir(parents=True, exist_ok=True)
     summary = {"input": str(args.input), "model": str(args.model or "default"), "variant": model.cfg.variant,
+               "precision": "bf16" if bf16 else "float32",
                **trace.summary(seconds)}
     (out / "summary.json").write_text(json.dumps(summary, indent=2))
     trace.tokens_table(tokenizer).drop(columns=["loss"]).to_csv(out / "tokens.csv", index=False)
@@ -119,8 +122,10 @@ def register(sub) -> None:
     add_model_options(t)
     t.add_argument("--out", metavar="DIR", required=True, help="output directory (created)")
     t.add_argument("--quiet", action="store_true", help="no progress bar or summary line")
-    t.add_argument("--bf16", action="store_true", help="bf16 autocast for the model's matrix products (faster only "
-                   "where the hardware has native bf16; the memory's fit and read stay float32)")
+    t.add_argument("--precision", choices=PRECISIONS, default="auto",
+                   help="bf16 autocast for the model's matrix products, or float32; auto: bf16 for large models "
+                        "(the pretrained backbone) where the hardware has native bf16 (the app's choice too); "
+                        "the memory's fit and read stay float32")
     t.set_defaults(func=cmd_trace)
 
     g = sub.add_parser("generate", help="continue a prompt, feeding the memory as it goes",

@@ -75,6 +75,8 @@ class _Text(HTMLParser):
 
 
 def html_text(html: str) -> str:
+    """The page's text; line breaks in the markup stay line breaks (the text reads as hard-wrapped,
+    a shape users bring too), the markup's indentation goes."""
     parser = _Text()
     parser.feed(html)
     return tidy(re.sub(r"^[ \t]+", "", "".join(parser.parts), flags=re.M))  # the markup's indentation

@@ -62,10 +62,10 @@ def interleave(sources: dict) -> list:
     return [(name, text) for _, name, _, text in sorted(keyed, key=lambda t: t[:3])]
 
 
-def build_mix(austen_dir, cmudog_dir, out, cmudog_every: int = CMUDOG_EVERY) -> dict:
+def build_mix(austen_dir, cmudog_dir, out, cmudog_every: int = CMUDOG_EVERY, books=BOOKS) -> dict:
     """Write the mixed corpus; returns {source: (documents, characters)}."""
     sources = {"austen": austen_training_chunks(austen_dir),
-               "books": [c for _, text in book_texts() for c in chunks(text)]}
+               "books": [c for _, text in book_texts(books) for c in chunks(text)]}
     if cmudog_dir is not None:
         sources["cmudog"] = [t for _, t in cmudog_training_texts(cmudog_dir)[::cmudog_every]]
     mix = Path(out) / "mix"
@@ -78,12 +78,12 @@ def build_mix(austen_dir, cmudog_dir, out, cmudog_every: int = CMUDOG_EVERY) -> 
         (mix / f"{i:05d}-{name}.txt").write_bytes(data)
         lines.append(f"{hashlib.sha256(data).hexdigest()}  {i:05d}-{name}.txt")
     counts = {name: (len(texts), sum(map(len, texts))) for name, texts in sources.items()}
-    (mix / "PROVENANCE.md").write_text(provenance(counts, cmudog_every) + "\n## sha256\n\n```\n"
+    (mix / "PROVENANCE.md").write_text(provenance(counts, cmudog_every, books) + "\n## sha256\n\n```\n"
                                        + "\n".join(lines) + "\n```\n", encoding="utf-8")
     return counts
 
 
-def provenance(counts: dict, cmudog_every: int) -> str:
+def provenance(counts: dict, cmudog_every: int, books=BOOKS) -> str:
     text = ("# Mixed training corpus (built by `scripts/build_corpus.py --mix`; do not edit by hand)\n\n"
             f"Documents of at most ~{CHUNK_CHARS:,} characters, interleaved (`infformer/corpora/mix.py`).\n\n"
             f"- `austen`: {counts['austen'][0]} chapters, {counts['austen'][1]:,} characters: `data/austen/` "
@@ -91,7 +91,7 @@ def provenance(counts: dict, cmudog_every: int) -> str:
             "every other chapter joined into paragraphs.\n"
             f"- `books`: {counts['books'][0]} chapters, {counts['books'][1]:,} characters, from Debian packages "
             "(read where they install; never committed):\n")
-    for book in BOOKS:
+    for book in books:
         text += f"  - {book.name}: package `{book.package}`, licence {book.licence}\n"
     if "cmudog" in counts:
         text += (f"- `cmudog`: {counts['cmudog'][0]} documents, {counts['cmudog'][1]:,} characters: one in "

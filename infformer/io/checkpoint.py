@@ -10,6 +10,7 @@ Loading never unpickles anything; every failure names the file and the problem.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import torch
@@ -25,7 +26,22 @@ from .tokenizer import Tokenizer
 CONFIG, WEIGHTS, TOKENIZER = "config.json", "model.safetensors", "tokenizer.json"
 SHARD_BYTES = 24_000_000  # every committed file stays under 25 MB
 ASSETS = Path(__file__).resolve().parents[2] / "assets"  # infformer/io/ -> the repository root
-DEFAULT_MODEL = ASSETS / "models" / "austen-cmudog-sticky"
+SMALL_MODEL = ASSETS / "models" / "austen-cmudog-sticky"  # 5 M parameters, trained here from scratch
+PRETRAINED_MODEL = ASSETS / "models" / "smollm2-sticky"  # the memory on SmolLM2-135M (its card: README.md)
+
+
+def default_model(env: str | None = None) -> Path:
+    """The model the app and the command line use when none is named: $INFFORMER_MODEL (a shipped
+    model's name or a checkpoint directory) where set, else the memory on SmolLM2. The test suite sets
+    it to the small model, which traces in a second; the tests of the default unset it."""
+    env = os.environ.get("INFFORMER_MODEL", "") if env is None else env
+    if not env.strip():
+        return PRETRAINED_MODEL
+    shipped = ASSETS / "models" / env.strip()
+    return shipped if "/" not in env and shipped.is_dir() else Path(env.strip())
+
+
+DEFAULT_MODEL = default_model()
 
 
 class CheckpointError(ValueError):

@@ -105,14 +105,15 @@ class _TargetRecorder:
 
 
 def trace_with_targets(model, tokenizer, text: str, query: str | None = None, *, max_snapshots: int = 32,
-                       on_segment=None) -> tuple[Trace, FitTargets | None]:
+                       on_segment=None, bf16: bool = False) -> tuple[Trace, FitTargets | None]:
     """`trace_text` (same arguments) plus the fit points at the trace's snapshot updates."""
+    kwargs = dict(max_snapshots=max_snapshots, on_segment=on_segment, bf16=bf16)
     if model.cfg.ltm is None:
-        _, _, trace = trace_text(model, tokenizer, text, query, max_snapshots=max_snapshots, on_segment=on_segment)
+        _, _, trace = trace_text(model, tokenizer, text, query, **kwargs)
         return trace, None
     recorder = _TargetRecorder(model, max_snapshots)
     try:
-        _, _, trace = trace_text(model, tokenizer, text, query, max_snapshots=max_snapshots, on_segment=on_segment)
+        _, _, trace = trace_text(model, tokenizer, text, query, **kwargs)
     finally:
         recorder.remove()
     keep = [u for u in trace.snapshot_updates.tolist() if u in recorder.kept]

@@ -65,6 +65,7 @@ def test_trace_on_a_tiny_checkpoint(cli, tiny_checkpoint, tiny_tokenizer, tmp_pa
     assert summary["num_memory_updates"] == math.ceil(num_tokens / 8) - 2  # first write at segment 3
     assert summary["N"] == 16 and summary["M"] == 16 and summary["sticky"] is True
     assert summary["layers"] == 2 and summary["heads"] == 2 and summary["tau"] == 0.5 and summary["ridge"] == 0.5
+    assert summary["precision"] == "float32"  # "auto": a small model stays float32
     # the text column with the offsets gives the document back (ASCII text)
     assert "".join(row["text"] for row in tables["tokens.csv"]) == SAMPLE_TEXT
     # without a query, attention comes from the last segment
@@ -88,10 +89,11 @@ def test_trace_with_query_and_memory_options(cli, tiny_checkpoint, tmp_path):
 def test_trace_text_shorter_than_a_segment(cli, tiny_checkpoint, tmp_path):
     text = tmp_path / "short.txt"
     text.write_text("Hi.", encoding="utf-8")
-    r = cli(["trace", text, "--model", tiny_checkpoint, "--out", tmp_path / "o", "--quiet", "--bf16"], tmp_path)
+    r = cli(["trace", text, "--model", tiny_checkpoint, "--out", tmp_path / "o", "--quiet", "--precision", "bf16"], tmp_path)
     assert r.returncode == 0, r.stderr
     summary, tables = check_trace_output(tmp_path / "o")
     assert summary["num_memory_updates"] == 0 and tables["histograms.csv"] == []
+    assert summary["precision"] == "bf16"  # as asked; "auto" keeps a tiny model in float32
 
 
 def bad_input(kind, tmp_path, ckpt):

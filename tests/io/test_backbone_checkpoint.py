@@ -120,7 +120,7 @@ def test_a_memory_on_smollm2_saves_loads_and_traces_from_the_command_line(tmp_pa
     assert sum(f.stat().st_size for f in weight_files(d)) < 40_000_000
     text = tmp_path / "in.txt"
     text.write_text("The pass key is 71432. Remember it. " + "The grass is green. The sky is blue. " * 12)
-    r = cli(["trace", text, "--model", d, "--query", "What is the pass key?", "--bf16", "--out", tmp_path / "out"],
+    r = cli(["trace", text, "--model", d, "--query", "What is the pass key?", "--precision", "bf16", "--out", tmp_path / "out"],
             tmp_path)
     assert r.returncode == 0, r.stderr
     summary = json.loads((tmp_path / "out" / "summary.json").read_text())

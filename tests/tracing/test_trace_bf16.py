@@ -1,4 +1,4 @@
-"""A trace under bf16 autocast (trace --bf16) stays within stated tolerances of the float32 trace.
+"""A trace under bf16 autocast (trace --precision bf16) stays within stated tolerances of the float32 trace.
 
 The model's matrix products run in bf16 (about 3 significant digits); the long-term memory's fit
 and read stay in float32 by design. On a held-out passage (the end of Persuasion, never trained on,
