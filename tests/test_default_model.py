@@ -1,4 +1,4 @@
-"""The shipped default model reads the text people bring: paragraphs as well as hard-wrapped lines,
+"""The small model (austen-cmudog-sticky, the test suite's default: tests/conftest.py) reads the text people bring: paragraphs as well as hard-wrapped lines,
 and its default example is a CMU-DoG conversation about Home Alone with the next turn as the query."""
 import json
 import math

@@ -77,5 +77,6 @@ def mass_figure(trace: Trace, mass, queries=(), max_points: int = 3000,
         fig.add_vrect(x0=min(queries) - 0.5, x1=max(queries) + 0.5, fillcolor="#1f77b4", opacity=0.12, line_width=0,
                       annotation_text="query tokens", annotation_position="top left")
     fig.update_xaxes(title_text="token index", range=[-0.5, T - 0.5])
-    fig.update_yaxes(title_text="mass Σ Φ((b−μ)/σ) − Φ((a−μ)/σ)", rangemode="tozero")
+    # powers of ten, not SI suffixes: "200μ" would read as a Gaussian's mean on these pages
+    fig.update_yaxes(title_text="mass Σ Φ((b−μ)/σ) − Φ((a−μ)/σ)", rangemode="tozero", exponentformat="power")
     return style(fig, title, height=300)

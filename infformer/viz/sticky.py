@@ -136,5 +136,11 @@ def horizon_figure(shares: dict, edges, title: str = "The memory's horizon: how 
                                                    f"tokens {edges[k]:,}–{edges[k + 1] - 1:,} ({name})</extra>"),
                           row=1, col=c)
         fig.update_xaxes(title_text="memory update", row=1, col=c)
-    fig.update_yaxes(type="log", exponentformat="power", title_text="share of the memory (log)", row=1, col=1)
-    return style(fig, title, height=460)
+    # every panel on the same log axis (a shared y axis does not pass its type on to the others)
+    fig.update_yaxes(type="log", exponentformat="power", showticklabels=True)
+    fig.update_yaxes(title_text="share of the memory (log)", row=1, col=1)
+    fig = style(fig, title, height=500)
+    # the legend under the panels, clear of their titles
+    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.18, xanchor="left", x=0),
+                      margin=dict(b=120))
+    return fig

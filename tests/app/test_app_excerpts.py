@@ -25,6 +25,7 @@ def test_mass_matches_the_trace(page, reference):
     assert 0 < mass.sum() <= 1 + 1e-9  # an average of probabilities over the memory
     assert mass[trace.num_text_tokens:].sum() == 0  # the query is not in the long-term memory
     assert fig["layout"]["xaxis"]["range"] == [-0.5, trace.num_tokens - 0.5]
+    assert fig["layout"]["yaxis"]["exponentformat"] == "power"  # 2×10⁻⁴, not "200μ" (μ is a mean here)
 
 
 def test_top_excerpts_and_document(page):

@@ -58,7 +58,12 @@ def test_memory_horizon(page, reference):
     trace = reference[0]
     fig = figures(page)[2]
     lines = [t for t in fig["data"] if t["type"] == "scatter"]
-    assert len(lines) == 2 * 10 and fig["layout"]["yaxis"]["type"] == "log"
+    assert len(lines) == 2 * 10
+    # both panels log-scaled with their tick labels shown (issue 24: the second was linear, unlabelled)
+    for axis in ("yaxis", "yaxis2"):
+        assert fig["layout"][axis]["type"] == "log" and fig["layout"][axis]["showticklabels"] is True
+    # the legend sits under the panels, clear of the panel titles above them
+    assert fig["layout"]["legend"]["y"] < 0 and fig["layout"]["legend"]["yanchor"] == "top"
     want, edges = shares_by_part(trace, trace.num_layers - 1, 10)
     first = arr(lines[0]["y"]).astype(float)
     np.testing.assert_allclose(np.nan_to_num(first), want[:, 0], rtol=1e-6)
