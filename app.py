@@ -16,7 +16,8 @@ THREADS = default_threads()
 if torch.get_num_threads() != THREADS:
     torch.set_num_threads(THREADS)
 
-from pages._docs import current_doc
+from pages import _server  # noqa: E402
+from pages._docs import current_doc  # noqa: E402
 from pages._registry import PAGES as REGISTRY  # noqa: E402
 from pages._sidebar import sidebar
 from pages._url import sync_url
@@ -26,6 +27,7 @@ for p in REGISTRY:
     SECTIONS.setdefault(p.section, []).append(
         st.Page(p.file, title=p.title, icon=p.icon, url_path=p.url_path or "home", default=not p.url_path))
 
+_server.apply()
 page = st.navigation(SECTIONS)
 settings = sidebar()
 sync_url(settings, current_doc())

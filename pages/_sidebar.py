@@ -16,6 +16,7 @@ from infformer.io.checkpoint import (
     read_config,
     weight_files,
 )
+from pages._server import server_mode
 
 MODELS = ASSETS / "models"  # where the shipped checkpoints are (the text pages offer those made for text)
 LOCAL = "Local checkpoint directory…"
@@ -94,9 +95,12 @@ def sidebar() -> Settings:
     _init_settings(base_cfg.ltm if base_cfg else None)
     sb = st.sidebar
     sb.header("Model")
-    choice = sb.selectbox("Checkpoint", [*shipped, LOCAL], key="set_model",
-                          help="A shipped model, or any checkpoint directory on this machine "
-                               "(config.json, model.safetensors, tokenizer.json).")
+    local = [] if server_mode() else [LOCAL]  # a class's server offers no path box (pages/_server.py)
+    if st.session_state.get("set_model") not in [*shipped, *local]:
+        st.session_state["set_model"] = DEFAULT_MODEL.name if DEFAULT_MODEL.name in shipped else next(iter(shipped), None)
+    choice = sb.selectbox("Checkpoint", [*shipped, *local], key="set_model",
+                          help="A shipped model" + ("." if server_mode() else ", or any checkpoint directory on "
+                                                    "this machine (config.json, model.safetensors, tokenizer.json)."))
     model_dir = str(shipped.get(choice, DEFAULT_MODEL))
     if choice == LOCAL:
         path = sb.text_input("Checkpoint directory", key="set_local_dir", placeholder="/path/to/checkpoint")

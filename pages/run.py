@@ -9,6 +9,7 @@ import torch
 from infformer.io.textio import InputError, decode_text
 from pages._docs import EXAMPLES, MAX_INPUT_BYTES, Doc, check_text, current_doc, example_doc
 from pages._runs import current_run
+from pages._server import server_mode
 from pages._share import MAX_LINK_CHARS, ShareError, read_session, session_json
 from pages._sidebar import LOCAL, current_settings, shipped_models
 from pages._url import link_text, set_doc
@@ -31,6 +32,10 @@ def load_session():
     shipped = shipped_models()
     if session["model"] in shipped:
         st.session_state["set_model"] = session["model"]
+    elif server_mode():  # never say whether a path on the server exists
+        st.session_state["session_error"] = (f"{upload.name}: this server offers only its shipped models "
+                                             f"({', '.join(shipped)}); the file names another one. Nothing was changed.")
+        return
     else:
         st.session_state["set_model"] = LOCAL
         st.session_state["set_local_dir"] = session["model"]
