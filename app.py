@@ -16,7 +16,7 @@ THREADS = default_threads()
 if torch.get_num_threads() != THREADS:
     torch.set_num_threads(THREADS)
 
-from pages import _server  # noqa: E402
+from pages import _notices, _server  # noqa: E402
 from pages._docs import current_doc  # noqa: E402
 from pages._registry import PAGES as REGISTRY  # noqa: E402
 from pages._sidebar import sidebar
@@ -30,5 +30,7 @@ for p in REGISTRY:
 _server.apply()
 page = st.navigation(SECTIONS)
 settings = sidebar()
-sync_url(settings, current_doc())
+doc = current_doc()
+_notices.show(doc.sha)  # what the link that opened this session could not do, on every page
+sync_url(settings, doc)
 page.run()

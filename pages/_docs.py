@@ -12,13 +12,15 @@ import streamlit as st
 
 from infformer.corpora.passkey import passkey_text
 from infformer.io.textio import InputError
-from pages._share import ShareError, decode_text
+from pages._notices import link_notice
+from pages._share import MAX_LINK_CHARS, NOT_CARRIED, ShareError, decode_text
 
 ROOT = Path(__file__).resolve().parent.parent
 ASSETS = ROOT / "assets"
 EXAMPLES: dict = json.loads((ASSETS / "examples" / "examples.json").read_text(encoding="utf-8"))
 DEFAULT_EXAMPLE = "home_alone"
 MAX_INPUT_BYTES = 1_000_000  # about 250,000 tokens; said on the Run page
+PASSKEY_LENGTH = (500, 100_000)  # the pass-key haystack's length in tokens: the slider's range and a link's
 
 # ----------------------------------------------------------------------------- documents
 @dataclass(frozen=True)
@@ -58,19 +60,32 @@ def check_text(text: str, name: str = "the text") -> str:
 def current_doc() -> Doc:
     if "doc" not in st.session_state:
         q = st.query_params
-        if "text" in q:  # a link that carries the user's own text (pages/_share.py)
+        if q.get("text") == NOT_CARRIED:
+            link_notice(f"This link was made from the sender's own text, too long to travel in a link (a link "
+                        f"carries up to {MAX_LINK_CHARS:,} characters of compressed text): it shows the default "
+                        "example instead. Ask the sender for the session file (Run page, Download, session.json).")
+        elif "text" in q:  # a link that carries the user's own text (pages/_share.py)
             try:
                 text = check_text(decode_text(q["text"]), "the link's text")
                 st.session_state["doc"] = Doc(text, q.get("query", ""), "text from a link")
                 return st.session_state["doc"]
             except (ShareError, ValueError) as e:
-                st.session_state["link_error"] = f"{e}. Showing the default example instead."
+                link_notice(f"{e}. Showing the default example instead.")
         name = q.get("example", DEFAULT_EXAMPLE)
-        name = name if name in EXAMPLES else DEFAULT_EXAMPLE
+        if name not in EXAMPLES:
+            link_notice(f"The link names an example {name!r} this app does not have; showing "
+                        f"{EXAMPLES[DEFAULT_EXAMPLE]['title']!r} instead.")
+            name = DEFAULT_EXAMPLE
+        length, depth = 2000, 0.5
         try:
-            length = min(200_000, max(200, int(q.get("length", 2000))))
-            depth = min(1.0, max(0.0, float(q.get("depth", 0.5))))
+            length = int(q.get("length", length))
+            depth = float(q.get("depth", depth))
         except ValueError:
-            length, depth = 2000, 0.5
+            link_notice("The link's pass-key length or depth is not a number; using 2,000 tokens at depth 0.5.")
+        if not (PASSKEY_LENGTH[0] <= length <= PASSKEY_LENGTH[1] and 0.0 <= depth <= 1.0):
+            length = min(PASSKEY_LENGTH[1], max(PASSKEY_LENGTH[0], length))
+            depth = min(1.0, max(0.0, depth))
+            link_notice(f"The link's pass-key length or depth is out of range (length {PASSKEY_LENGTH[0]:,}–"
+                        f"{PASSKEY_LENGTH[1]:,}, depth 0–1); using {length:,} tokens at depth {depth:.2f}.")
         st.session_state["doc"] = example_doc(name, length, depth)
     return st.session_state["doc"]

@@ -18,6 +18,7 @@ import zlib
 from infformer.core.settings import MEMORY_RANGES, MEMORY_SETTINGS
 
 MAX_LINK_CHARS = 6000
+NOT_CARRIED = "too-long"  # the `text` parameter of a link whose own text could not go into it
 SESSION_FORMAT, SESSION_VERSION = "infformer-session", 1
 MAX_SESSION_BYTES = 2_500_000  # a 1 MB text, JSON-escaped, with room to spare
 

@@ -16,6 +16,7 @@ from infformer.io.checkpoint import (
     read_config,
     weight_files,
 )
+from pages._notices import link_notice
 from pages._server import server_mode
 
 MODELS = ASSETS / "models"  # where the shipped checkpoints are (the text pages offer those made for text)
@@ -68,19 +69,32 @@ def _init_settings(ltm) -> None:
     q = st.query_params
     for s in MEMORY_SETTINGS:
         value = getattr(ltm, s.field) if ltm else s.default  # the default model's, else LTMConfig's
-        if s.url in q:
+        if s.url in q:  # a link's value, checked: a bad one is reported (pages/_notices.py), never silently replaced
+            raw = q[s.url]
             try:
-                value = q[s.url] in ("1", "true", "True") if s.range is None else s.cast(q[s.url])
+                if s.range is None:
+                    if raw not in ("0", "1", "true", "false", "True", "False"):
+                        raise ValueError
+                    value = raw in ("1", "true", "True")
+                else:
+                    value = s.cast(raw)
+                    if not s.range.low <= value <= s.range.high:  # NaN fails this too
+                        link_notice(f"The link's {s.url}={raw} is outside {s.label}'s range {s.range.text}; "
+                                    f"using the nearest allowed value.")
+                        value = value if value == value else s.default
             except ValueError:
-                pass
+                link_notice(f"The link's {s.url}={raw!r} is not a valid {s.label}; using {value:g}."
+                            if s.range is not None else f"The link's {s.url}={raw!r} is not 0 or 1; using {int(value)}.")
         if s.range is not None:  # the widgets' (and the command line's) range and step
             value = min(s.range.high, max(s.range.low, value))
             if s.cast is float:  # on the slider's steps
                 value = round(round(value / s.range.step) * s.range.step, 10)
         st.session_state[f"set_{s.url}"] = value
     shipped = shipped_models()
-    st.session_state["set_model"] = q.get("model") if q.get("model") in shipped else (
-        DEFAULT_MODEL.name if DEFAULT_MODEL.name in shipped else (next(iter(shipped), LOCAL)))
+    fallback = DEFAULT_MODEL.name if DEFAULT_MODEL.name in shipped else next(iter(shipped), LOCAL)
+    if "model" in q and q["model"] not in shipped:
+        link_notice(f"The link's model {q['model']!r} is not one of this app's models; using {fallback}.")
+    st.session_state["set_model"] = q.get("model") if q.get("model") in shipped else fallback
     st.session_state["_settings_ready"] = True
 
 

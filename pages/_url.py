@@ -8,7 +8,7 @@ import streamlit as st
 
 from infformer.core.settings import MEMORY_SETTINGS
 from pages._docs import Doc
-from pages._share import encode_text
+from pages._share import NOT_CARRIED, encode_text
 from pages._sidebar import Settings, current_settings, shipped_models
 
 
@@ -36,10 +36,10 @@ def sync_url(settings: Settings, doc: Doc) -> None:
         want.update({k: str(v) for k, v in doc.params.items()})
     else:
         packed = link_text(doc)
-        if packed is not None:
-            want["text"] = packed
-            if doc.query:
-                want["query"] = doc.query
+        # a text too long for a link still marks the link, so whoever opens it is told (pages/_docs.py)
+        want["text"] = packed if packed is not None else NOT_CARRIED
+        if packed is not None and doc.query:
+            want["query"] = doc.query
     q = st.query_params
     if q.to_dict() != want:  # one write: each separate key change would add an entry to the browser's history
         q.from_dict(want)

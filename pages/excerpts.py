@@ -5,11 +5,18 @@ import streamlit as st
 
 from infformer.viz import excerpts as ve
 from infformer.viz.attention import token_label
+from pages._docs import current_doc
 from pages._runs import current_run, excerpts, reply_run
+from pages._url import link_text
 from pages._widgets import intro, persistent, pick_queries, show
 
 intro("excerpts", "Excerpts: what the memory read")
 WINDOW = 2500  # tokens of the document drawn at once
+doc = current_doc()
+if not doc.example and link_text(doc) is None:  # a researcher copying the address bar from here must know
+    st.caption(":material/link_off: The link in the address bar does not carry this text (too long for a link): "
+               "whoever opens it is told so and sees the default example. Share the session file from the Run "
+               "page instead.")
 
 # ------------------------------------------------------------------ widgets
 run = current_run()

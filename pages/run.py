@@ -7,7 +7,7 @@ import streamlit as st
 import torch
 
 from infformer.io.textio import InputError, decode_text
-from pages._docs import EXAMPLES, MAX_INPUT_BYTES, Doc, check_text, current_doc, example_doc
+from pages._docs import EXAMPLES, MAX_INPUT_BYTES, PASSKEY_LENGTH, Doc, check_text, current_doc, example_doc
 from pages._runs import current_run
 from pages._server import server_mode
 from pages._share import MAX_LINK_CHARS, ShareError, read_session, session_json
@@ -86,8 +86,9 @@ if source == "Example":
                         format_func=lambda k: EXAMPLES[k]["title"])
     if name == "passkey":
         c1, c2 = st.columns(2)
-        length = c1.slider("Length (about, in tokens)", 500, 100_000, step=500,
-                           value=min(100_000, max(500, doc.params.get("length", 2000))))
+        low, high = PASSKEY_LENGTH
+        length = c1.slider("Length (about, in tokens)", low, high, step=500,
+                           value=min(high, max(low, doc.params.get("length", 2000))))
         depth = c2.slider("Depth of the pass key in the text", 0.0, 1.0, step=0.05, value=float(doc.params.get("depth", 0.5)))
         chosen = example_doc(name, length, depth)
     else:
@@ -137,8 +138,6 @@ else:
                 doc = chosen
         except InputError as e:
             st.error(f"{e}. The memory still holds the previous text.")
-if st.session_state.get("link_error"):
-    st.error(st.session_state.pop("link_error"))
 
 # ------------------------------------------------------------------ the cached core call
 run = current_run()

@@ -69,6 +69,11 @@ def errors(at) -> list:
     return [e.value for e in at.error] + [e.value for e in at.sidebar.error]
 
 
+def warnings(at) -> list:
+    """Texts of every st.warning (the link notices among them: pages/_notices.py)."""
+    return [w.value for w in at.warning] + [w.value for w in at.sidebar.warning]
+
+
 def widget(at, kind: str, label: str):
     """The widget of a kind ("selectbox", "toggle", …) whose label starts with `label`."""
     found = [w for w in at.get(kind) if getattr(w, "label", "").startswith(label)]

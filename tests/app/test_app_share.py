@@ -2,9 +2,11 @@
 import json
 
 import pytest
-from app_helpers import assert_clean, errors, needs_model, start, widget
+from app_helpers import assert_clean, errors, needs_model, open_page, start, warnings, widget
 
-from pages._share import MAX_LINK_CHARS, ShareError, decode_text, encode_text, read_session, session_json
+from infformer.core.settings import MEMORY_RANGES
+from pages._docs import PASSKEY_LENGTH
+from pages._share import MAX_LINK_CHARS, NOT_CARRIED, ShareError, decode_text, encode_text, read_session, session_json
 
 pytestmark = needs_model
 from infformer.io.checkpoint import DEFAULT_MODEL  # noqa: E402
@@ -44,8 +46,45 @@ def test_a_link_with_a_short_pasted_text_opens_that_text():
 
 def test_a_broken_link_says_so_and_shows_the_example():
     at = start(query_params={"text": "not-a-packed-text!!"})
-    assert any("could not be read" in e for e in errors(at)), errors(at)
+    assert any("could not be read" in w for w in warnings(at)), warnings(at)
     assert "Home Alone" in at.session_state["doc"].label
+
+
+def test_a_link_too_short_for_its_text_says_so_where_it_is_opened():
+    """Issue 24: a long pasted text left no text in the address bar, and the link silently showed
+    Home Alone. The link now says the text did not fit, and every page it opens on tells the reader."""
+    long_text = " ".join(f"Sentence {i} says something about item {i * 7919 % 104729}." for i in range(4000))
+    at = start()
+    at.get("button_group")[0].set_value("Paste").run()
+    widget(at, "text_area", "Your text").input(long_text)
+    next(b for b in at.button if b.label == "Run").click().run()
+    assert_clean(at)
+    link = {k: (v[0] if isinstance(v, list) else v) for k, v in dict(at.query_params).items()}
+    assert link["text"] == NOT_CARRIED and "example" not in link
+    at.switch_page("pages/excerpts.py").run()  # the sender, about to copy the address bar, is told too
+    assert any("does not carry this text" in c.value for c in at.caption)
+    for page in ("run", "excerpts"):
+        other = open_page(page, link) if page != "run" else start(link)
+        assert any("too long to travel in a link" in w and "session file" in w for w in warnings(other)), page
+        assert "Home Alone" in other.session_state["doc"].label
+
+
+def test_bad_link_settings_are_reported_not_silently_replaced():
+    at = start(query_params={"tau": "abc", "M": "99999", "sticky": "maybe", "model": "/etc", "example": "nope"})
+    assert_clean(at)
+    said = " ".join(warnings(at))
+    for part in ("tau='abc'", "M=99999", "sticky='maybe'", "'/etc'", "'nope'"):
+        assert part in said, (part, said)
+    s = at.session_state["settings"]
+    assert s.num_samples == MEMORY_RANGES["num_samples"].high  # the nearest allowed value
+    assert "Home Alone" in at.session_state["doc"].label
+
+
+def test_a_pass_key_link_cannot_ask_for_more_than_the_slider_allows():
+    at = start(query_params={"example": "passkey", "length": "200000", "depth": "0.5"})
+    assert_clean(at)
+    assert at.session_state["doc"].params["length"] == PASSKEY_LENGTH[1]
+    assert any("out of range" in w for w in warnings(at))
 
 
 def test_session_file_round_trip():
