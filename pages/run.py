@@ -128,7 +128,8 @@ elif source == "Session file":
 else:
     seeded("upload_query", drafts["upload_query"])
     query = st.text_input(query_label, key="upload_query", on_change=keep_drafts, args=("upload_query",))
-    upload = st.file_uploader(f"A .txt or .md file, UTF-8, at most {limit}", type=["txt", "md"])
+    # no type filter: Streamlit's own refusal names MIME types; decode_text names a PDF or .docx as such
+    upload = st.file_uploader(f"A plain-text file (.txt, .md; UTF-8 or UTF-16), at most {limit}")
     if upload is not None:
         try:
             text = decode_text(upload.getvalue(), upload.name, MAX_INPUT_BYTES)

@@ -10,12 +10,41 @@ class InputError(ValueError):
     """Bad user input; the message names the problem and is fit to show as is."""
 
 
+# Files people upload that are not plain text, by their first bytes: named, with what to do instead.
+NOT_TEXT = (
+    (b"%PDF-", "a PDF document"),
+    (b"PK\x03\x04", "a ZIP archive (a .docx, .odt, .xlsx or .epub document is one)"),
+    (b"\xd0\xcf\x11\xe0", "an old Microsoft Office document (.doc, .xls)"),
+    (b"\x1f\x8b", "gzip-compressed"),
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+)
+BOMS = ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"),
+        (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))  # longest first: a UTF-32 BOM starts like UTF-16's
+
+
 def decode_text(data: bytes, name: str = "input", max_bytes: int = MAX_TEXT_BYTES) -> str:
     """UTF-8 bytes -> text, refusing what is not a usable text."""
     if len(data) > max_bytes:
         raise InputError(f"{name} is {len(data):,} bytes; the limit is {max_bytes:,}")
+    for magic, kind in NOT_TEXT:
+        if data.startswith(magic):
+            raise InputError(f"{name} is {kind}, not plain text: save or export it as plain text (.txt) first")
+    # UTF-16 and UTF-32 with a byte-order mark (Windows editors save "Unicode" text so): read as such
+    encoding = next((enc for bom, enc in BOMS if data.startswith(bom)), None)
+    if encoding is not None:
+        try:
+            text = data.decode(encoding).removeprefix("\ufeff")
+        except UnicodeDecodeError:
+            raise InputError(f"{name} starts like {encoding.upper()} text but is not valid {encoding.upper()}") from None
+        if "\x00" in text[:65536]:
+            raise InputError(f"{name} looks binary (it contains NUL characters), not text")
+        if not text.strip():
+            raise InputError(f"{name} is empty (no text to read)")
+        return text
     if b"\x00" in data[:65536]:
-        raise InputError(f"{name} looks binary (it contains NUL bytes), not text")
+        raise InputError(f"{name} looks binary (it contains NUL bytes), not text"
+                         + (" (UTF-16 without a byte-order mark? save it as UTF-8)" if data[1:2] == b"\x00" else ""))
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:

@@ -48,7 +48,10 @@ def test_good_paste_is_traced():
 
 
 @pytest.mark.parametrize("name,data,message", [
-    ("image.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)), "looks binary"),
+    ("image.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)), "a PNG image"),
+    ("data.bin", b"\x01\x02\x03" + bytes(range(256)), "looks binary"),
+    ("paper.pdf", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "a PDF document, not plain text"),
+    ("notes.docx", b"PK\x03\x04\x14\x00\x06\x00" + bytes(100), ".docx"),
     ("latin1.txt", "Café crème, déjà vu".encode("latin-1"), "not valid UTF-8"),
     ("empty.md", b"", "empty"),
     ("blank.txt", b"  \n\n  ", "empty"),
@@ -59,6 +62,15 @@ def test_bad_upload(name, data, message):
     at.file_uploader[0].upload(name, data, "text/plain").run()
     assert any(message in e and name in e for e in errors(at)), errors(at)
     still_working(at)
+
+
+def test_utf16_upload_with_a_byte_order_mark_is_read():
+    """Issue 24: a UTF-16 file (as Windows editors save "Unicode" text) was called binary."""
+    text = "The memory keeps what it reads — naïvely, perhaps. " * 30
+    at = choose_source(start(), "Upload")
+    at.file_uploader[0].upload("windows.txt", text.encode("utf-16"), "text/plain").run()
+    assert not errors(at)
+    assert at.session_state["doc"].text == text
 
 
 def test_good_upload_is_traced():
