@@ -49,19 +49,22 @@ class CheckpointError(ValueError):
 
 
 def save_checkpoint(directory, model: InfFormer, tokenizer: Tokenizer, info: dict | None = None,
-                    pretrained: str | None = None) -> Path:
+                    pretrained: str | None = None, backbone_changed: bool = False) -> Path:
     """Write the files (atomically per file, so an interrupted save never leaves a half file).
 
     pretrained: the backbone's source (see the module docstring): then only the memory's weights
-    are written (bf16, sharded under 25 MB a file) and no tokenizer (the backbone's is used)."""
+    are written (bf16, sharded under 25 MB a file) and no tokenizer (the backbone's is used).
+    backbone_changed: the backbone was fine-tuned too, so every weight is written (still sharded;
+    ~270 MB for SmolLM2: such a checkpoint is for build/, not the repository)."""
     d = Path(directory)
     d.mkdir(parents=True, exist_ok=True)
     config = {"model": model.cfg.to_dict(), "info": info or {}}
     if pretrained is not None:
         config["pretrained"] = str(pretrained)
+        config["weights"] = "all" if backbone_changed else "memory"
     write_atomically(d / CONFIG, lambda p: p.write_text(json.dumps(config, indent=2)))
     weights = {k: v.detach().contiguous().cpu() for k, v in model.state_dict().items()
-               if pretrained is None or is_memory_parameter(k)}
+               if pretrained is None or backbone_changed or is_memory_parameter(k)}
     if pretrained is None:
         write_atomically(d / WEIGHTS, lambda p: save_file(weights, str(p), metadata={"format": "infformer"}))
         write_atomically(d / TOKENIZER, tokenizer.save)
@@ -113,7 +116,7 @@ def read_config(directory) -> tuple[ModelConfig, dict]:
         data = json.loads(path.read_text(encoding="utf-8"))
         info = data.get("info", {})
         if "pretrained" in data:
-            info = {**info, "pretrained": str(data["pretrained"])}
+            info = {**info, "pretrained": str(data["pretrained"]), "weights": str(data.get("weights", "memory"))}
         return ModelConfig.from_dict(data["model"]), info
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
         raise CheckpointError(f"{path}: not valid JSON ({e})") from None
@@ -187,8 +190,10 @@ def _load_on_backbone(d: Path, cfg: ModelConfig, info: dict, device) -> tuple[In
         return model.to(device).eval(), tokenizer, info
     if not files:
         raise CheckpointError(f"{d / WEIGHTS}: missing (the memory's weights)")
-    expected = {k: v for k, v in model.state_dict().items() if is_memory_parameter(k)}
-    weights = _checked_weights(_read_weights(files), expected, files[0], "the memory's weights")
+    every = info.get("weights") == "all"  # a fine-tuned backbone: its weights are here too
+    expected = {k: v for k, v in model.state_dict().items() if every or is_memory_parameter(k)}
+    weights = _checked_weights(_read_weights(files), expected, files[0],
+                               "the weights" if every else "the memory's weights")
     model.load_state_dict({k: v.float() for k, v in weights.items()}, strict=False)
     return model.to(device).eval(), tokenizer, info
 

@@ -292,7 +292,8 @@ def train(corpus, out_dir, model_cfg: ModelConfig | None = None, train_cfg: Trai
             info = {"steps": step, "tokens": step * train_cfg.batch_size * ddp.world * model_cfg.segment_len,
                     "documents": names if len(names) <= 50 else summarise_names(names),
                     "variant": model_cfg.variant, "ranks": ddp.world, **base_record}
-            save_checkpoint(out, model, tokenizer, info, pretrained=pretrained)
+            save_checkpoint(out, model, tokenizer, info, pretrained=pretrained,
+                            backbone_changed=pretrained is not None and not train_cfg.freeze_backbone)
             save_resume_state(out, opt, {"step": step, "ranks": ddp.world, "model": model_cfg.to_dict(),
                                          "train": dataclasses.asdict(train_cfg), **base_record,
                                          **({"pretrained": pretrained} if pretrained is not None else {})})

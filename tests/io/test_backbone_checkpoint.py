@@ -125,3 +125,21 @@ def test_a_memory_on_smollm2_saves_loads_and_traces_from_the_command_line(tmp_pa
     assert r.returncode == 0, r.stderr
     summary = json.loads((tmp_path / "out" / "summary.json").read_text())
     assert (summary["layers"], summary["heads"], summary["num_memory_updates"]) == (30, 9, summary["num_segments"] - 1)
+
+
+def test_a_fine_tuned_backbone_is_saved_whole_and_loads_as_trained(tmp_path, backbone, cli):
+    """All weights trained (no --freeze-backbone): the checkpoint must hold the backbone's new weights
+    too, else loading it would silently put the memory on the untouched backbone."""
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text(TEXT * 30, encoding="utf-8")
+    out = tmp_path / "run"
+    r = cli(["train", corpus, "--pretrained", backbone, "--variant", "sticky", "--segment-len", "16", "--stm-len", "0",
+             "--num-basis", "16", "--num-samples", "16", "--batch-size", "2", "--eval-every", "0", "--steps", "3",
+             "--lr", "1e-2", "--memory-lr", "1e-2", "--no-bf16", "--threads", "1", "--quiet", "--out", out], tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert json.loads((out / "config.json").read_text())["weights"] == "all"
+    model, _, info = load_checkpoint(out)
+    untouched, _ = load_pretrained(backbone, segment_len=16, stm_len=0)
+    changed = [k for k, v in untouched.state_dict().items()
+               if not torch.equal(v.to(torch.bfloat16), model.state_dict()[k].to(torch.bfloat16))]
+    assert any(".attn." in k or ".mlp." in k for k in changed)  # the backbone's own weights came back trained
