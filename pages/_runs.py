@@ -12,7 +12,7 @@ import numpy as np
 import streamlit as st
 import torch
 
-from infformer.core.generate import generate
+from infformer.core.generate import first_line_length, generate
 from infformer.core.precision import use_bf16
 from infformer.io.checkpoint import CheckpointError, load_checkpoint
 from infformer.tracing.fit_targets import FitTargets, trace_with_targets
@@ -141,8 +141,8 @@ def excerpts(run: Run, queries, layers=None, heads=None, top: int = 5, window: i
 
 # ----------------------------------------------------------------------------- replies
 def _reply(model, tokenizer, run_key: str, max_new_tokens: int, _run: Run, on_segment=None) -> tuple:
-    """Greedy reply after the text and query, then a trace of text + query + reply, so each reply
-    token's attention can be shown. -> (Run of the whole thing, first reply token index)."""
+    """Greedy reply after the text and query (one line: a turn), then a trace of text + query + reply,
+    so each reply token's attention can be shown. -> (Run of the whole thing, first reply token index)."""
     tr = _run.trace
     prompt = torch.tensor(np.array(tr.token_ids))[None]
     t0 = time.perf_counter()
@@ -152,6 +152,8 @@ def _reply(model, tokenizer, run_key: str, max_new_tokens: int, _run: Run, on_se
         new, _ = generate(model, prompt, max_new_tokens)
     new_ids = new[0].tolist()
     pieces = [tokenizer.decode(new_ids[:i]) for i in range(len(new_ids) + 1)]
+    keep = first_line_length(pieces)  # a reply is one turn: it ends at the end of its first line
+    new_ids, pieces = new_ids[:keep], pieces[:keep + 1]
     base = len(tr.text)
     offsets = np.concatenate([np.asarray(tr.offsets), np.asarray(
         [(base + len(pieces[i]), base + len(pieces[i + 1])) for i in range(len(new_ids))], dtype=np.int64).reshape(-1, 2)])

@@ -56,3 +56,13 @@ def generate(model: InfFormer, prompt: Tensor, max_new_tokens: int, state: Memor
             break
     new = torch.cat(out, 1) if out else prompt[:, :0]
     return new, state
+
+
+def first_line_length(prefixes: list) -> int:
+    """How many generated tokens make a reply of one line (a turn): `prefixes[i]` is the text of the
+    first i tokens. The reply ends with the token that ends its first non-blank line (leading blank
+    lines are kept), or takes every token when no line ends."""
+    for i, text in enumerate(prefixes):
+        if "\n" in text.lstrip():
+            return i
+    return len(prefixes) - 1

@@ -6,7 +6,7 @@ from helpers import examples, make_model, random_tokens
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from infformer.core.generate import generate, top_p_filter
+from infformer.core.generate import first_line_length, generate, top_p_filter
 
 
 @pytest.fixture(scope="module")
@@ -91,3 +91,16 @@ def test_top_p_filter_keeps_the_top_token_always():
     logits = torch.tensor([[10.0, 0.0, -1.0]])
     out = top_p_filter(logits, 0.01)
     assert torch.isfinite(out[0, 0]) and torch.isinf(out[0, 1:]).all()
+
+
+@pytest.mark.parametrize("tokens, expected", [
+    ([" Yes", ",", " it", " is", ".\n", "A:", " no"], 5),          # ends with the token that ends the line
+    (["\n", "\n", " The", " key", "\n", "more"], 5),               # leading blank lines kept
+    ([" one", " two", " three"], 3),                                # no line ends: every token
+    (["\n\n"], 1),
+    ([], 0),
+])
+def test_first_line_length(tokens, expected):
+    """Issue 24: the Excerpts reply ran on past the end of its turn and looped."""
+    prefixes = ["".join(tokens[:i]) for i in range(len(tokens) + 1)]
+    assert first_line_length(prefixes) == expected
