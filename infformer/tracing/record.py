@@ -234,11 +234,19 @@ def phrase_shares(spans, span_tokens, phrase_bounds) -> np.ndarray:
     return csum[bounds[:, 1]] - csum[bounds[:, 0]]
 
 
+SENTENCE_END = re.compile(r"[.!?;]+[\"')\]”’]*\s+"                 # Latin punctuation, then a space
+                          r"|[。！？；｡]+[」』）〕】”’\"')]*\s*"    # CJK full stops (no space follows)
+                          r"|[؟۔।॥]+\s*"                            # Arabic, Urdu, Devanagari
+                          r"|\n\s*\n")                             # a blank line
+
+
 def sentence_bounds(text: str, offsets, num_tokens: int | None = None) -> np.ndarray:
-    """Token ranges [P, 2] of the sentences of `text` (split after . ! ? ; or a blank line)."""
+    """Token ranges [P, 2] of the sentences of `text`: split after . ! ? ; followed by a space, after
+    the full stops of scripts written without spaces (Chinese and Japanese 。！？, Arabic ؟, Urdu ۔,
+    Devanagari ।), or at a blank line."""
     offsets = np.asarray(offsets)
     n = len(offsets) if num_tokens is None else num_tokens
-    cuts = [m.end() for m in re.finditer(r"[.!?;]+[\"')\]]*\s+|\n\s*\n", text)]
+    cuts = [m.end() for m in re.finditer(SENTENCE_END, text)]
     # a BPE token carries its leading space (" Harry"): place it by its first visible character
     starts = np.array([a + len(text[a:b]) - len(text[a:b].lstrip()) if b > a else a for a, b in offsets[:n]],
                       dtype=np.int64)

@@ -310,6 +310,20 @@ def test_sentence_bounds_tile_the_tokens(tiny_tokenizer):
     assert len(b) > 10
 
 
+@pytest.mark.parametrize("text, sentences", [
+    ("小明今天去了学校。他学习了数学！你呢？我很好。", ["小明今天去了学校。", "他学习了数学！", "你呢？", "我很好。"]),
+    ("「行くよ。」と彼は言った。", ["「行くよ。」", "と彼は言った。"]),
+    ("هل أنت بخير؟ نعم، شكرا.", ["هل أنت بخير؟", " نعم، شكرا."]),
+    # a space goes with the token after it (BPE's " Watson"), so with the next sentence
+    ("Dr. Watson, e.g.this stays. Next one", ["Dr.", " Watson, e.g.this stays.", " Next one"]),
+])
+def test_sentence_bounds_in_scripts_without_spaces(text, sentences):
+    """Issue 24: Chinese (sentences ending in 。) was one phrase holding 100% of the mass."""
+    offsets = [(i, i + 1) for i in range(len(text))]  # one token per character
+    b = sentence_bounds(text, offsets)
+    assert ["".join(text[a:z]) for a, z in b] == sentences
+
+
 # ------------------------------------------------------------------------------ tables
 def test_tables(tiny_tokenizer):
     model = make_model("sticky", vocab_size=tiny_tokenizer.vocab_size)
