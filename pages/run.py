@@ -166,6 +166,11 @@ if doc.query:
 with st.expander("The text as read", expanded=False):
     st.text(trace.text[:20_000] + ("\n…" if len(trace.text) > 20_000 else ""))
 
+card = Path(run.settings.model_dir) / "README.md"  # the model card, beside the weights
+if card.is_file():
+    with st.expander(f"The model card: {Path(run.settings.model_dir).name} (what it is, what it read, what it scores)"):
+        st.markdown(card.read_text(encoding="utf-8", errors="replace"))
+
 st.subheader("Downloads")
 st.caption("The same files as `python -m infformer trace INPUT --out DIR` writes.")
 d = st.columns(4)

@@ -1,7 +1,7 @@
 """AppTest: the Run page (home) on the default example, the other examples, and the URL state."""
 import numpy as np
 import pytest
-from app_helpers import assert_clean, default_tau, errors, needs_model, start, widget
+from app_helpers import DEFAULT_MODEL_DIR, assert_clean, default_tau, errors, needs_model, start, widget
 
 pytestmark = needs_model
 
@@ -26,6 +26,10 @@ def test_default_example_summary(reference):
     # the CLI's files are offered, plus the summary
     labels = [b.label for b in at.get("download_button")]
     assert labels == ["tokens.csv", "queries.csv", "histograms.csv", "summary.json", "session.json"]
+    # the model card is on the page (issue 24: it was nowhere in the app)
+    card = (DEFAULT_MODEL_DIR / "README.md").read_text(encoding="utf-8")
+    assert any(e.label.startswith("The model card") for e in at.expander)
+    assert any(m.value.strip() == card.strip() for m in at.markdown)
 
 
 def test_link_reproduces_example_and_settings():
