@@ -59,6 +59,14 @@ def pick_queries(run: Run, label: str = "Query tokens") -> list:
     tr = run.trace
     has_memory = ~np.isnan(tr.mu[0, :, 0])
     candidates = np.flatnonzero(has_memory)
+    if not len(candidates):  # too short: the long-term memory was never written, so nothing reads it
+        L = tr.config["segment_len"]
+        first = L if tr.config["stm_len"] == 0 else L + tr.config["stm_len"]
+        st.info(f"This text is too short for the long-term memory: it has {tr.num_tokens:,} tokens, and the memory "
+                f"is first written when the text passes about {first:,} tokens (a segment of {L:,}"
+                + (f" after the short-term memory's {tr.config['stm_len']:,}" if tr.config["stm_len"] else "")
+                + ") and first read by the tokens after that. Paste or upload a longer text.")
+        st.stop()
     if len(candidates) > MAX_QUERY_OPTIONS:
         candidates = candidates[-MAX_QUERY_OPTIONS:]
     visible = [i for i in candidates.tolist() if tr.text[tr.offsets[i, 0]:tr.offsets[i, 1]].strip()]

@@ -2,7 +2,7 @@
 empty text, binary or undecodable upload, text over the limit, a directory that is not a
 checkpoint; plus nonsense in the URL."""
 import pytest
-from app_helpers import assert_clean, default_tau, errors, needs_model, start, widget
+from app_helpers import assert_clean, default_tau, errors, figures, needs_model, start, widget
 
 pytestmark = needs_model
 
@@ -150,3 +150,14 @@ def test_editing_the_example_query_twice_keeps_both_edits():
     for query in ("Who plays Kevin?", "Who plays Harry?"):
         widget(at, "text_input", "Query or dialogue turn, read after the text (optional)").input(query).run()
         assert at.session_state["doc"].query == query
+
+
+@pytest.mark.parametrize("page", ["attention", "excerpts"])
+def test_a_text_too_short_for_the_memory_says_so_instead_of_an_empty_picker(page):
+    """Issue 24: a short text gave "Choose at least one query token above" beside a disabled picker,
+    and an empty scatter with a σ axis from 0.1 to 10k."""
+    at = paste(choose_source(start(), "Paste"), "A short note. It fits in one segment.")
+    at.switch_page(f"pages/{page}.py").run()
+    assert_clean(at)
+    assert any("too short for the long-term memory" in i.value for i in at.info), [i.value for i in at.info]
+    assert not figures(at) and not at.multiselect
