@@ -3,6 +3,7 @@ from the chosen query tokens, the top excerpts, and optionally a reply whose tok
 they attended to."""
 import streamlit as st
 
+from infformer.corpora.passkey import needle_span, passkey_text
 from infformer.viz import excerpts as ve
 from infformer.viz.attention import token_label
 from pages._docs import current_doc
@@ -43,7 +44,15 @@ if generate:
     run, first_reply = reply_run(run, n_new)
     trace = run.trace
     reply_tokens = list(range(first_reply, trace.num_tokens))
-    st.markdown("**Reply:** " + trace.text[trace.offsets[first_reply, 0]:].replace("\n", " "))
+    reply = trace.text[trace.offsets[first_reply, 0]:]
+    st.markdown("**Reply:** " + reply.replace("\n", " "))
+    if doc.example == "passkey":  # the test this example is for: say whether it was passed
+        key = passkey_text(doc.params["length"], doc.params["depth"])[1]
+        if str(key) in reply:
+            st.success(f"The reply contains the pass key, {key}.", icon=":material/check:")
+        else:
+            st.warning(f"The reply does not contain the pass key ({key}): the model did not bring it back.",
+                       icon=":material/close:")
     chosen = st.select_slider("Reply token whose attention to show", options=reply_tokens,
                               format_func=lambda i: token_label(trace, i, 16))
     queries = [chosen]
@@ -63,6 +72,12 @@ show(ve.mass_figure(trace, mass, queries, title=f"Attention mass each token rece
 st.caption(f"Mass received from {len(queries)} query token{'s' if len(queries) > 1 else ''}, averaged over them, "
            f"the chosen layers and heads; in total {mass.sum():.3f} of it fell on tokens of the text "
            "(the rest fell outside [0, 1] or on forgotten, zero-width spans).")
+if doc.example == "passkey":
+    key = passkey_text(doc.params["length"], doc.params["depth"])[1]
+    a, b = needle_span(doc.text, key)
+    on_key = (trace.offsets[:trace.num_text_tokens, 0] >= a) & (trace.offsets[:trace.num_text_tokens, 1] <= b)
+    st.markdown(f"**The key sentence** ({int(on_key.sum())} tokens, {on_key.mean():.2%} of the text) received "
+                f"**{mass[:trace.num_text_tokens][on_key].sum() / max(mass.sum(), 1e-300):.2%}** of this mass.")
 
 st.subheader("Top excerpts")
 table = view.table

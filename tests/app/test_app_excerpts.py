@@ -64,3 +64,13 @@ def test_generated_reply_highlights_what_it_read(reference):
     assert_clean(at)
     mass = arr(figures(at)[0]["data"][0]["y"]).astype(float)
     assert len(mass) == trace.num_tokens + n and 0 < mass.sum() <= 1 + 1e-9
+
+
+def test_the_pass_key_example_says_whether_the_key_was_found():
+    """Issue 24: the pass-key example failed without saying so."""
+    at = open_page("excerpts", {"example": "passkey", "length": "1000", "depth": "0.5"})
+    assert any(m.value.startswith("**The key sentence**") for m in at.markdown)
+    widget(at, "toggle", "Generate").set_value(True).run()
+    assert_clean(at)
+    said = [s.value for s in at.success] + [w.value for w in at.warning]
+    assert any("pass key" in s for s in said), said
