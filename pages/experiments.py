@@ -1,6 +1,7 @@
 """Experiments: the paper's sorting task (Figure 3) and language modelling (Table 1) at CPU scale,
 read from the tables that scripts/experiments/tables.py writes under results/ ($INFFORMER_RESULTS
 points elsewhere). No model and no trace: the results fill in as the runs finish."""
+import json
 import os
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from pages._widgets import intro, persistent, show
 intro("experiments", "Experiments")
 
 RESULTS = Path(os.environ.get("INFFORMER_RESULTS") or ROOT / "results")
+MODELS = ROOT / "assets" / "models"
 SORTING, LM = "scripts/experiments/sorting.sh", "scripts/experiments/lm.sh"
 CEILINGS, TABLES = "scripts/experiments/sorting_ceilings.py", "scripts/experiments/tables.py"
 HEADINGS = {"num_basis": "N", "paper_num_basis": "paper's N", "accuracy": "accuracy (%)",
@@ -118,6 +120,23 @@ by_basis = read("sorting_by_basis.csv", SORTING, ve.COLUMNS["sorting_by_basis.cs
 if by_basis is not None:
     show(ve.sorting_by_basis_figure(by_basis), "sorting_by_basis")
     table(by_basis)
+
+# ------------------------------------------------------------------ the shipped models
+st.header("The shipped models, on the same texts")
+scores = {p.parent.name: json.loads(p.read_text()) for p in sorted(MODELS.glob("*/scores.json"))}
+if scores:
+    rows = {}
+    for name, s in scores.items():
+        for r in s["scores"]:
+            rows.setdefault(r["text"], {"text": r["text"]})[f"{name}: bits/char"] = r["bits_per_character"]
+            rows[r["text"]][f"{name}: later half"] = r["later_half_bits_per_character"]
+    table(pd.DataFrame(list(rows.values())))
+    st.caption("Bits per character (lower is better) of each model shipped in `assets/models/`, read from its own "
+               "`scores.json` (written from the evaluation's JSON by `scripts/experiments/model_scores.py`): "
+               + "; ".join(f"`{s['command']}`" for s in scores.values()) + ". None of them trained on these "
+               "texts (Austen: the held-out last 5% of each novel). Each model's card (Run page) says more.")
+else:
+    st.info("No shipped model has a `scores.json` yet: `scripts/experiments/model_scores.py` writes one.")
 
 # ------------------------------------------------------------------ language modelling
 st.header("Language modelling on Austen (the paper's Table 1)")

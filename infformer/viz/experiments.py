@@ -16,10 +16,9 @@ from .common import add_note, head_color, style
 # Our variant names and their labels (as scripts/experiments/tables.py writes them in lm.csv),
 # with one colour each on every figure; the sticky colour is the Sticky memories page's.
 VARIANTS = {"none": "local attention only", "stm": "Transformer-XL (STM only)",
-            "compressive": "Compressive Transformer", "ltm": "∞-former", "sticky": "∞-former, sticky memories",
-            "default": "shipped default (∞-former, sticky)"}
+            "compressive": "Compressive Transformer", "ltm": "∞-former", "sticky": "∞-former, sticky memories"}
 COLORS = {"none": "#888", "stm": head_color(0), "compressive": head_color(1), "ltm": head_color(2),
-          "sticky": head_color(3), "default": head_color(4)}
+          "sticky": head_color(3)}
 
 # The columns each figure reads, per file (the page names a missing one).
 COLUMNS = {

@@ -32,7 +32,9 @@ PAPER_LM = {"none": None, "stm": ("GPT-2", 16.85, 33.44), "compressive": ("Compr
             "ltm": ("∞-former", 16.64, 32.61), "sticky": ("∞-former (sticky memories)", 16.61, 32.48)}
 SORTING_LABELS = {"stm": "Transformer-XL", "compressive": "Compressive", "ltm": "∞-former"}
 LABELS = {"none": "local attention only", "stm": "Transformer-XL (STM only)", "compressive": "Compressive Transformer",
-          "ltm": "∞-former", "sticky": "∞-former, sticky memories", "default": "shipped default (∞-former, sticky)"}
+          "ltm": "∞-former", "sticky": "∞-former, sticky memories"}
+# (No "shipped default" row: the shipped models are not from-scratch Austen models; their own scores
+# are in assets/models/NAME/scores.json, which the Experiments page shows: issue 24.)
 
 
 def read_json(path: Path) -> dict | None:
@@ -211,7 +213,7 @@ def lm_tables(root: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
         if r is None:
             continue
         v = path.stem
-        run_dir = root / "assets" / "models" / "austen-sticky" if v == "default" else root / "runs" / "lm" / v
+        run_dir = root / "runs" / "lm" / v
         paper = PAPER_LM.get(v)
         rows.append({"variant": v, "model": LABELS.get(v, v), "perplexity": r["perplexity"], "tokens": r["tokens"],
                      **train_facts(root, run_dir, f"lm-{v}"),

@@ -30,7 +30,7 @@ def by_basis() -> pd.DataFrame:
 
 LM_PAPER = {"stm": ("GPT-2", 16.85, 33.44), "compressive": ("Compressive", 16.87, 33.09),
             "ltm": ("∞-former", 16.64, 32.61), "sticky": ("∞-former (sticky memories)", 16.61, 32.48)}
-LM_VARIANTS = ("none", "stm", "compressive", "ltm", "sticky", "default")
+LM_VARIANTS = ("none", "stm", "compressive", "ltm", "sticky")
 
 
 def lm() -> pd.DataFrame:
@@ -183,8 +183,8 @@ def test_lm_perplexity_beside_the_paper():
     ours, wt103, pg19 = fig.data
     assert list(ours.y) == [ve.label(v) for v in LM_VARIANTS]
     np.testing.assert_allclose(ours.x, lm()["perplexity"])
-    np.testing.assert_allclose(wt103.x, [np.nan, 16.85, 16.87, 16.64, 16.61, np.nan])
-    np.testing.assert_allclose(pg19.x, [np.nan, 33.44, 33.09, 32.61, 32.48, np.nan])
+    np.testing.assert_allclose(wt103.x, [np.nan, 16.85, 16.87, 16.64, 16.61])
+    np.testing.assert_allclose(pg19.x, [np.nan, 33.44, 33.09, 32.61, 32.48])
 
 
 def test_lm_by_position_with_and_without_the_memoryless_model():
@@ -192,7 +192,7 @@ def test_lm_by_position_with_and_without_the_memoryless_model():
     fig = ve.lm_by_position_figure(df)
     lines = [t for t in fig.data if t.yaxis == "y"]
     ratios = [t for t in fig.data if t.yaxis == "y2"]
-    assert len(lines) == 6 and len(ratios) == 5
+    assert len(lines) == 5 and len(ratios) == 4
     np.testing.assert_allclose(lines[0].x, np.arange(10) / 10 + 0.05)
     ltm = df[df["variant"] == "ltm"]["perplexity"].to_numpy()
     np.testing.assert_allclose(ratios[2].y, ltm / 60.0)
@@ -217,7 +217,7 @@ def test_run_order():
     runs = ["stm-1024", "ltm-512-n16", "ltm-1024", "compressive-256", "ltm-512", "stm-256", "ltm-512-n128"]
     assert sorted(runs, key=ve.run_order) == ["stm-256", "stm-1024", "compressive-256", "ltm-512", "ltm-512-n16",
                                               "ltm-512-n128", "ltm-1024"]
-    assert sorted(["sticky", "none", "default", "ltm"], key=ve.run_order) == ["none", "ltm", "sticky", "default"]
+    assert sorted(["sticky", "other", "none", "ltm"], key=ve.run_order) == ["none", "ltm", "sticky", "other"]
 
 
 # ------------------------------------------------------------------ the page
@@ -242,11 +242,11 @@ def test_page_with_all_results(monkeypatch, tmp_path):
     reference = [t for t in figs[0]["data"] if t.get("line", {}).get("dash") == "dot"]
     assert [t["name"] for t in reference] == list(CEILINGS)
     np.testing.assert_allclose(arr(reference[1]["y"]).astype(float), CEILINGS["counts of the last 107"])
-    assert len(figs[3]["data"]) == 11
+    assert len(figs[3]["data"]) == 9
     assert [t["name"] for t in figs[4]["data"] if t.get("showlegend") is not False] == ["stm-512", "ltm-512"]
     lm_runs = [t["name"] for t in figs[5]["data"] if t.get("showlegend") is not False]
     assert lm_runs == [ve.label("none"), ve.label("ltm")]
-    assert len(at.dataframe) == 7  # by length, the reference accuracies, by N, LM, fine-tuned LM, dialogue, sections
+    assert len(at.dataframe) == 8  # the shipped models, by length, the reference accuracies, by N, LM, fine-tuned LM, dialogue, sections
     widget(at, "multiselect", "Sorting runs").set_value(["ltm-256"]).run()
     assert_clean(at)
     assert [t["name"] for t in figures(at)[4]["data"]][0] == "ltm-256"
