@@ -11,6 +11,10 @@ from pages._docs import Doc
 from pages._share import NOT_CARRIED, encode_text
 from pages._sidebar import Settings, current_settings, shipped_models
 
+WRITTEN = "_url_written"  # the parameters this session last put in the URL
+# the Run page's example widgets: they hold the example chosen last, so Back must clear them too
+EXAMPLE_WIDGETS = ("example_choice", "passkey_length", "passkey_depth")
+
 
 def link_text(doc: Doc) -> str | None:
     """The document's text packed for the URL (None: too long for a link), computed once per text."""
@@ -21,8 +25,8 @@ def link_text(doc: Doc) -> str | None:
     return cached[1]
 
 
-def sync_url(settings: Settings, doc: Doc) -> None:
-    """Write the example (or a short own text, compressed) and the settings into the URL."""
+def url_params(settings: Settings, doc: Doc) -> dict:
+    """The URL's parameters for this view: the example (or a short own text, compressed) and the settings."""
     want = {}
     for s in MEMORY_SETTINGS:
         value = getattr(settings, s.field)
@@ -40,9 +44,30 @@ def sync_url(settings: Settings, doc: Doc) -> None:
         want["text"] = packed if packed is not None else NOT_CARRIED
         if packed is not None and doc.query:
             want["query"] = doc.query
+    return want
+
+
+def sync_url(settings: Settings, doc: Doc) -> None:
+    """Write the view's parameters into the URL (nothing when they are there already: the sidebar's
+    page links carry them, so a page change is one history entry, not two)."""
+    want = url_params(settings, doc)
     q = st.query_params
     if q.to_dict() != want:  # one write: each separate key change would add an entry to the browser's history
         q.from_dict(want)
+    st.session_state[WRITTEN] = want
+
+
+def follow_history() -> None:
+    """At the start of a run: when the URL is not what this session last wrote, the browser moved
+    (Back or Forward): the text and the settings are read from the URL again, as on a first visit."""
+    written = st.session_state.get(WRITTEN)
+    q = st.query_params
+    if written is not None and q.to_dict() != written:
+        doc = st.session_state.get("doc")
+        # a view of this session's own long text (not in the URL): keep the text, re-read the settings
+        keep_doc = q.get("text") == NOT_CARRIED and doc is not None and not doc.example
+        for key in ("_settings_ready", WRITTEN) if keep_doc else ("doc", "_settings_ready", WRITTEN, *EXAMPLE_WIDGETS):
+            st.session_state.pop(key, None)
 
 
 def set_doc(doc: Doc) -> None:

@@ -12,7 +12,7 @@ from pages._runs import current_run
 from pages._server import server_mode
 from pages._share import MAX_LINK_CHARS, ShareError, read_session, session_json
 from pages._sidebar import LOCAL, current_settings, shipped_models
-from pages._url import link_text, set_doc
+from pages._url import EXAMPLE_WIDGETS, link_text, set_doc
 from pages._widgets import intro, persistent
 
 
@@ -83,13 +83,14 @@ def keep_drafts(*keys):
 if source == "Example":
     names = list(EXAMPLES)
     name = st.selectbox("Example", names, index=names.index(doc.example) if doc.example in names else 0,
-                        format_func=lambda k: EXAMPLES[k]["title"])
+                        format_func=lambda k: EXAMPLES[k]["title"], key=EXAMPLE_WIDGETS[0])
     if name == "passkey":
         c1, c2 = st.columns(2)
         low, high = PASSKEY_LENGTH
         length = c1.slider("Length (about, in tokens)", low, high, step=500,
-                           value=min(high, max(low, doc.params.get("length", 2000))))
-        depth = c2.slider("Depth of the pass key in the text", 0.0, 1.0, step=0.05, value=float(doc.params.get("depth", 0.5)))
+                           value=min(high, max(low, doc.params.get("length", 2000))), key=EXAMPLE_WIDGETS[1])
+        depth = c2.slider("Depth of the pass key in the text", 0.0, 1.0, step=0.05, value=float(doc.params.get("depth", 0.5)),
+                          key=EXAMPLE_WIDGETS[2])
         chosen = example_doc(name, length, depth)
     else:
         chosen = example_doc(name)

@@ -9,6 +9,7 @@ screenshot of each page to a temporary folder, or to $INFFORMER_SCREENSHOTS when
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -204,3 +205,56 @@ def test_four_sessions_at_once_each_get_their_own_trace(browser, server, tmp_pat
         assert got.read_text() == (out / "tokens.csv").read_text(), f"session {k}: tokens.csv differs from the CLI's"
     for pg in pages:
         pg.context.close()
+
+
+def test_one_history_entry_per_view_and_back_and_forward_move_between_them(browser, server):
+    """Issue 24: each page visit added about 8 history entries (one per URL parameter written), so
+    Back stayed on the same page for 8 presses. Now: one entry per page visited, and Back / Forward
+    return to the previous views."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    pg = context.new_page()
+    pg.set_default_timeout(240_000)
+    pg.add_init_script("""window.__log = []; for (const f of ['pushState', 'replaceState']) {
+        const orig = history[f].bind(history);
+        history[f] = (s, t, u) => { window.__log.push(f + ' ' + u); return orig(s, t, u); }; }""")
+    try:
+        pg.goto(f"{server}/")
+        settle(pg)
+        lengths = [pg.evaluate("history.length")]
+        for title in ("Memory signal", "Excerpts"):
+            pg.get_by_role("link", name=title).first.click()
+            settle(pg)
+            lengths.append(pg.evaluate("history.length"))
+        assert [b - a for a, b in zip(lengths, lengths[1:])] == [1, 1], (lengths, pg.evaluate("window.__log"))
+        assert pg.url.split("?")[0].endswith("/highlights")
+        pg.go_back()
+        settle(pg)
+        assert pg.url.split("?")[0].endswith("/signal") and "example=home_alone" in pg.url
+        assert pg.get_by_role("heading", name="Memory signal").count() >= 1 or "signal" in pg.url
+        pg.go_back()
+        settle(pg)
+        assert pg.url.split("?")[0].rstrip("/") == server
+        pg.go_forward()
+        settle(pg)
+        assert pg.url.split("?")[0].endswith("/signal")
+        # a second text: choose another example on the Run page; Back returns to the first text
+        pg.get_by_role("link", name="Run").first.click()
+        settle(pg)
+        before = pg.evaluate("history.length")
+        box = pg.locator('[data-testid="stSelectbox"]').filter(has_text="Example").first
+        box.locator("input").click()
+        pg.keyboard.type("Pride")
+        pg.keyboard.press("Enter")
+        settle(pg)
+        assert "example=pride_and_prejudice" in pg.url and pg.evaluate("history.length") == before + 1
+        assert pg.get_by_role("heading", name=re.compile("Pride and Prejudice")).count() >= 1
+        pg.go_back()
+        settle(pg)
+        assert "example=home_alone" in pg.url
+        assert pg.get_by_role("heading", name=re.compile("Home Alone")).count() >= 1  # the text followed the URL
+        pg.go_forward()
+        settle(pg)
+        assert pg.get_by_role("heading", name=re.compile("Pride and Prejudice")).count() >= 1
+        no_exception(pg, "history")
+    finally:
+        context.close()
