@@ -105,6 +105,29 @@ def test_memory_with_zero_output_projection_is_the_backbone():
     assert not torch.allclose(changed, expected)
 
 
+def test_a_trained_memory_without_bias_read_zeroed_is_exactly_the_backbone():
+    """The default model's W_O has no bias (out_bias=False), so zeroing the read (ablate_read, the
+    `evaluate --ablate-ltm` row) leaves exactly the backbone with the same window, however trained the
+    memory is: the "read zeroed" rows of issue 23's tables equal the baseline by construction."""
+    import dataclasses
+    hf = tiny_llama()
+    tokens = tokens_of(48)
+    ltm = LTMConfig(num_basis=16, num_samples=16, zero_out=True, out_bias=False)
+    backbone, with_memory = ours(hf, 8, 0), ours(hf, 8, 0, ltm)
+    assert all(block.ltm.out.bias is None for block in with_memory.blocks)
+    with torch.no_grad():
+        for block in with_memory.blocks:  # "trained": every memory weight away from its start
+            for p in block.ltm.parameters():
+                p.add_(torch.randn_like(p) * 0.1)
+        expected, _ = backbone(tokens)
+        read, _ = with_memory(tokens)
+        ablated = InfFormer(dataclasses.replace(with_memory.cfg, ltm=dataclasses.replace(ltm, ablate_read=True)))
+        ablated.load_state_dict(with_memory.state_dict())
+        zeroed, _ = ablated.eval()(tokens)
+    assert not torch.allclose(read, expected)  # the memory's read matters
+    assert torch.equal(zeroed, expected)
+
+
 def test_new_fields_default_to_the_small_model_and_old_configs_load():
     """Every checkpoint's config.json in the repository predates the Llama fields; missing = old defaults."""
     configs = sorted(Path(__file__).resolve().parents[2].glob("assets/models/*/config.json"))
