@@ -2,7 +2,7 @@
 text with the memory as trained, with its output projection's bias zeroed, with its read zeroed
 (W_O = 0: the backbone), and with the bias alone (a constant vector a layer once the memory is filled).
 
-    python scripts/experiments/memory_parts.py --model runs/smollm2-sticky [--text F] [--chars 14000]
+    python scripts/experiments/memory_parts.py --model assets/models/smollm2-sticky [--text F] [--chars 14000]
 """
 from __future__ import annotations
 

@@ -3,7 +3,9 @@ backbone and local window, no long-term memory), with the memory's read zeroed, 
 later half of each text, from results/pretrained/{baseline,NAME}/*.json.
 
     python scripts/experiments/pretrained_tables.py NAME [--baseline baseline]
-Writes results/pretrained_NAME.csv and prints the Markdown table docs/experiments.md quotes.
+    python scripts/experiments/pretrained_tables.py NAME --readme [--small small]
+Writes results/pretrained_NAME.csv and prints the Markdown table docs/experiments.md quotes; with
+--readme, the README's table instead: the small model, the baseline and NAME, overall and later half.
 """
 from __future__ import annotations
 
@@ -42,7 +44,11 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("name")
     p.add_argument("--baseline", default="baseline")
+    p.add_argument("--readme", action="store_true")
+    p.add_argument("--small", default="small")
     args = p.parse_args()
+    if args.readme:
+        return readme_table(args.name, args.baseline, args.small)
     base_dir, ours_dir = ROOT / "results/pretrained" / args.baseline, ROOT / "results/pretrained" / args.name
     rows = []
     for name in TEXTS:
@@ -60,6 +66,22 @@ def main() -> None:
                  ("baseline", "infformer", "read_zeroed", "baseline_later_half", "infformer_later_half",
                   "read_zeroed_later_half")]
         print("| " + " | ".join(cells) + " |")
+
+
+def readme_table(name: str, baseline: str, small: str) -> None:
+    """The README's table: bits per character of the three models on each text, overall / later half."""
+    root = ROOT / "results/pretrained"
+    print("| text (never trained on) | tokens* | small model (5 M) | SmolLM2, 512-token segments | "
+          "**default**: SmolLM2 + memory |")
+    print("|---|---|---|---|---|")
+    for key, label in TEXTS.items():
+        try:
+            reports = [json.loads((root / d / f"{key}.json").read_text()) for d in (small, baseline, name)]
+        except (FileNotFoundError, json.JSONDecodeError):  # not evaluated (yet)
+            continue
+        cells = [f"{r['bits_per_character']:.3f} / {later_half(r):.3f}" for r in reports]
+        cells[2] = f"**{cells[2]}**"
+        print(f"| {label} | {reports[2]['tokens']:,} | " + " | ".join(cells) + " |")
 
 
 if __name__ == "__main__":
