@@ -81,7 +81,7 @@ def test_load_documents_and_corpus_files(tmp_path, tiny_tokenizer):
     (tmp_path / "empty").mkdir()
     with pytest.raises(InputError):
         corpus_files([tmp_path / "empty"])
-    (tmp_path / "bad.txt").write_bytes(b"\xff\xfe bad")
+    (tmp_path / "bad.txt").write_bytes(b"\xc3\x28 bad")  # not UTF-8 (and no byte-order mark: \xff\xfe is UTF-16)
     with pytest.raises(InputError):
         load_documents([tmp_path], tiny_tokenizer)
 
