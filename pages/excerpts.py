@@ -1,9 +1,11 @@
 """Excerpts (the paper's Figure 4): the document shaded by the attention mass its tokens received
 from the chosen query tokens, the top excerpts, and optionally a reply whose tokens show what
 they attended to."""
+import numpy as np
 import streamlit as st
 
 from infformer.corpora.passkey import needle_span, passkey_text
+from infformer.tracing.regions import forgotten_stretches
 from infformer.viz import excerpts as ve
 from infformer.viz.attention import token_label
 from pages._docs import current_doc
@@ -65,10 +67,20 @@ if not queries:
 # ------------------------------------------------------------------ the one analysis call
 view = excerpts(run, queries, layers, heads, top=top, window=WINDOW)
 mass = view.mass
+written = np.flatnonzero(trace.update_kind > 0)
+held = min(trace.num_text_tokens, int(trace.update_tokens[written[-1], 1]) if len(written) else 0)
+gone = forgotten_stretches(view.share, held, min_tokens=20)
 
 # ------------------------------------------------------------------ figures
-show(ve.mass_figure(trace, mass, queries, title=f"Attention mass each token received ({layer_choice}, {head_choice})"),
-     "attention_mass")
+show(ve.mass_figure(trace, mass, queries, title=f"Attention mass each token received ({layer_choice}, {head_choice})",
+                    forgotten=gone), "attention_mass")
+if gone:  # say it: a question about a passage the memory no longer holds cannot find it
+    n_gone = sum(b - a for a, b in gone)
+    where = ", ".join(f"tokens {a:,}–{b - 1:,}" for a, b in gone[:3]) + (" …" if len(gone) > 3 else "")
+    st.warning(f"Beyond the memory's horizon: {n_gone:,} of the {held:,} tokens written to the long-term memory "
+               f"({n_gone / held:.0%}: {where}) each hold less than one millionth of it (last layer), so no query "
+               "can read them back: the shading there is zero whatever is asked. The Sticky memories page shows "
+               "how the horizon moved.", icon=":material/visibility_off:")
 st.caption(f"Mass received from {len(queries)} query token{'s' if len(queries) > 1 else ''}, averaged over them, "
            f"the chosen layers and heads; in total {mass.sum():.3f} of it fell on tokens of the text "
            "(the rest fell outside [0, 1] or on forgotten, zero-width spans).")

@@ -140,8 +140,31 @@ class ExcerptView:
     mass: np.ndarray          # [T] mass each token received from the queries (layers and heads averaged)
     table: pd.DataFrame       # excerpt_table
     window_start: int         # densest_window over the document
+    share: np.ndarray         # [T_text] each document token's share of the final memory (last layer)
+
+
+NEGLIGIBLE = 1e-6  # a token holding less of the memory than this is beyond its horizon (forgotten)
+
+
+def memory_share(trace: Trace, layer: int | None = None) -> np.ndarray:
+    """Each document token's share of the final memory [T_text] (its span's width over all widths;
+    the last layer unless named), 0 for tokens still in the local window or never written."""
+    widths = token_widths(trace, trace.num_layers - 1 if layer is None else layer)
+    total = widths.sum()
+    return widths / total if total > 0 else widths
+
+
+def forgotten_stretches(share: np.ndarray, held: int, min_tokens: int = 1) -> list:
+    """[start, end) token ranges of the first `held` document tokens (those that were written to the
+    long-term memory) whose share is below NEGLIGIBLE: what lies beyond the memory's horizon."""
+    low = np.zeros(len(share) + 2, dtype=np.int8)
+    low[1:-1] = share < NEGLIGIBLE
+    low[1 + held:] = 0
+    edges = np.flatnonzero(np.diff(low))
+    return [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2]) if b - a >= min_tokens]
 
 
 def excerpt_view(trace: Trace, queries, layers=None, heads=None, top: int = 5, window: int = 4000) -> ExcerptView:
     mass = trace.token_attention(list(queries), layers=layers, heads=heads)
-    return ExcerptView(mass, excerpt_table(trace, mass, top=top), densest_window(mass, trace.num_text_tokens, window))
+    return ExcerptView(mass, excerpt_table(trace, mass, top=top), densest_window(mass, trace.num_text_tokens, window),
+                       memory_share(trace))

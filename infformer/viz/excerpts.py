@@ -48,9 +48,10 @@ def highlight_html(text: str, offsets, mass, start: int = 0, end: int | None = N
 
 
 def mass_figure(trace: Trace, mass, queries=(), max_points: int = 3000,
-                title: str = "Attention mass each token received") -> go.Figure:
+                title: str = "Attention mass each token received", forgotten=()) -> go.Figure:
     """Mass along the document (token index), max-pooled when the text is long (said on the
-    figure); the query tokens are shaded."""
+    figure); the query tokens are shaded, and so are the `forgotten` [start, end) stretches (beyond
+    the memory's horizon: tracing.regions.forgotten_stretches)."""
     T = trace.num_tokens
     x, y, size = pool_max(mass, max_points)
     fig = go.Figure()
@@ -69,6 +70,10 @@ def mass_figure(trace: Trace, mass, queries=(), max_points: int = 3000,
     if held < trace.num_text_tokens:
         fig.add_vrect(x0=held - 0.5, x1=trace.num_text_tokens - 0.5, fillcolor="#888", opacity=0.12, line_width=0,
                       annotation_text="short-term window", annotation_position="top left")
+    for k, (a, b) in enumerate(forgotten):
+        fig.add_vrect(x0=a - 0.5, x1=b - 0.5, fillcolor="#d62728", opacity=0.08, line_width=0,
+                      annotation_text="beyond the memory's horizon" if k == 0 else None,
+                      annotation_position="top left")
     if trace.num_text_tokens < T:
         fig.add_vrect(x0=trace.num_text_tokens - 0.5, x1=T - 0.5, fillcolor="#1f77b4", opacity=0.12, line_width=0,
                       annotation_text="query", annotation_position="bottom right")

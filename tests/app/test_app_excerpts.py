@@ -74,3 +74,16 @@ def test_the_pass_key_example_says_whether_the_key_was_found():
     assert_clean(at)
     said = [s.value for s in at.success] + [w.value for w in at.warning]
     assert any("pass key" in s for s in said), said
+
+
+def test_the_memorys_horizon_is_marked_and_said():
+    """Issue 24: on a long text 0.000 of the mass fell on its first 90% and the page never said that
+    the passage asked about was beyond what the memory still holds. Linear sampling (sticky off) on
+    an 8,000-token haystack: τ^k forgetting leaves the beginning below a millionth of the memory."""
+    at = open_page("excerpts", {"example": "passkey", "length": "8000", "depth": "0.1", "sticky": "0"})
+    assert_clean(at)
+    said = [w.value for w in at.warning if "Beyond the memory's horizon" in w.value]
+    assert said and "tokens 0–" in said[0]
+    shapes = figures(at)[0]["layout"]["shapes"]
+    annotations = [a.get("text") for a in figures(at)[0]["layout"]["annotations"]]
+    assert any(s["x0"] == -0.5 for s in shapes) and "beyond the memory's horizon" in annotations

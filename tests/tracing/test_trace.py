@@ -419,3 +419,21 @@ def test_spans_tile_the_memory_on_a_long_sticky_run():
         np.testing.assert_allclose(widths.sum(), spans[-1, 1] - spans[0, 0], rtol=1e-9)
     last_spans, last_tokens = trace.final_provenance(1)
     assert len(last_tokens) > 16  # far more than the state's capacity
+
+
+def test_forgotten_stretches_are_the_written_tokens_below_a_millionth():
+    from infformer.tracing.regions import NEGLIGIBLE, forgotten_stretches
+    share = np.array([1e-9, 1e-8, 0.3, 1e-12, 1e-12, 1e-12, 0.2, 0.5, 0.0, 0.0])
+    assert forgotten_stretches(share, held=8) == [(0, 2), (3, 6)]       # the unwritten tail (8, 9) is not "forgotten"
+    assert forgotten_stretches(share, held=8, min_tokens=3) == [(3, 6)]
+    assert forgotten_stretches(np.full(4, NEGLIGIBLE), held=4) == []
+    assert forgotten_stretches(np.zeros(0), held=0) == []
+
+
+def test_memory_share_is_a_distribution_over_the_written_tokens(tiny_tokenizer):
+    from infformer.tracing.regions import memory_share
+    model = make_model("ltm", vocab_size=tiny_tokenizer.vocab_size)
+    _, _, trace = trace_text(model, tiny_tokenizer, SAMPLE_TEXT * 3)
+    share = memory_share(trace)
+    assert share.shape == (trace.num_text_tokens,) and (share >= 0).all()
+    assert share.sum() == pytest.approx(1.0)
