@@ -1,5 +1,7 @@
 """Precision lab (no model needed): fit a signal with N Gaussian basis functions, see the error
 against L/N, and watch early content blur over many contractions, linear against sticky."""
+import contextlib
+
 import numpy as np
 import streamlit as st
 
@@ -62,9 +64,22 @@ L = c[3].select_slider("L, signal length", [16, 32, 64, 128, 256, 512, 1024, 204
 
 # ------------------------------------------------------------------ fit and error against L/N
 values = compute.resample(real, L) if real is not None else compute.synthetic_signal(kind, L)
-show(lab.fit_figure(fit(values, N, layout, ridge)), "lab_fit")
 lengths = tuple(sorted({int(N * r) for r in (0.125, 0.25, 0.5, 1, 2, 4, 8, 16) if 8 <= N * r <= 8192}))
-show(lab.ratio_figure(sweep(kind, N, ridge, lengths, real), current=L / N), "lab_error_vs_ratio")
+SLOW_N = 512  # from here a new setting takes tens of seconds (measured: N = 1,024 about a minute on one core)
+
+
+def busy(text: str):
+    """A spinner with the time elapsed where the work is slow; nothing where it is not."""
+    return st.spinner(text, show_time=True) if N >= SLOW_N else contextlib.nullcontext()
+
+
+if N >= SLOW_N:
+    st.caption(f"N = {N:,}: every fit solves an {N:,} × {N:,} ridge system, for the signal, for each of the "
+               f"{len(lengths)} lengths of the sweep below and at each of the contractions further down: a new "
+               "N, λ or width layout takes tens of seconds to a minute on one core the first time (then it is cached).")
+with busy(f"Fitting with N = {N:,}…"):
+    show(lab.fit_figure(fit(values, N, layout, ridge)), "lab_fit")
+    show(lab.ratio_figure(sweep(kind, N, ridge, lengths, real), current=L / N), "lab_error_vs_ratio")
 st.caption("Up to about one point per basis function the fit can pass through every point; beyond that the memory "
            "must average, and the error grows with L/N until the basis has no finer detail to give. The paper's fixed "
            "widths stop gaining once N puts the centres closer than the widths; widths scaled to the spacing keep "
@@ -81,7 +96,8 @@ focus = c[3].slider("Attended part of the first chunk", 0.0, 1.0, (0.4, 0.6), 0.
 chunk = 128
 first = compute.resample(real, chunk) if real is not None else compute.synthetic_signal(kind, chunk)
 later = compute.synthetic_signal("random walk", chunk * steps, seed=1)
-runs = contract(first, later, N, layout, ridge, tau, M, steps, tuple(focus), 0)
+with busy(f"{steps} contractions with N = {N:,}…"):
+    runs = contract(first, later, N, layout, ridge, tau, M, steps, tuple(focus), 0)
 shown = sorted({0, 1, 2, 4, 8, 16, steps} & set(range(steps + 1)))
 show(lab.blur_figure(first, runs, shown, focus), "lab_blur")
 show(lab.blur_error_figure(runs), "lab_blur_error")

@@ -52,6 +52,8 @@ def test_more_basis_functions_fit_better():
     assert_clean(at)
     fine = float(figures(at)[0]["layout"]["title"]["text"].split()[-1])
     assert fine < coarse
+    # issue 24: a slow setting says why it is slow (a minute at N = 1,024, before: no word)
+    assert any("N = 1,024: every fit solves" in c.value for c in at.caption)
 
 
 def test_signal_from_the_current_text():
