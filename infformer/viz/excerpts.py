@@ -6,6 +6,7 @@ Shape letters: T tokens, P sentences.
 from __future__ import annotations
 
 import html
+import unicodedata
 
 import numpy as np
 import plotly.graph_objects as go
@@ -14,6 +15,15 @@ from ..tracing.record import Trace
 from .common import add_note, hover_text, pool_max, style
 
 HIGHLIGHT_RGB = (255, 127, 14)
+ZWJ = "\u200d"  # zero-width joiner: keeps a joining script's letters joined across a span boundary
+
+
+def joins(left: str, right: str) -> bool:
+    """Whether a token boundary between these characters falls inside a word of a joining script
+    (Arabic, Syriac, N'Ko, Mongolian...): each token is its own <span>, which would otherwise show the
+    letters in their isolated forms, a broken word."""
+    return bool(left and right) and all(unicodedata.bidirectional(c) == "AL" or "\u0700" <= c <= "\u08ff"
+                                        for c in (left, right)) and left.isalpha() and right.isalpha()
 
 
 def highlight_html(text: str, offsets, mass, start: int = 0, end: int | None = None, queries=(),
@@ -29,7 +39,7 @@ def highlight_html(text: str, offsets, mass, start: int = 0, end: int | None = N
     scale = float(shown.max()) if scale is None and len(shown) else (scale or 0.0)
     queries = set(int(q) for q in np.atleast_1d(queries)) if len(queries) else set()
     r, g, b = HIGHLIGHT_RGB
-    out = ['<div style="white-space: pre-wrap; line-height: 1.7; font-size: 0.95rem; '
+    out = ['<div dir="auto" style="white-space: pre-wrap; line-height: 1.7; font-size: 0.95rem; '
            'font-family: Georgia, serif; max-height: 32rem; overflow-y: auto; padding: 0.5rem; '
            'border: 1px solid #ddd; border-radius: 0.4rem">']
     cursor = int(offsets[start, 0]) if end > start else 0
@@ -41,7 +51,12 @@ def highlight_html(text: str, offsets, mass, start: int = 0, end: int | None = N
         style_ = f"background: rgba({r},{g},{b},{alpha:.3f})" if alpha > 0.01 else ""
         if i in queries and text[a:e].strip():
             style_ += "; outline: 2px solid #1f77b4; border-radius: 2px"
-        out.append(f'<span title="token {i}: mass {mass[i]:.2e}" style="{style_}">{html.escape(text[max(a, cursor):e])}</span>')
+        piece = text[max(a, cursor):e]
+        if piece and joins(text[max(a, cursor) - 1:max(a, cursor)], piece[0]):
+            piece = ZWJ + piece
+        if piece and joins(piece[-1], text[e:e + 1]):
+            piece = piece + ZWJ
+        out.append(f'<span title="token {i}: mass {mass[i]:.2e}" style="{style_}">{html.escape(piece)}</span>')
         cursor = max(cursor, e)
     out.append("</div>")
     return "".join(out)

@@ -115,3 +115,22 @@ def test_blur_figure_explains_an_overshooting_read_back():
     assert any("ill-conditioned" in n for n in common.notes(fig))
     calm = {"linear": [dict(step=0, read=first, region=(0.0, 1.0)), dict(step=1, read=first * 0.9, region=(0.0, 0.5))]}
     assert not common.notes(lab.blur_figure(first, calm, [0, 1]))
+
+
+def test_joining_scripts_stay_joined_across_token_spans():
+    """Issue 24: Arabic query outlines broke the joined script (each token is its own span, so the
+    letters at a boundary inside a word showed in isolated forms). A zero-width joiner on both sides
+    of such a boundary keeps them joined; Latin and Hebrew (which does not join) are left as they are;
+    the block is laid out right to left where the text is."""
+    import re
+
+    from infformer.viz.excerpts import ZWJ, highlight_html
+    text = "مرحبا بالعالم"
+    offsets = [(0, 3), (3, 5), (5, 6), (6, 9), (9, 13)]
+    html_ = highlight_html(text, offsets, [0.1, 0.2, 0.0, 0.3, 0.1], queries=[1])
+    assert 'dir="auto"' in html_
+    spans = re.findall(r"<span[^>]*>([^<]*)</span>", html_)
+    assert spans == ["مر" + "ح" + ZWJ, ZWJ + "با", " ", "بال" + ZWJ, ZWJ + "عالم"]
+    assert "".join(spans).replace(ZWJ, "") == text
+    for other in ("hello world", "שלום עולם"):
+        assert ZWJ not in highlight_html(other, [(0, 3), (3, 5), (5, len(other))], [0.1, 0.1, 0.1])
