@@ -45,8 +45,13 @@ def free_port() -> int:
 
 @pytest.fixture(scope="module")
 def server():
+    yield from run_server()
+
+
+def run_server(**extra_env):
     port = free_port()
-    env = dict(os.environ, HF_HUB_OFFLINE="1", OMP_NUM_THREADS="1", STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
+    env = dict(os.environ, HF_HUB_OFFLINE="1", OMP_NUM_THREADS="1", STREAMLIT_BROWSER_GATHER_USAGE_STATS="false",
+               **extra_env)
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
                              "--server.address", "127.0.0.1", "--server.headless", "true"],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
@@ -258,3 +263,60 @@ def test_one_history_entry_per_view_and_back_and_forward_move_between_them(brows
         no_exception(pg, "history")
     finally:
         context.close()
+
+
+def test_a_long_pasted_texts_link_opened_elsewhere_says_it_does_not_carry_the_text(browser, server):
+    """Issue 24: the address bar of a long pasted text held no text, and opened in a fresh browser it
+    showed Home Alone with no notice."""
+    sender = browser.new_context(viewport={"width": 1400, "height": 1000})
+    pg = sender.new_page()
+    pg.set_default_timeout(240_000)
+    try:
+        pg.goto(f"{server}/")
+        settle(pg)
+        pg.get_by_role("radio", name="Paste").click()
+        settle(pg)
+        long_text = " ".join(f"Sentence {i} says something about item {i * 7919 % 104729}." for i in range(4000))
+        pg.get_by_label("Your text").fill(long_text)
+        pg.get_by_role("button", name="Run").click()
+        settle(pg)
+        link = pg.url
+        assert "text=too-long" in link
+    finally:
+        sender.close()
+    reader = browser.new_context(viewport={"width": 1400, "height": 1000})
+    pg = reader.new_page()
+    pg.set_default_timeout(240_000)
+    try:
+        pg.goto(link)
+        settle(pg)
+        pg.wait_for_selector('[data-testid="stAlert"]:has-text("too long to travel in a link")', timeout=60_000)
+        no_exception(pg, "long link")
+    finally:
+        reader.close()
+
+
+@pytest.fixture(scope="module")
+def class_server():
+    yield from run_server(INFFORMER_SERVER_MODE="1")
+
+
+def test_server_mode_offers_no_path_box_and_shows_no_traceback(browser, class_server):
+    pg = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+    pg.set_default_timeout(240_000)
+    pg.goto(f"{class_server}/")
+    settle(pg)
+    pg.locator('[data-testid="stSelectbox"]').filter(has_text="Checkpoint").first.click()
+    options = pg.get_by_role("option").all_inner_texts()
+    assert options and not any("Local checkpoint directory" in o for o in options)
+    pg.keyboard.press("Escape")
+    # a forced error: a session file that is not JSON is one line, never a traceback
+    pg.get_by_role("radio", name="Session file").click()
+    settle(pg)
+    bad = Path(tempfile.mkdtemp()) / "session.json"
+    bad.write_bytes(b"\xff\xfe not json")
+    pg.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(bad))
+    pg.wait_for_selector('[data-testid="stAlert"]:has-text("session.json")', timeout=60_000)
+    settle(pg)
+    no_exception(pg, "server mode")
+    assert pg.get_by_text("Traceback").count() == 0
