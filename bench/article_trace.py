@@ -15,8 +15,9 @@ from pathlib import Path
 
 import _common as C  # noqa: F401  (puts the project root on sys.path)
 import torch
+from pretrained_speed import flag_report
 
-from infformer.core.precision import cpu_flags, use_bf16
+from infformer.core.precision import use_bf16
 from infformer.io.checkpoint import PRETRAINED_MODEL, load_checkpoint
 from infformer.tracing.fit_targets import trace_with_targets
 
@@ -32,7 +33,6 @@ def article(path: str | None, words: int) -> tuple[str, str]:
         text, name = book_texts(BOOKS[:1])[0][1], "the Debian Administrator's Handbook"
     else:
         text, name = GPL.read_text(encoding="utf-8"), str(GPL)
-    parts = text.split()
     # keep the text's own line breaks: cut after the `words`-th word
     cut, seen = 0, 0
     for k, ch in enumerate(text):
@@ -41,7 +41,7 @@ def article(path: str | None, words: int) -> tuple[str, str]:
             if seen == words:
                 cut = k
                 break
-    return (text[:cut] if cut else text), f"{min(words, len(parts)):,} words of {name}"
+    return (text[:cut] if cut else text), f"{words if cut else len(text.split()):,} words of {name}"
 
 
 def main():
@@ -55,9 +55,7 @@ def main():
     t0 = time.perf_counter()
     model, tokenizer, _ = load_checkpoint(args.model)
     print(f"model {args.model}: loaded in {time.perf_counter() - t0:.1f} s")
-    flags = cpu_flags()
-    print("CPU:", ", ".join(f"{f} {'yes' if f in flags else 'no'}" for f in ("avx512_bf16", "amx_bf16")),
-          f"| auto chooses {'bf16' if use_bf16(model) else 'float32'}")
+    print("CPU:", flag_report(("avx512_bf16", "amx_bf16")), f"| auto chooses {'bf16' if use_bf16(model) else 'float32'}")
     print(f"text: {name}, {len(tokenizer.encode(text)[0]):,} tokens")
     for threads in args.threads:
         torch.set_num_threads(threads)

@@ -26,19 +26,16 @@ import torch
 import torch.nn.functional as F
 
 from infformer.core.config import LTMConfig
+from infformer.core.precision import cpu_flags
 from infformer.io.pretrained import load_pretrained, smollm2_gguf_path
 from infformer.training.evaluate import token_losses
 
 GPL = Path("/usr/share/common-licenses/GPL-3")
 
 
-def cpu_flags() -> str:
-    flags = set()
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("flags"):
-            flags = set(line.split(":", 1)[1].split())
-            break
-    return ", ".join(f"{f} {'yes' if f in flags else 'no'}" for f in ("avx512f", "avx512_bf16", "amx_bf16"))
+def flag_report(names=("avx512f", "avx512_bf16", "amx_bf16")) -> str:
+    flags = cpu_flags()
+    return ", ".join(f"{f} {'yes' if f in flags else 'no'}" for f in names)
 
 
 def timed(fn, repeats: int) -> float:
@@ -64,7 +61,7 @@ def main():
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     print(C.machine_line())
-    print(f"cpu flags: {cpu_flags()}")
+    print(f"cpu flags: {flag_report()}")
     path = smollm2_gguf_path()
     print(f"model: {path.name} ({path.stat().st_size / 2**20:.0f} MiB)")
 

@@ -62,6 +62,11 @@ def shipped_models(task: str = "text", root=None) -> dict:
             found[path.name] = path
     return found
 
+def default_choice(shipped: dict, otherwise=None):
+    """The picker's choice when none is given (or the given one is not offered): the default model."""
+    return DEFAULT_MODEL.name if DEFAULT_MODEL.name in shipped else next(iter(shipped), otherwise)
+
+
 def _init_settings(ltm) -> None:
     """First run of a session: widget values from the URL, else from the default model's config."""
     if st.session_state.get("_settings_ready"):
@@ -91,7 +96,7 @@ def _init_settings(ltm) -> None:
                 value = round(round(value / s.range.step) * s.range.step, 10)
         st.session_state[f"set_{s.url}"] = value
     shipped = shipped_models()
-    fallback = DEFAULT_MODEL.name if DEFAULT_MODEL.name in shipped else next(iter(shipped), LOCAL)
+    fallback = default_choice(shipped, LOCAL)
     if "model" in q and q["model"] not in shipped:
         link_notice(f"The link's model {q['model']!r} is not one of this app's models; using {fallback}.")
     st.session_state["set_model"] = q.get("model") if q.get("model") in shipped else fallback
@@ -111,7 +116,7 @@ def sidebar() -> Settings:
     sb.header("Model")
     local = [] if server_mode() else [LOCAL]  # a class's server offers no path box (pages/_server.py)
     if st.session_state.get("set_model") not in [*shipped, *local]:
-        st.session_state["set_model"] = DEFAULT_MODEL.name if DEFAULT_MODEL.name in shipped else next(iter(shipped), None)
+        st.session_state["set_model"] = default_choice(shipped)
     choice = sb.selectbox("Checkpoint", [*shipped, *local], key="set_model",
                           help="A shipped model" + ("." if server_mode() else ", or any checkpoint directory on "
                                                     "this machine (config.json, model.safetensors, tokenizer.json)."))

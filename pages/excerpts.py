@@ -1,11 +1,10 @@
 """Excerpts (the paper's Figure 4): the document shaded by the attention mass its tokens received
 from the chosen query tokens, the top excerpts, and optionally a reply whose tokens show what
 they attended to."""
-import numpy as np
 import streamlit as st
 
 from infformer.corpora.passkey import needle_span, passkey_text
-from infformer.tracing.regions import forgotten_stretches
+from infformer.tracing.regions import forgotten_stretches, written_tokens
 from infformer.viz import excerpts as ve
 from infformer.viz.attention import token_label
 from pages._docs import current_doc
@@ -67,8 +66,7 @@ if not queries:
 # ------------------------------------------------------------------ the one analysis call
 view = excerpts(run, queries, layers, heads, top=top, window=WINDOW)
 mass = view.mass
-written = np.flatnonzero(trace.update_kind > 0)
-held = min(trace.num_text_tokens, int(trace.update_tokens[written[-1], 1]) if len(written) else 0)
+held = written_tokens(trace)
 gone = forgotten_stretches(view.share, held, min_tokens=20)
 
 # ------------------------------------------------------------------ figures

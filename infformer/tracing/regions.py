@@ -154,6 +154,13 @@ def memory_share(trace: Trace, layer: int | None = None) -> np.ndarray:
     return widths / total if total > 0 else widths
 
 
+def written_tokens(trace: Trace) -> int:
+    """How many of the document's tokens were written to the long-term memory (the rest are still in
+    the local window)."""
+    written = np.flatnonzero(trace.update_kind > 0)
+    return min(trace.num_text_tokens, int(trace.update_tokens[written[-1], 1])) if len(written) else 0
+
+
 def forgotten_stretches(share: np.ndarray, held: int, min_tokens: int = 1) -> list:
     """[start, end) token ranges of the first `held` document tokens (those that were written to the
     long-term memory) whose share is below NEGLIGIBLE: what lies beyond the memory's horizon."""

@@ -12,6 +12,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from ..tracing.record import Trace
+from ..tracing.regions import written_tokens
 from .common import add_note, hover_text, pool_max, style
 
 HIGHLIGHT_RGB = (255, 127, 14)
@@ -80,8 +81,7 @@ def mass_figure(trace: Trace, mass, queries=(), max_points: int = 3000,
                                  fill="tozeroy", line_shape="hv", customdata=np.minimum(x + size, T) - 1,
                                  hovertemplate="tokens %{x}–%{customdata}<br>largest mass %{y:.2e}<extra></extra>"))
         add_note(fig, f"{T:,} tokens: each point is the largest mass among {size} consecutive tokens")
-    written = np.flatnonzero(trace.update_kind > 0)
-    held = int(trace.update_tokens[written[-1], 1]) if len(written) else 0
+    held = written_tokens(trace)
     if held < trace.num_text_tokens:
         fig.add_vrect(x0=held - 0.5, x1=trace.num_text_tokens - 0.5, fillcolor="#888", opacity=0.12, line_width=0,
                       annotation_text="short-term window", annotation_position="top left")

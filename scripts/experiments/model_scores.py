@@ -11,18 +11,9 @@ import argparse
 import json
 from pathlib import Path
 
+from pretrained_tables import TEXTS, later_half  # the evaluation texts, in table order, and the pooling
+
 ROOT = Path(__file__).resolve().parents[2]
-# the evaluation texts, in table order (build/eval/real-english: scripts/experiments/real_english.py)
-TEXTS = {"legal-gpl3": "GPL-3 (legal)", "manual-ssh": "ssh(1) manual page",
-         "policy-debian-python": "Debian Python policy", "api-argparse": "argparse documentation",
-         "long-bash": "bash(1) manual page (20k tokens)", "austen-heldout": "held-out Austen (last 5% of each novel)",
-         "cmudog-test": "CMU-DoG test dialogues (20, document first)"}
-
-
-def later_half(report: dict) -> float | None:
-    bins = [b for b in report.get("by_position", []) if b["start_fraction"] >= 0.5]
-    chars = sum(b["characters"] for b in bins)
-    return round(sum(b["bits_per_character"] * b["characters"] for b in bins) / chars, 4) if chars else None
 
 
 def scores(results: Path, name: str) -> dict:
