@@ -6,6 +6,7 @@ Page config, the shared sidebar (model and memory settings) and the routing; no 
 import streamlit as st
 import torch
 
+from infformer.core.heap import bound_heap
 from infformer.core.settings import default_threads
 
 st.set_page_config(page_title="∞-former memory explorer", page_icon="∞", layout="wide")
@@ -15,6 +16,7 @@ st.set_page_config(page_title="∞-former memory explorer", page_icon="∞", lay
 THREADS = default_threads()
 if torch.get_num_threads() != THREADS:
     torch.set_num_threads(THREADS)
+bound_heap()  # the server's memory goes back down when traces are evicted (infformer/core/heap.py)
 
 from pages import _notices, _server  # noqa: E402
 from pages._docs import current_doc  # noqa: E402

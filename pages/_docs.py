@@ -11,7 +11,7 @@ from pathlib import Path
 import streamlit as st
 
 from infformer.corpora.passkey import passkey_text
-from infformer.io.textio import InputError
+from infformer.io.textio import InputError, check_query
 from pages._notices import link_notice
 from pages._share import MAX_LINK_CHARS, NOT_CARRIED, ShareError, decode_text
 
@@ -57,17 +57,26 @@ def check_text(text: str, name: str = "the text") -> str:
     return text
 
 
+def link_query(query: str) -> str:
+    """A link's query, within the query limit (else none, with a notice)."""
+    try:
+        return check_query(query.strip(), "the link's query")
+    except InputError as e:
+        link_notice(f"{e}; the text is read without it.")
+        return ""
+
+
 def current_doc() -> Doc:
     if "doc" not in st.session_state:
         q = st.query_params
         if q.get("text") == NOT_CARRIED:
             link_notice(f"This link was made from the sender's own text, too long to travel in a link (a link "
                         f"carries up to {MAX_LINK_CHARS:,} characters of compressed text): it shows the default "
-                        "example instead. Ask the sender for the session file (Run page, Download, session.json).")
+                        "example instead. Ask the sender for the session file (Run page, Share, session.json.gz).")
         elif "text" in q:  # a link that carries the user's own text (pages/_share.py)
             try:
                 text = check_text(decode_text(q["text"]), "the link's text")
-                st.session_state["doc"] = Doc(text, q.get("query", ""), "text from a link")
+                st.session_state["doc"] = Doc(text, link_query(q.get("query", "")), "text from a link")
                 return st.session_state["doc"]
             except (ShareError, ValueError) as e:
                 link_notice(f"{e}. Showing the default example instead.")

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from pages._text import plain
+
 KEY, DOC_KEY = "link_notices", "link_notices_doc"
 
 
@@ -23,4 +25,4 @@ def show(doc_sha: str) -> None:
         st.session_state.pop(DOC_KEY)
         return
     for message in notices:
-        st.warning(message, icon=":material/link_off:")
+        st.warning(plain(message, 600), icon=":material/link_off:")

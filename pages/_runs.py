@@ -23,6 +23,7 @@ from infformer.viz import common as vc
 from pages import _jobs
 from pages._docs import Doc, current_doc
 from pages._sidebar import Settings, current_settings
+from pages._text import plain
 
 
 # ----------------------------------------------------------------------------- cached core calls
@@ -76,19 +77,27 @@ def current_run(settings: Settings | None = None, doc: Doc | None = None) -> Run
         key = settings.model_key()
         model, tokenizer, _ = cached_model(*key)
     except (CheckpointError, OSError, ValueError) as e:
-        st.error(f"The model could not be loaded: {e}")
+        st.error(f"The model could not be loaded: {plain(str(e))}")
         st.stop()
     if model.cfg.ltm is None:
         st.warning("This model has no long-term memory, so there is nothing to show here. Pick another checkpoint.")
         st.stop()
     job_key, compute = _trace_job(model, tokenizer, key, doc, settings)
-    job = _jobs.registry().submit(job_key, compute)
+    job = _jobs.submit(job_key, compute, kind="trace", rate_key=key[0])
+    if job.replaced and not job.started:
+        st.info("Your previous trace was stopped to start this one: each visitor reads one text at a time, so "
+                "that nobody waits behind someone else's queue.", icon=":material/swap_horiz:")
     bar = st.progress(0.0, text="Reading the text into the memory…")
     try:
         run = _jobs.wait(job, bar, "Reading the text into the memory")
+    except _jobs.Cancelled:
+        bar.empty()
+        st.info("This trace was stopped (a newer one from this session replaced it, or the server is stopping). "
+                "Reload the page to read the text again.")
+        st.stop()
     except ValueError as e:  # e.g. a text with no tokens
         bar.empty()
-        st.error(f"The text could not be traced: {e}")
+        st.error(f"The text could not be traced: {plain(str(e))}")
         st.stop()
     bar.empty()
     if run.label != doc.label or run.settings != settings:  # another session's identical computation
@@ -176,8 +185,9 @@ def reply_run(run: Run, max_new_tokens: int) -> tuple:
     per (run, length) in the background."""
     model, tokenizer, _ = cached_model(*run.settings.model_key())
     key = f"{run.key}:reply:{int(max_new_tokens)}"
-    job = _jobs.registry().submit(key, lambda on_segment: _Pair(
-        _reply(model, tokenizer, run.key, int(max_new_tokens), run, on_segment)))
+    job = _jobs.submit(key, lambda on_segment: _Pair(
+        _reply(model, tokenizer, run.key, int(max_new_tokens), run, on_segment)), kind="reply",
+        rate_key=run.settings.model_key()[0])
     bar = st.progress(0.0, text="Writing a reply with the memory…")
     out = _jobs.wait(job, bar, "Writing a reply with the memory, then reading it")
     bar.empty()

@@ -4,23 +4,26 @@ Link: the text (and query) compressed with zlib and written in URL-safe base64 i
 `query`) parameters. Only texts whose compressed form is at most MAX_LINK_CHARS characters go into
 a link (about 15,000 characters of English prose); a longer text is shared with a session file.
 
-Session file (JSON, `infformer-session` version 1): the text, the query, how it was chosen, the
-model (a shipped model's name, or a directory) and the memory settings. Reading one checks every
-field and names the first problem.
+Session file (gzip-compressed JSON, `infformer-session` version 1; plain JSON is read too): the
+text, the query, how it was chosen, the model's name and the memory settings. Reading one checks it
+against the schema and names the first problem. A session file carries data, never reach: its model
+is taken only when it names one of the app's shipped models (pages/run.py), never a path.
 """
 from __future__ import annotations
 
 import base64
 import binascii
+import gzip
 import json
 import zlib
 
 from infformer.core.settings import MEMORY_RANGES, MEMORY_SETTINGS
+from infformer.io.textio import MAX_QUERY_CHARS
 
 MAX_LINK_CHARS = 6000
 NOT_CARRIED = "too-long"  # the `text` parameter of a link whose own text could not go into it
 SESSION_FORMAT, SESSION_VERSION = "infformer-session", 1
-MAX_SESSION_BYTES = 2_500_000  # a 1 MB text, JSON-escaped, with room to spare
+MAX_SESSION_BYTES = 2_500_000  # a 1 MB text, JSON-escaped, with room to spare (decompressed)
 
 
 class ShareError(ValueError):
@@ -47,6 +50,9 @@ def decode_text(packed: str) -> str:
 
 
 SETTINGS_FIELDS = {s.field: s.cast for s in MEMORY_SETTINGS}
+FIELDS = ("format", "version", "text", "query", "label", "model", "settings")  # the whole schema: nothing else
+MAX_FIELD_CHARS = {"query": MAX_QUERY_CHARS, "label": 200, "model": 200}  # the text: the app's MAX_INPUT_BYTES
+GZIP_MAGIC = b"\x1f\x8b"
 
 
 def session_json(text: str, query: str, label: str, model: str, settings: dict) -> str:
@@ -55,26 +61,86 @@ def session_json(text: str, query: str, label: str, model: str, settings: dict) 
                        "settings": {k: settings[k] for k in SETTINGS_FIELDS}}, ensure_ascii=False, indent=1)
 
 
+def session_file(text: str, query: str, label: str, model: str, settings: dict) -> bytes:
+    """The session file the app writes: its JSON, gzip-compressed (a 1 MB text makes 1.2 MB of JSON, over
+    the app's 1 MB upload limit; compressed, about 0.4 MB, so the app can always open what it wrote).
+    Deterministic: no time stamp in the gzip header."""
+    return gzip.compress(session_json(text, query, label, model, settings).encode("utf-8"), 9, mtime=0)
+
+
+def _inflate(data: bytes) -> bytes:
+    """A gzip session file's JSON, refusing more than MAX_SESSION_BYTES once decompressed (a bomb)."""
+    d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        out = d.decompress(data, MAX_SESSION_BYTES + 1)
+    except zlib.error:
+        raise ShareError("not a session file: a damaged gzip file") from None
+    if len(out) > MAX_SESSION_BYTES:
+        raise ShareError(f"the session file holds more than {MAX_SESSION_BYTES:,} bytes once decompressed; "
+                         f"the limit is {MAX_SESSION_BYTES:,}")
+    if not d.eof:
+        raise ShareError("not a session file: a gzip file cut short")
+    return out
+
+
+def _depth(value, level: int = 0) -> int:
+    if isinstance(value, dict):
+        return max((_depth(v, level + 1) for v in value.values()), default=level + 1)
+    if isinstance(value, list):
+        return max((_depth(v, level + 1) for v in value), default=level + 1)
+    return level
+
+
+def _check_string(name: str, value) -> str:
+    if not isinstance(value, str):
+        raise ShareError(f"the session file's {name!r} is missing or not text")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:  # JSON allows "\ud800"; no page could show or encode it
+        raise ShareError(f"the session file's {name!r} holds an unpaired surrogate (\\u escape of half a "
+                         "character): not valid text") from None
+    limit = MAX_FIELD_CHARS.get(name)
+    if limit is not None and len(value) > limit:
+        raise ShareError(f"the session file's {name!r} has {len(value):,} characters; the limit is {limit:,}")
+    if "\x00" in value:
+        raise ShareError(f"the session file's {name!r} contains NUL characters")
+    return value
+
+
 def read_session(data: bytes) -> dict:
-    """A session file's fields (text, query, label, model, settings), validated."""
+    """A session file's fields (text, query, label, model, settings), validated against the schema:
+    gzip or plain JSON, at most MAX_SESSION_BYTES, one object of exactly FIELDS, settings one level
+    deep, every string valid text within its limit, every setting within its range."""
     if len(data) > MAX_SESSION_BYTES:
         raise ShareError(f"the session file is {len(data):,} bytes; the limit is {MAX_SESSION_BYTES:,}")
+    if data.startswith(GZIP_MAGIC):
+        data = _inflate(data)
     try:
         s = json.loads(data.decode("utf-8-sig"))
+    except RecursionError:
+        raise ShareError("not a session file: its JSON is nested too deeply") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
         raise ShareError(f"not a session file: not UTF-8 JSON ({str(e)[:80]})") from None
     if not isinstance(s, dict) or s.get("format") != SESSION_FORMAT:
         raise ShareError(f"not a session file: its format is not {SESSION_FORMAT!r}")
     if s.get("version") != SESSION_VERSION:
-        raise ShareError(f"session file version {s.get('version')!r}; this app reads version {SESSION_VERSION}")
+        raise ShareError(f"session file version {str(s.get('version'))[:20]!r}; this app reads version "
+                         f"{SESSION_VERSION}")
+    unknown = [k for k in s if k not in FIELDS]
+    if unknown:
+        raise ShareError(f"the session file has a field this app does not know: {unknown[0][:40]!r}")
+    if _depth(s) > 2:
+        raise ShareError("the session file is nested deeper than a session file is (its settings are one level)")
     for name in ("text", "query", "label", "model"):
-        if not isinstance(s.get(name), str):
-            raise ShareError(f"the session file's {name!r} is missing or not text")
+        _check_string(name, s.get(name))
     if not s["text"].strip():
         raise ShareError("the session file's text is empty")
     settings = s.get("settings")
     if not isinstance(settings, dict):
         raise ShareError("the session file has no settings")
+    unknown = [k for k in settings if k not in SETTINGS_FIELDS]
+    if unknown:
+        raise ShareError(f"the session file has a setting this app does not know: {unknown[0][:40]!r}")
     out = {}
     for name, cast in SETTINGS_FIELDS.items():
         value = settings.get(name)
@@ -84,9 +150,10 @@ def read_session(data: bytes) -> dict:
             out[name] = value
             continue
         if isinstance(value, bool) or not isinstance(value, (int, float)) or (cast is int and value != int(value)):
-            raise ShareError(f"setting {name!r} must be a {'whole ' if cast is int else ''}number, got {value!r}")
+            raise ShareError(f"setting {name!r} must be a {'whole ' if cast is int else ''}number, "
+                             f"got {str(value)[:20]!r}")
         try:
             out[name] = cast(MEMORY_RANGES[name].check(cast(value)))
-        except ValueError as e:
+        except (ValueError, OverflowError) as e:
             raise ShareError(f"setting {e}") from None
     return {**{k: s[k] for k in ("text", "query", "label", "model")}, "settings": out}

@@ -18,6 +18,7 @@ from infformer.io.checkpoint import (
 )
 from pages._notices import link_notice
 from pages._server import server_mode
+from pages._text import plain
 
 MODELS = ASSETS / "models"  # where the shipped checkpoints are (the text pages offer those made for text)
 LOCAL = "Local checkpoint directory…"
@@ -131,14 +132,14 @@ def sidebar() -> Settings:
                 else:
                     model_dir = path.strip()
             except CheckpointError as e:
-                sb.error(f"Not a checkpoint: {e}. Using the shipped default model instead.")
+                sb.error(f"Not a checkpoint: {plain(str(e))}. Using the shipped default model instead.")
         else:
             sb.info("Type a directory; until then the shipped default model is used.")
     cfg = None
     try:
         cfg, _ = read_config(model_dir)
     except CheckpointError as e:
-        sb.error(str(e))
+        sb.error(plain(str(e)))
     ltm = cfg.ltm if cfg else None
 
     sb.header("Memory settings")

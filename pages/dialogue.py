@@ -20,6 +20,7 @@ from infformer.viz import sticky as vk
 from pages._docs import ASSETS, ROOT, Doc, check_text
 from pages._runs import cached_model, current_run, token_attention
 from pages._sidebar import current_settings
+from pages._text import plain
 from pages._widgets import intro, persistent, pick_layer, show
 
 intro("dialogue", "Dialogue: what the memory reads as the conversation goes on")
@@ -59,7 +60,7 @@ def pasted() -> tuple:
         check_text(doc_text + conv_text, "the document and the conversation")
         turns = cmudog.parse_conversation(conv_text)
     except InputError as e:
-        st.error(str(e))
+        st.error(plain(str(e)))
         st.stop()
     if len(turns) < 2:
         st.error(f"The conversation has {len(turns)} labelled turn; it needs at least two (`A: …` / `B: …`).")
@@ -119,7 +120,8 @@ else:
     seed = persistent(st.number_input, "dlg_seed", 0, label="Seed", min_value=0, max_value=2 ** 31 - 1, step=1,
                       help="Nucleus sampling (top-p 0.9), at most 50 tokens, until the end of the line.")
     reply = generated_reply(settings.model_key(), text, speaker, int(seed)) or "…"
-st.markdown(f"**{speaker}:** {reply}" + (f"  \n*The real turn:* {real}" if kind != "the real turn" else ""))
+st.markdown(f"**{plain(speaker, 40)}:** {plain(reply, None)}"
+            + (f"  \n*The real turn:* {plain(real, None)}" if kind != "the real turn" else ""))
 
 # ------------------------------------------------------------------ what the memory read
 full = text + cmudog.turn_line(speaker, reply)

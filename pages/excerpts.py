@@ -9,6 +9,7 @@ from infformer.viz import excerpts as ve
 from infformer.viz.attention import token_label
 from pages._docs import current_doc
 from pages._runs import current_run, excerpts, reply_run
+from pages._text import plain
 from pages._url import link_text
 from pages._widgets import intro, persistent, pick_queries, show
 
@@ -46,7 +47,7 @@ if generate:
     trace = run.trace
     reply_tokens = list(range(first_reply, trace.num_tokens))
     reply = trace.text[trace.offsets[first_reply, 0]:]
-    st.markdown("**Reply:** " + reply.replace("\n", " "))
+    st.markdown("**Reply:** " + plain(reply, None))
     if doc.example == "passkey":  # the test this example is for: say whether it was passed
         key = passkey_text(doc.params["length"], doc.params["depth"])[1]
         if str(key) in reply:

@@ -6,12 +6,13 @@ from pathlib import Path
 import streamlit as st
 import torch
 
-from infformer.io.textio import InputError, decode_text
+from infformer.io.textio import MAX_QUERY_CHARS, InputError, decode_text
 from pages._docs import EXAMPLES, MAX_INPUT_BYTES, PASSKEY_LENGTH, Doc, check_text, current_doc, example_doc
 from pages._runs import current_run
 from pages._server import server_mode
-from pages._share import MAX_LINK_CHARS, ShareError, read_session, session_json
-from pages._sidebar import LOCAL, current_settings, shipped_models
+from pages._share import MAX_LINK_CHARS, ShareError, read_session, session_file
+from pages._sidebar import current_settings, shipped_models
+from pages._text import plain
 from pages._url import EXAMPLE_WIDGETS, link_text, set_doc
 from pages._widgets import intro, persistent
 
@@ -27,18 +28,18 @@ def load_session():
         session = read_session(upload.getvalue())
         text = check_text(session["text"], "the session's text")
     except (ShareError, InputError) as e:
-        st.session_state["session_error"] = f"{upload.name}: {e}. Nothing was changed."
+        st.session_state["session_error"] = f"{plain(upload.name, 80)}: {plain(str(e))}. Nothing was changed."
         return
     shipped = shipped_models()
+    st.session_state["session_notice"] = ""
     if session["model"] in shipped:
         st.session_state["set_model"] = session["model"]
-    elif server_mode():  # never say whether a path on the server exists
-        st.session_state["session_error"] = (f"{upload.name}: this server offers only its shipped models "
-                                             f"({', '.join(shipped)}); the file names another one. Nothing was changed.")
-        return
-    else:
-        st.session_state["set_model"] = LOCAL
-        st.session_state["set_local_dir"] = session["model"]
+    else:  # a file carries data, never reach: no path from it is opened, or even looked at
+        st.session_state["session_notice"] = (
+            f"{plain(upload.name, 80)} names the model {plain(session['model'], 80)}, which is not one of this app's "
+            f"models ({', '.join(shipped)}): its text and settings are read with the model chosen in the sidebar."
+            + ("" if server_mode() else " A checkpoint directory of your own is chosen in the sidebar "
+               "(Checkpoint → Local checkpoint directory…)."))
     s = session["settings"]
     st.session_state.update(set_tau=s["tau"], set_M=s["num_samples"], set_sticky=s["sticky"], set_D=s["num_bins"],
                             set_seed=s["seed"])
@@ -95,7 +96,7 @@ if source == "Example":
     else:
         chosen = example_doc(name)
     qkey = seeded(f"example_query_{name}", doc.query if doc.example == name else chosen.query)
-    query = st.text_input(query_label, key=qkey)
+    query = st.text_input(query_label, key=qkey, max_chars=MAX_QUERY_CHARS)
     chosen = dataclasses.replace(chosen, query=query.strip())
     if chosen != doc:
         set_doc(chosen)
@@ -107,7 +108,7 @@ elif source == "Paste":
     with st.form("paste"):
         text = st.text_area("Your text", key="paste_text", height=220,
                             placeholder="Paste a long text: a chapter, an article, a transcript…")
-        query = st.text_input(query_label, key="paste_query")
+        query = st.text_input(query_label, key="paste_query", max_chars=MAX_QUERY_CHARS)
         submitted = st.form_submit_button("Run", type="primary")
     if submitted:
         keep_drafts("paste_text", "paste_query")
@@ -117,18 +118,20 @@ elif source == "Paste":
                 set_doc(chosen)
                 doc = chosen
         except InputError as e:
-            st.error(f"{e}. The memory still holds the previous text.")
+            st.error(f"{plain(str(e))}. The memory still holds the previous text.")
     st.caption(f"Up to {limit} of UTF-8 text.")
 elif source == "Session file":
-    st.file_uploader("A session file (.json) saved from this app: text, query, model and settings",
-                     type=["json"], key="session_upload", on_change=load_session)
+    st.file_uploader("A session file (.json.gz or .json) saved from this app: text, query, model and settings",
+                     type=["gz", "json"], key="session_upload", on_change=load_session)
     if st.session_state.get("session_error"):
         st.error(st.session_state["session_error"])
+    elif st.session_state.get("session_notice"):
+        st.warning(st.session_state["session_notice"])
     st.caption("Download one under “Share” below. A session restores the text, the query, the model and every "
                "memory setting.")
 else:
     seeded("upload_query", drafts["upload_query"])
-    query = st.text_input(query_label, key="upload_query", on_change=keep_drafts, args=("upload_query",))
+    query = st.text_input(query_label, key="upload_query", max_chars=MAX_QUERY_CHARS, on_change=keep_drafts, args=("upload_query",))
     # no type filter: Streamlit's own refusal names MIME types; decode_text names a PDF or .docx as such
     upload = st.file_uploader(f"A plain-text file (.txt, .md; UTF-8 or UTF-16), at most {limit}")
     if upload is not None:
@@ -139,14 +142,14 @@ else:
                 set_doc(chosen)
                 doc = chosen
         except InputError as e:
-            st.error(f"{e}. The memory still holds the previous text.")
+            st.error(f"{plain(str(e))}. The memory still holds the previous text.")
 
 # ------------------------------------------------------------------ the cached core call
 run = current_run()
 trace, summary = run.trace, run.summary
 
 # ------------------------------------------------------------------ the summary
-st.subheader(doc.label or "Your text")
+st.subheader(plain(doc.label or "Your text", 120))
 c = st.columns(5)
 c[0].metric("Tokens", f"{summary['num_tokens']:,}", help=f"{summary['num_text_tokens']:,} of the text, "
                                                           f"{summary['num_query_tokens']:,} of the query")
@@ -162,7 +165,7 @@ st.caption(f"Memory: N = {ltm['num_basis']} basis functions, τ = {ltm['tau']:g}
            f"{sampling}; "
            f"{trace.num_layers} layers × {trace.num_heads} heads.")
 if doc.query:
-    st.markdown(f"**Query** (read after the text): {doc.query}")
+    st.markdown(f"**Query** (read after the text): {plain(doc.query, 2000)}")
 
 with st.expander("The text as read", expanded=False):
     st.text(trace.text[:20_000] + ("\n…" if len(trace.text) > 20_000 else ""))
@@ -188,8 +191,8 @@ st.subheader("Share")
 settings = current_settings()
 shipped_names = {str(p.resolve()): n for n, p in shipped_models().items()}
 model_name = shipped_names.get(str(Path(settings.model_dir).resolve()), settings.model_dir)
-st.download_button("session.json", file_name="session.json", mime="application/json", on_click="ignore",
-                   icon=":material/download:", data=lambda: session_json(
+st.download_button("session.json.gz", file_name="session.json.gz", mime="application/gzip", on_click="ignore",
+                   icon=":material/download:", data=lambda: session_file(
                        doc.text, doc.query, doc.label, model_name,
                        dict(tau=settings.tau, num_samples=settings.num_samples, sticky=settings.sticky,
                             num_bins=settings.num_bins, seed=settings.seed)))

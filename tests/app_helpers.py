@@ -64,14 +64,19 @@ def arr(value) -> np.ndarray:
     return np.asarray(value)
 
 
+def shown(markdown: str) -> str:
+    """What a reader sees of a message's Markdown source: backslash escapes (pages/_text.plain) removed."""
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown)
+
+
 def errors(at) -> list:
-    """Texts of every st.error, main area and sidebar."""
-    return [e.value for e in at.error] + [e.value for e in at.sidebar.error]
+    """Texts of every st.error, main area and sidebar, as shown."""
+    return [shown(e.value) for e in at.error] + [shown(e.value) for e in at.sidebar.error]
 
 
 def warnings(at) -> list:
-    """Texts of every st.warning (the link notices among them: pages/_notices.py)."""
-    return [w.value for w in at.warning] + [w.value for w in at.sidebar.warning]
+    """Texts of every st.warning (the link notices among them: pages/_notices.py), as shown."""
+    return [shown(w.value) for w in at.warning] + [shown(w.value) for w in at.sidebar.warning]
 
 
 def widget(at, kind: str, label: str):

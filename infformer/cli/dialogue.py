@@ -2,8 +2,6 @@
 perplexity of the turns, and generated replies scored against the real ones."""
 from __future__ import annotations
 
-import json
-
 import torch
 
 from ..corpora import cmudog
@@ -20,6 +18,7 @@ from .options import (
     load_model,
     nonneg_int,
     positive_int,
+    print_json,
     progress_bar,
     set_threads,
     top_p_float,
@@ -59,10 +58,9 @@ def cmd_dialogue_evaluate(args) -> int:
             "replies": "every turn from the second on", "rouge": "F-measure (rouge-score, Porter stemmer); "
             "*_recall: recall, as the authors' code", "meteor": "not computed: nltk's METEOR needs WordNet data, "
             "which cannot be downloaded here"}, **g}
-    print(json.dumps({"model": str(args.model or "default"), "data": str(args.data), "split": args.split,
-                      "with_document": not args.no_document, "conversations": len(examples),
-                      "seed": seed, "scored": "turn text and its newline",
-                      **report, **generated}, indent=2))
+    print_json({"model": str(args.model or "default"), "data": str(args.data), "split": args.split,
+                "with_document": not args.no_document, "conversations": len(examples),
+                "seed": seed, "scored": "turn text and its newline", **report, **generated})
     return 0
 
 

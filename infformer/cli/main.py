@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import sys
 
+from ..core.heap import bound_heap
 from ..io.checkpoint import CheckpointError
 from ..io.textio import InputError
+from ..tracing.files import OutputError
 from . import dialogue, sorting, text, train
 from .options import Parser, UsageError
 
@@ -23,10 +25,11 @@ def build_parser() -> Parser:
 
 
 def main(argv=None) -> int:
+    bound_heap()  # a long trace's memory stays near what it holds (core/heap.py)
     try:
         args = build_parser().parse_args(argv)
         return args.func(args)
-    except (UsageError, InputError, CheckpointError, ValueError) as e:
+    except (UsageError, InputError, CheckpointError, OutputError, ValueError) as e:
         message = " ".join(str(e).split())
         print(f"error: {message}", file=sys.stderr)
         return 2

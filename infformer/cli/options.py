@@ -6,7 +6,9 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import inspect
+import json
 import math
+import os
 import sys
 
 import torch
@@ -16,7 +18,7 @@ from ..core.config import VARIANTS
 from ..core.model import InfFormer
 from ..core.settings import MEMORY_RANGES, MEMORY_SETTINGS, default_threads
 from ..io.checkpoint import DEFAULT_MODEL, load_checkpoint, read_config
-from ..io.textio import read_text
+from ..io.textio import check_query, read_text
 
 
 class UsageError(Exception):
@@ -26,6 +28,22 @@ class UsageError(Exception):
 class Parser(argparse.ArgumentParser):
     def error(self, message):  # argparse prints usage and exits; we want one line
         raise UsageError(message)
+
+
+def finite(value):
+    """The value with every NaN or infinity replaced by None (JSON has no NaN: a reader would fail)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [finite(v) for v in value]
+    return value
+
+
+def print_json(report) -> None:
+    """A command's report on stdout as valid JSON, always."""
+    print(json.dumps(finite(report), indent=2, allow_nan=False))
 
 
 def int_at_least(minimum: int):
@@ -61,6 +79,7 @@ positive_float = float_where(lambda v: v > 0, "must be a positive number")
 dropout_rate = float_where(lambda v: 0.0 <= v < 1.0, "must lie in [0, 1)")
 unit_float = float_where(lambda v: 0.0 < v < 1.0, "must lie strictly between 0 and 1")
 top_p_float = float_where(lambda v: 0.0 < v <= 1.0, "must lie in (0, 1]")
+temperature_float = float_where(lambda v: 0.0 < v <= 100.0, "must lie in (0, 100]")
 
 
 def in_range(name: str):
@@ -95,8 +114,20 @@ def add_model_options(p):
     add_threads(p)
 
 
+MAX_THREADS = 1024  # more threads than any machine has cores: a typo, not a wish
+
+
+def thread_count(text: str) -> int:
+    """An argparse type for --threads: 1 to MAX_THREADS (more threads than cores only slow torch down)."""
+    value = positive_int(text)
+    if value > MAX_THREADS:
+        raise argparse.ArgumentTypeError(f"at most {MAX_THREADS:,}, got {value:,} (this machine has "
+                                         f"{os.cpu_count()} cores)")
+    return value
+
+
 def add_threads(p):
-    p.add_argument("--threads", type=positive_int, default=default_threads(),
+    p.add_argument("--threads", type=thread_count, default=default_threads(),
                    help="CPU threads for torch (default: as the app, $INFFORMER_THREADS or half the cores; "
                         "1 when another process uses the other core)")
 
@@ -116,10 +147,10 @@ def load_model(args):
 
 def read_query(args):
     if args.query_file:
-        return read_text(args.query_file)
+        return check_query(read_text(args.query_file), args.query_file)
     if args.query is not None and not args.query.strip():
         raise UsageError("--query is empty")
-    return args.query
+    return args.query if args.query is None else check_query(args.query, "--query")
 
 
 def ablated_copy(model, args):
@@ -177,7 +208,7 @@ def add_run_options(p, *, model: dict, run: dict, variant: str):
     p.add_argument("--variant", choices=VARIANTS, default=variant)
     p.add_argument("--steps", type=positive_int, default=run["steps"])
     p.add_argument("--batch-size", type=positive_int, default=run["batch_size"])
-    p.add_argument("--lr", type=float, default=run["lr"], help="peak learning rate")
+    p.add_argument("--lr", type=positive_float, default=run["lr"], help="peak learning rate")
     p.add_argument("--segment-len", type=positive_int, default=model["segment_len"])
     p.add_argument("--stm-len", type=nonneg_int, default=model["stm_len"])
     p.add_argument("--num-basis", type=positive_int, default=model["num_basis"], help="N, basis functions")

@@ -1,8 +1,6 @@
 """`sorting train` and `sorting evaluate`: the paper's synthetic sorting task (section 4.1)."""
 from __future__ import annotations
 
-import json
-
 from ..experiments.sorting.task import VOCAB_SIZE
 from ..experiments.sorting.train import SortingTrainConfig, evaluate_sorting, sorting_model_config, train_sorting
 from ..io.checkpoint import load_checkpoint
@@ -16,6 +14,7 @@ from .options import (
     nonneg_int,
     positive_float,
     positive_int,
+    print_json,
     set_threads,
 )
 
@@ -41,7 +40,7 @@ def cmd_sorting_evaluate(args) -> int:
     if model.cfg.vocab_size != VOCAB_SIZE or info.get("task") != "sorting":
         raise UsageError(f"{args.model}: not a sorting model (its config.json says task={info.get('task')!r})")
     report = evaluate_sorting(model, args.length, args.examples, args.seed)
-    print(json.dumps({"model": str(args.model), **report}, indent=2))
+    print_json({"model": str(args.model), **report})
     return 0
 
 

@@ -2,16 +2,16 @@
 feeding the memory) and `evaluate` (perplexity and bits per character, memory carried)."""
 from __future__ import annotations
 
-import json
+import shutil
 import time
-from pathlib import Path
 
 import torch
 
 from ..core.generate import generate
 from ..core.precision import PRECISIONS, use_bf16
 from ..corpora.data import corpus_files, split_heldout
-from ..io.textio import read_text
+from ..io.textio import MAX_TRACE_BYTES, read_text
+from ..tracing import files
 from ..tracing.run import trace_text
 from ..training.evaluate import perplexity_report, predicted_characters
 from .options import (
@@ -22,9 +22,12 @@ from .options import (
     load_model,
     nonneg_int,
     positive_int,
+    print_json,
     progress_bar,
     read_query,
     set_threads,
+    temperature_float,
+    top_p_float,
     unit_float,
 )
 
@@ -33,30 +36,28 @@ def cmd_trace(args) -> int:
 
 
     set_threads(args.threads)
-    text = read_text(args.input)
+    text = read_text(args.input, MAX_TRACE_BYTES)
     query = read_query(args)
-    out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"--out {out}: exists and is not a directory")
     model, tokenizer, info = load_model(args)
-    torch.set_grad_enabled(False)
-    bar, progress = progress_bar(args, "trace")
-    t0 = time.perf_counter()
-    bf16 = use_bf16(model, args.precision)
-    _, _, trace = trace_text(model, tokenizer, text, query, on_segment=progress, bf16=bf16)
-    seconds = time.perf_counter() - t0
-    bar.close()
-    out.mkdir(parents=True, exist_ok=True)
-    summary = {"input": str(args.input), "model": str(args.model or "default"), "variant": model.cfg.variant,
-               "precision": "bf16" if bf16 else "float32",
-               **trace.summary(seconds)}
-    (out / "summary.json").write_text(json.dumps(summary, indent=2))
-    trace.tokens_table(tokenizer).drop(columns=["loss"]).to_csv(out / "tokens.csv", index=False)
-    trace.queries_table().to_csv(out / "queries.csv", index=False)
-    trace.histograms_table().to_csv(out / "histograms.csv", index=False)
+    cfg = model.cfg
+    # the output is checked (and its temporary folder made) before the work: a bad --out fails in a second
+    tmp = files.prepare(args.out, files.estimated_bytes(len(text.encode("utf-8")) // 3, cfg.n_layers, cfg.n_heads))
+    try:
+        torch.set_grad_enabled(False)
+        bar, progress = progress_bar(args, "trace")
+        t0 = time.perf_counter()
+        bf16 = use_bf16(model, args.precision)
+        _, _, trace = trace_text(model, tokenizer, text, query, on_segment=progress, bf16=bf16)
+        seconds = time.perf_counter() - t0
+        bar.close()
+        summary = {"input": str(args.input), "model": str(args.model or "default"), "variant": model.cfg.variant,
+                   "precision": "bf16" if bf16 else "float32", **trace.summary(seconds)}
+        files.write_trace(trace, tmp, args.out, summary, tokenizer)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)  # an interrupted trace leaves nothing behind
     if not args.quiet:
         print(f"{trace.num_tokens} tokens, {len(trace.segments)} segments, "
-              f"{summary['num_memory_updates']} memory updates in {seconds:.1f}s -> {out}/")
+              f"{summary['num_memory_updates']} memory updates in {seconds:.1f}s -> {args.out}/")
     return 0
 
 
@@ -68,10 +69,6 @@ def cmd_generate(args) -> int:
     prompt = read_text(args.prompt_file) if args.prompt_file else args.prompt
     if not prompt or not prompt.strip():
         raise UsageError("the prompt is empty: give --prompt TEXT or --prompt-file F")
-    if args.top_p is not None and not 0.0 < args.top_p <= 1.0:
-        raise UsageError(f"--top-p must be in (0, 1], got {args.top_p}")
-    if args.temperature <= 0:
-        raise UsageError(f"--temperature must be > 0, got {args.temperature}")
     model, tokenizer, _ = load_model(args)
     ids, _ = tokenizer.encode(context + prompt)
     new, _ = generate(model, torch.tensor([ids]), args.max_new_tokens, top_p=args.top_p,
@@ -106,7 +103,7 @@ def cmd_evaluate(args) -> int:
         doc["text"] = str(f)
     report = {"texts": [str(f) for f in files], "model": str(args.model or "default"), "heldout": args.heldout,
               **report}
-    print(json.dumps(report, indent=2))
+    print_json(report)
     return 0
 
 
@@ -136,8 +133,8 @@ def register(sub) -> None:
     g.add_argument("--context-file", metavar="F", help="a document read (into the memory) before the prompt")
     add_model_options(g)
     g.add_argument("--max-new-tokens", type=positive_int, default=60)
-    g.add_argument("--top-p", type=float, default=None, help="nucleus sampling (default: greedy)")
-    g.add_argument("--temperature", type=float, default=1.0)
+    g.add_argument("--top-p", type=top_p_float, default=None, help="nucleus sampling, in (0, 1] (default: greedy)")
+    g.add_argument("--temperature", type=temperature_float, default=1.0, help="in (0, 100] (default 1)")
     g.add_argument("--sample-seed", type=nonneg_int, default=0, help="seed of the token sampling")
     g.set_defaults(func=cmd_generate)
 

@@ -12,12 +12,50 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 from dataclasses import dataclass, field
 
 VARIANTS = ("none", "stm", "compressive", "ltm", "sticky")
 NORMS = ("layernorm", "rmsnorm")
 MLPS = ("gelu", "swiglu")
 ROPE_LAYOUTS = ("interleaved", "half")
+
+
+# A config.json is input: its values are checked for type, finiteness and size before any
+# weight is allocated (a typo like "n_layers": 100000 would otherwise allocate until memory runs out).
+MAX_PARAMETERS = 2_000_000_000   # about 8 GB of float32 weights: far above any model here, far below harm
+MAX_DIMENSION = 1 << 20          # any single width, length or count
+
+
+def check_types(obj) -> None:
+    """Each field of a config dataclass holds its annotated type: a bool is true or false (never "no"),
+    a whole number is not a bool, a number is finite, a tuple of numbers holds finite numbers."""
+    name = type(obj).__name__
+    for f in dataclasses.fields(obj):
+        value, kind = getattr(obj, f.name), f.type.replace(" ", "")
+        optional = kind.endswith("|None")
+        kind = kind.removesuffix("|None")
+        if value is None and optional:
+            continue
+        if kind == "bool":
+            ok = isinstance(value, bool)
+        elif kind == "int":
+            ok = isinstance(value, int) and not isinstance(value, bool) and abs(value) <= MAX_DIMENSION
+        elif kind == "float":
+            ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+        elif kind == "str":
+            ok = isinstance(value, str)
+        elif kind == "tuple":
+            ok = isinstance(value, (tuple, list)) and 1 <= len(value) <= 64 and all(
+                isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in value)
+        else:  # a nested config (checked by its own class)
+            continue
+        if not ok:
+            want = {"bool": "true or false", "int": f"a whole number of magnitude at most {MAX_DIMENSION:,}",
+                    "float": "a finite number", "str": "text",
+                    "tuple": "a list of 1 to 64 finite numbers"}[kind]
+            raise ValueError(f"{name}: {f.name} must be {want}" + (" or null" if optional else "")
+                             + f", got {value!r}"[:80])
 
 
 @dataclass(frozen=True)
@@ -52,6 +90,7 @@ class LTMConfig:
                                          # step (W_K, W_V, w_μ, w_σ reach the loss through W_O), as with LoRA's B = 0
 
     def __post_init__(self):
+        check_types(self)
         object.__setattr__(self, "widths", tuple(float(w) for w in self.widths))
         checks = [
             (self.num_basis >= 4, "num_basis must be at least 4"),
@@ -110,8 +149,20 @@ class ModelConfig:
     def __post_init__(self):
         if isinstance(self.ltm, dict):
             object.__setattr__(self, "ltm", LTMConfig(**self.ltm))
+        if not (self.ltm is None or isinstance(self.ltm, LTMConfig)):
+            raise ValueError(f"ModelConfig: ltm must be an object of memory settings or null, got {self.ltm!r}"[:120])
+        check_types(self)
+        for name in ("vocab_size", "d_model", "n_layers", "n_heads", "d_ff", "segment_len"):
+            if getattr(self, name) < 1:  # checked first: later checks divide by them
+                raise ValueError(f"ModelConfig: {name} must be >= 1, got {getattr(self, name)}")
+        if self.n_kv_heads is not None and self.n_kv_heads < 1:
+            raise ValueError(f"ModelConfig: n_kv_heads must be >= 1, got {self.n_kv_heads}")
+        if self.parameter_estimate() > MAX_PARAMETERS:
+            raise ValueError(f"ModelConfig: these sizes describe about {self.parameter_estimate():,} parameters; "
+                             f"the limit is {MAX_PARAMETERS:,} (is a width or the layer count a typo?)")
         checks = [
             (self.vocab_size >= 2, "vocab_size must be >= 2"),
+            (self.rope_base > 1, "rope_base must be > 1"),
             (self.d_model % self.n_heads == 0, "d_model must be divisible by n_heads"),
             ((self.d_model // self.n_heads) % 2 == 0, "head width must be even (rotary embedding)"),
             (self.n_layers >= 1 and self.segment_len >= 1, "n_layers and segment_len must be >= 1"),
@@ -136,6 +187,13 @@ class ModelConfig:
         for ok, message in checks:
             if not ok:
                 raise ValueError(f"ModelConfig: {message}")
+
+    def parameter_estimate(self) -> int:
+        """Weights the model would allocate, roughly (embeddings, attention, MLP, memory projections):
+        checked before anything is allocated."""
+        e = self.d_model
+        per_layer = 4 * e * e + 3 * e * self.d_ff + (4 * e * e if self.ltm is not None else 0)
+        return (1 if self.tie_embeddings else 2) * self.vocab_size * e + self.n_layers * per_layer
 
     @property
     def variant(self) -> str:
@@ -200,6 +258,8 @@ class ModelConfig:
 
     @classmethod
     def from_dict(cls, data: dict) -> ModelConfig:
+        if not isinstance(data, dict) or not (data.get("ltm") is None or isinstance(data["ltm"], dict)):
+            raise ValueError("the model config and its ltm must be JSON objects")
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = set(data) - known
         if unknown:

@@ -1,9 +1,13 @@
 """Reading user text safely: one clear error naming the problem for empty, binary, undecodable or huge input."""
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
 MAX_TEXT_BYTES = 64 * 1024 * 1024  # 64 MiB, roughly 16M tokens: beyond that, split the file
+MAX_TRACE_BYTES = 4 * 1024 * 1024  # `trace` keeps every token's record: 4 MiB (~1M tokens) bounds its memory
+MAX_QUERY_CHARS = 10_000           # a query is a question or a dialogue turn, not a second document
 
 
 class InputError(ValueError):
@@ -37,7 +41,7 @@ def decode_text(data: bytes, name: str = "input", max_bytes: int = MAX_TEXT_BYTE
             text = data.decode(encoding).removeprefix("\ufeff")
         except UnicodeDecodeError:
             raise InputError(f"{name} starts like {encoding.upper()} text but is not valid {encoding.upper()}") from None
-        if "\x00" in text[:65536]:
+        if "\x00" in text:
             raise InputError(f"{name} looks binary (it contains NUL characters), not text")
         if not text.strip():
             raise InputError(f"{name} is empty (no text to read)")
@@ -49,22 +53,45 @@ def decode_text(data: bytes, name: str = "input", max_bytes: int = MAX_TEXT_BYTE
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         raise InputError(f"{name} is not valid UTF-8 (byte {e.start}: {data[e.start:e.start + 1]!r})") from None
+    if "\x00" in text:  # anywhere, not only in the first 64 KiB: a text with a binary tail is not text
+        raise InputError(f"{name} looks binary (it contains a NUL character at character {text.index(chr(0)):,}), not text")
     if not text.strip():
         raise InputError(f"{name} is empty (no text to read)")
     return text
 
 
+def check_query(query: str, name: str = "the query") -> str:
+    """A query within MAX_QUERY_CHARS, without NUL characters."""
+    if len(query) > MAX_QUERY_CHARS:
+        raise InputError(f"{name} has {len(query):,} characters; the limit is {MAX_QUERY_CHARS:,} (a query is a "
+                         "question or a turn: put a long text in the document instead)")
+    if "\x00" in query:
+        raise InputError(f"{name} contains NUL characters")
+    return query
+
+
 def read_text(path, max_bytes: int = MAX_TEXT_BYTES) -> str:
+    """A regular file's text. What is not a regular file is refused before it is opened (a FIFO
+    would wait forever for a writer, /dev/zero never ends), and the size is checked before reading;
+    the read itself stops at the limit (a file that grows meanwhile is refused, not followed)."""
     p = Path(path)
-    if not p.exists():
-        raise InputError(f"{p}: no such file")
-    if p.is_dir():
-        raise InputError(f"{p}: is a directory, not a text file")
     try:
-        size = p.stat().st_size
-        if size > max_bytes:
-            raise InputError(f"{p} is {size:,} bytes; the limit is {max_bytes:,}")
-        data = p.read_bytes()
+        info = os.stat(p)  # follows a symbolic link: a link to a regular file is fine
+    except FileNotFoundError:
+        raise InputError(f"{p}: no such file") from None
+    except OSError as e:
+        raise InputError(f"{p}: cannot read ({e.strerror})") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise InputError(f"{p}: is a directory, not a text file")
+    if not stat.S_ISREG(info.st_mode):
+        kind = ("a named pipe (FIFO)" if stat.S_ISFIFO(info.st_mode) else "a device" if stat.S_ISCHR(info.st_mode)
+                or stat.S_ISBLK(info.st_mode) else "a socket" if stat.S_ISSOCK(info.st_mode) else "not a regular file")
+        raise InputError(f"{p}: is {kind}, not a text file (save the text to a file first)")
+    if info.st_size > max_bytes:
+        raise InputError(f"{p} is {info.st_size:,} bytes; the limit is {max_bytes:,}")
+    try:
+        with open(p, "rb") as f:
+            data = f.read(max_bytes + 1)
     except OSError as e:
         raise InputError(f"{p}: cannot read ({e.strerror})") from None
     return decode_text(data, str(p), max_bytes)

@@ -38,9 +38,17 @@ class Tokenizer:
         return self.hf.get_vocab_size()
 
     def encode(self, text: str) -> tuple[list, list]:
-        """text -> (ids, offsets): offsets[i] = (start, end) characters of token i in `text`."""
-        enc = self.hf.encode(text, add_special_tokens=False)
-        return enc.ids, enc.offsets
+        """text -> (ids, offsets): offsets[i] = (start, end) characters of token i in `text`.
+
+        A long text is encoded piece by piece (HF's Encoding of a whole 50 MB text holds several GB of
+        token strings and masks); pieces end before a space that starts a word, where
+        the byte-level pre-tokenizer splits anyway, so the tokens are the same as in one call (tested)."""
+        ids, offsets = [], []
+        for start, piece in pieces(text, PIECE_CHARS):
+            enc = self.hf.encode(piece, add_special_tokens=False)
+            ids.extend(enc.ids)
+            offsets.extend((a + start, b + start) for a, b in enc.offsets)
+        return ids, offsets
 
     def encode_batch(self, texts: list) -> list:
         return [e.ids for e in self.hf.encode_batch(texts, add_special_tokens=False)]
@@ -51,3 +59,22 @@ class Tokenizer:
     def token_texts(self, ids) -> list:
         """The text of each token on its own (multi-byte characters split across tokens decode with U+FFFD)."""
         return [self.hf.decode([i]) for i in ids]
+
+
+PIECE_CHARS = 1 << 18  # 256k characters a call: ~100 MB of HF's Encoding at most
+
+
+def pieces(text: str, size: int = PIECE_CHARS):
+    """(start, piece) of `text`, each piece about `size` characters, cut just before a space that
+    follows a non-space character and precedes a letter (" word"): the byte-level pre-tokenizer
+    starts a new piece there too, so the tokens are the same. A text with no such place stays whole."""
+    start = 0
+    while len(text) - start > size:
+        cut = start + size
+        while cut + 1 < len(text) and not (text[cut] == " " and not text[cut - 1].isspace() and text[cut + 1].isalpha()):
+            cut += 1
+        if cut + 1 >= len(text):
+            break
+        yield start, text[start:cut]
+        start = cut
+    yield start, text[start:]

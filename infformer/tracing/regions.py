@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .record import Trace, phrase_shares, sentence_bounds, span_mass, traced_tokens
+from .record import Trace, phrase_shares, sentence_bounds, span_mass_sum, traced_tokens
 
 
 def shorten(text: str, max_chars: int) -> str:
@@ -49,8 +49,8 @@ def region_attention(trace: Trace, region_tokens, queries=None) -> dict:
             region = in_region[traced]
             mu = trace.mu[layer, qs].reshape(-1)
             sigma_sq = trace.sigma_sq[layer, qs].reshape(-1)
-            m = span_mass(spans, mu, sigma_sq)            # [Q, C]
-            mass += [m[:, region].sum(), m.sum()]
+            m = span_mass_sum(spans, mu, sigma_sq)        # [C], summed over the queries
+            mass += [m[region].sum(), m.sum()]
             w = spans[:, 1] - spans[:, 0]
             width += len(qs) * np.array([w[region].sum(), w.sum()])  # weighted like the masses
     fraction = mass[0] / mass[1] if mass[1] > 0 else float("nan")

@@ -146,6 +146,16 @@ class Distributed:
                 dist.barrier()
 
 
+class Diverged(ValueError):
+    """Training stopped because a number became NaN or infinite; no checkpoint of broken weights is written."""
+
+    def __init__(self, step: int, what: str, out, last_saved: int):
+        kept = (f"the checkpoint in {out} is from step {last_saved} and loads" if last_saved
+                else "no checkpoint was written")
+        super().__init__(f"training stopped at step {step}: {what} became NaN or infinite ({kept}); "
+                         "try a lower --lr")
+
+
 def autocast(device: torch.device, enabled: bool):
     return torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=enabled)
 
@@ -308,7 +318,7 @@ def train(corpus, out_dir, model_cfg: ModelConfig | None = None, train_cfg: Trai
     t0 = time.time() - seconds_before  # seconds count across resumes
     bar = tqdm(range(start_step, train_cfg.steps), initial=start_step, total=train_cfg.steps,
                disable=not progress, desc="train", unit="step")
-    step, smooth = start_step, None
+    step, smooth, last_saved = start_step, None, start_step
     try:
         for step in bar:
             inputs, targets, reset = (t[rows].to(dev) for t in train_streams.batch(step))
@@ -327,9 +337,13 @@ def train(corpus, out_dir, model_cfg: ModelConfig | None = None, train_cfg: Trai
             total = loss + (model_cfg.ltm.kl_weight * kl if model_cfg.ltm else 0.0)
             if compression is not None:
                 total = total + compression.pop()
+            if not torch.isfinite(total.detach()):
+                raise Diverged(step + 1, "the loss", out, last_saved)
             opt.zero_grad(set_to_none=True)
             total.backward()
-            torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.requires_grad], train_cfg.grad_clip)
+            norm = torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.requires_grad], train_cfg.grad_clip)
+            if not torch.isfinite(norm):  # stop before the step: the weights stay finite, the last checkpoint loads
+                raise Diverged(step + 1, "the gradient", out, last_saved)
             opt.step()
             smooth = loss.item() if smooth is None else 0.95 * smooth + 0.05 * loss.item()
             bar.set_postfix(loss=f"{smooth:.3f}")
@@ -344,7 +358,10 @@ def train(corpus, out_dir, model_cfg: ModelConfig | None = None, train_cfg: Trai
             if on_step is not None:
                 on_step({"step": done, "loss": loss.item(), "val_loss": val})
             if done % train_cfg.checkpoint_every == 0 or done == train_cfg.steps:
+                if not all(bool(torch.isfinite(p).all()) for p in model.parameters() if p.requires_grad):
+                    raise Diverged(done, "a weight", out, last_saved)
                 checkpoint(done)
+                last_saved = done
     finally:
         bar.close()
         if kl_collector is not None:

@@ -1,7 +1,7 @@
-"""Server mode (pages/_server.py): a class's server offers only its shipped models, refuses a
-session file naming any other path without saying whether it exists, and shows no tracebacks."""
+"""Server mode (pages/_server.py): a class's server offers only its shipped models and shows no
+tracebacks; in either mode a session file naming a path is never followed."""
 import pytest
-from app_helpers import assert_clean, errors, needs_model, start, widget
+from app_helpers import assert_clean, errors, needs_model, start, warnings, widget
 from streamlit import config
 
 from pages._share import session_json
@@ -10,6 +10,13 @@ from pages._sidebar import LOCAL, shipped_models
 pytestmark = needs_model
 SETTINGS = dict(tau=0.75, num_samples=128, sticky=False, num_bins=64, seed=7)
 TEXT = "The lighthouse keeper counted the ships that passed in the night. " * 25
+
+
+@pytest.fixture
+def error_details():
+    before = config.get_option("client.showErrorDetails")
+    yield
+    config.set_option("client.showErrorDetails", before)  # a process-wide option: leave it as found
 
 
 @pytest.fixture
@@ -28,18 +35,28 @@ def test_no_path_box_and_no_tracebacks(server):
     assert config.get_option("client.showErrorDetails") == "none"
 
 
-@pytest.mark.parametrize("path", ["/etc", "/no/such/dir", "../../.."])
-def test_a_session_file_naming_a_server_path_is_refused_alike(server, path):
-    at = start()
-    at.get("button_group")[0].set_value("Session file").run()
-    data = session_json(TEXT, "", "x", path, SETTINGS).encode()
-    at.file_uploader[0].upload("session.json", data, "application/json").run()
-    assert_clean(at)
-    message = [e for e in errors(at) if "session.json" in e]
-    assert message and "only its shipped models" in message[0]
-    assert "exist" not in message[0] and "missing" not in message[0]  # the same words whatever the path
-    assert "Home Alone" in at.session_state["doc"].label  # nothing changed
-    assert at.session_state.get("set_local_dir") is None
+@pytest.mark.parametrize("server_on", [True, False])
+def test_a_session_file_naming_a_path_never_reaches_it(monkeypatch, server_on, error_details):
+    """In either mode a session file's model is taken only among the shipped ones: a path is never
+    opened or looked at, and the message is the same whatever the path (exists or not)."""
+    if server_on:
+        monkeypatch.setenv("INFFORMER_SERVER_MODE", "1")
+    else:
+        monkeypatch.delenv("INFFORMER_SERVER_MODE", raising=False)
+    seen = []
+    for path in ["/etc", "/no/such/dir", "../../.."]:
+        at = start()
+        at.get("button_group")[0].set_value("Session file").run()
+        at.file_uploader[0].upload("s.json", session_json(TEXT, "", "x", path, SETTINGS).encode(), "application/json").run()
+        assert_clean(at)
+        assert not errors(at)
+        message = [w for w in warnings(at) if "not one of this app's models" in w]
+        assert message, warnings(at)
+        seen.append(message[0].replace(path, "PATH"))
+        assert at.session_state["doc"].text == TEXT  # the text and settings are read ...
+        assert at.session_state["set_model"] in shipped_models()  # ... with a shipped model
+        assert at.session_state.get("set_local_dir") is None
+    assert len(set(seen)) == 1  # the same words whatever the path
 
 
 def test_without_server_mode_a_developer_still_has_the_path_box(monkeypatch):

@@ -173,7 +173,8 @@ def evaluate_sorting(model: InfFormer, length: int, examples: int, seed: int, ba
     acc = correct / total
     return {"accuracy": round(acc, 5), "accuracy_stderr": round(math.sqrt(acc * (1 - acc) / total), 5),
             "examples": examples, "length": length, "seed": seed, "variant": model.cfg.variant, **model.cfg.reach(),
-            "regression_error": None if meter is None else round(meter.mean(), 5),
+            # None also when the memory was never written (a sequence shorter than a segment)
+            "regression_error": None if meter is None or not meter.errors else round(meter.mean(), 5),
             "seconds": round(time.perf_counter() - t0, 2)}
 
 
