@@ -14,7 +14,7 @@ Fair sharing (a class on one server):
   the segments of someone's 1 MB upload instead of after all of them.
 - **One job of a kind per visitor.** A session that starts a new trace no longer wants its previous
   one; a job nobody wants is cancelled at its next segment (or before it starts), and so is one whose
-  every visitor has closed the tab. The page says so when its own earlier trace was stopped.
+  every visitor closed the tab more than GRACE_SECONDS ago. The page says so when its own earlier trace was stopped.
 - **A prompt shutdown.** Job threads are daemons and stop at their next segment when the server exits.
 """
 from __future__ import annotations
@@ -33,6 +33,7 @@ from infformer.core.heap import release_memory
 from infformer.core.settings import default_threads
 
 MAX_RESULTS = 64
+GRACE_SECONDS = 20.0  # how long a job outlives the last tab that wanted it (a reload reconnects within it)
 GIB = 1024 ** 3
 
 
@@ -71,9 +72,11 @@ class Job:
 
 
 class Jobs:
-    def __init__(self, workers: int, alive=None):
+    def __init__(self, workers: int, alive=None, grace: float = GRACE_SECONDS):
         self.workers = workers                    # slots: jobs computing at once
         self.alive = alive or (lambda session: True)
+        self.grace = grace                        # a session gone quiet for this long wants nothing
+        self.seen: dict = {}                      # session -> monotonic time it was last seen connected
         self.lock = threading.Condition()
         self.jobs: OrderedDict = OrderedDict()    # key -> Job (running, waiting or finished)
         self.waiting: list = []                   # jobs waiting for a slot
@@ -117,8 +120,17 @@ class Jobs:
         return dropped
 
     # ------------------------------------------------------------------ the turns
+    def _connected(self, session: str) -> bool:
+        """Connected now, or within the grace period (a reload disconnects one session before the next
+        one asks for the same trace: the job must survive that second)."""
+        now = time.monotonic()
+        if self.alive(session):
+            self.seen[session] = now
+            return True
+        return now - self.seen.setdefault(session, now) < self.grace
+
     def _wanted(self, job: Job) -> bool:
-        job.wanted_by = {s for s in job.wanted_by if self.alive(s)}  # a closed tab wants nothing
+        job.wanted_by = {s for s in job.wanted_by if self._connected(s)}  # a closed tab wants nothing
         return bool(job.wanted_by) and not self.stopping
 
     def _priority(self, job: Job) -> tuple:

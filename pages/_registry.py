@@ -30,6 +30,7 @@ PAGES = [
     PageInfo("pages/attention.py", "Attention Gaussians", ":material/show_chart:", "gaussians", 2),
     PageInfo("pages/sticky.py", "Sticky memories", ":material/push_pin:", "sticky-memories", 4),
     PageInfo("pages/excerpts.py", "Excerpts", ":material/format_quote:", "highlights", 1),
+    PageInfo("pages/predictions.py", "Predictions", ":material/troubleshoot:", "predictions-view", 0),
     PageInfo("pages/dialogue.py", "Dialogue", ":material/forum:", "dialogue-view", 2, model=False, section="The paper"),
     PageInfo("pages/precision_lab.py", "Precision lab", ":material/science:", "lab", 4, model=False, section="The paper"),
     PageInfo("pages/sorting.py", "Sorting", ":material/sort:", "sorting-task", 5, model=False, section="The paper"),

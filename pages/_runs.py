@@ -19,6 +19,7 @@ from infformer.tracing.fit_targets import FitTargets, trace_with_targets
 from infformer.tracing.record import traced_tokens
 from infformer.tracing.regions import ExcerptView, excerpt_view
 from infformer.tracing.run import run_with_trace
+from infformer.training.evaluate import surprisal_without_ltm_read
 from infformer.viz import common as vc
 from pages import _jobs
 from pages._docs import Doc, current_doc
@@ -192,3 +193,23 @@ def reply_run(run: Run, max_new_tokens: int) -> tuple:
     out = _jobs.wait(job, bar, "Writing a reply with the memory, then reading it")
     bar.empty()
     return tuple(out)
+
+
+# ----------------------------------------------------------------------------- what the memory was worth
+def without_read(run: Run) -> np.ndarray:
+    """[T] surprisal of the run's tokens with the long-term read zeroed (`evaluate --ablate-ltm`, token by
+    token), computed once per (model, settings, text, query) for all sessions, in the background."""
+    model, _, _ = cached_model(*run.settings.model_key())
+    key = f"{run.key}:without-read"
+    job = _jobs.submit(key, lambda on_segment: surprisal_without_ltm_read(
+        model, run.trace.token_ids, on_segment, bf16=run.precision == "bf16"), kind="worth",
+        rate_key=run.settings.model_key()[0])
+    bar = st.progress(0.0, text="Reading the text again with the memory's read zeroed…")
+    try:
+        out = _jobs.wait(job, bar, "Reading the text again with the memory's read zeroed")
+    except _jobs.Cancelled:
+        bar.empty()
+        st.info("This computation was stopped (the server is stopping, or a newer one replaced it). Reload the page.")
+        st.stop()
+    bar.empty()
+    return out

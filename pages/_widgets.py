@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
+from infformer.tracing.predictions import find_phrase
 from infformer.viz import common as vc
 from infformer.viz.attention import token_label
 from pages._docs import ASSETS
@@ -67,7 +68,8 @@ def pick_queries(run: Run, label: str = "Query tokens") -> list:
                 + (f" after the short-term memory's {tr.config['stm_len']:,}" if tr.config["stm_len"] else "")
                 + ") and first read by the tokens after that. Paste or upload a longer text.")
         st.stop()
-    if len(candidates) > MAX_QUERY_OPTIONS:
+    allowed = set(candidates.tolist())  # any token that read a memory can be a query (search finds it) ...
+    if len(candidates) > MAX_QUERY_OPTIONS:  # ... the list offers the last MAX_QUERY_OPTIONS
         candidates = candidates[-MAX_QUERY_OPTIONS:]
     visible = [i for i in candidates.tolist() if tr.text[tr.offsets[i, 0]:tr.offsets[i, 1]].strip()]
     if tr.num_text_tokens < tr.num_tokens:
@@ -78,17 +80,52 @@ def pick_queries(run: Run, label: str = "Query tokens") -> list:
                        "below (add more, or pick others).")
     else:
         default = visible[-8:]
-    allowed = set(candidates.tolist())
     if st.session_state.get("queries_for") != run.key:  # a new text: back to its default
         st.session_state["queries"] = default
         st.session_state.pop("_w_queries", None)
         st.session_state["queries_for"] = run.key
-    chosen = persistent(st.multiselect, "queries", default, label=label, options=candidates.tolist(),
+    find_query(run, allowed)
+    current = [q for q in st.session_state.get("_w_queries", st.session_state.get("queries", default)) if q in allowed]
+    options = sorted(set(candidates.tolist()) | set(current))
+    chosen = persistent(st.multiselect, "queries", default, label=label, options=options,
                         valid=lambda v: [q for q in v if q in allowed],
                         format_func=lambda i: token_label(tr, i),
                         help="Tokens whose continuous attention to show. Only tokens that read a non-empty "
                              "long-term memory are offered" + (f" (the last {MAX_QUERY_OPTIONS:,} of them)."
                                                                if len(candidates) == MAX_QUERY_OPTIONS else "."))
     if len(candidates) == MAX_QUERY_OPTIONS:
-        st.caption(f"Note: the text is long: only its last {MAX_QUERY_OPTIONS:,} tokens are offered as queries.")
+        st.caption(f"Note: the text is long: its last {MAX_QUERY_OPTIONS:,} tokens are listed; find any other "
+                   "by a word above.")
     return chosen
+
+
+def in_context(tr, token: int, width: int = 30) -> str:
+    """'token 123: …words around it…' for the occurrences menu."""
+    a, b = (int(x) for x in tr.offsets[token])
+    return f"token {token}: …{' '.join(tr.text[max(0, a - width):b + width].split())}…"
+
+
+def _make_query(token: int, add: bool) -> None:
+    """Button callback (runs before the next script run, so the multiselect's state can still be set)."""
+    now = list(st.session_state.get("_w_queries", st.session_state.get("queries", [])))
+    chosen = sorted(set(now) | {token}) if add else [token]
+    st.session_state["queries"] = st.session_state["_w_queries"] = chosen
+
+
+def find_query(run: Run, allowed: set) -> None:
+    """A word or phrase searched in the text; one of its occurrences becomes the query (or is added)."""
+    tr = run.trace
+    phrase = st.text_input("Find a word or phrase in the text to make it the query", key="query_find",
+                           max_chars=200, placeholder="e.g. a name the question asks about")
+    if not phrase.strip():
+        return
+    hits = [int(i) for i in find_phrase(tr, phrase) if int(i) in allowed]
+    if not hits:
+        st.caption("Not found where the memory could be read (a token reads the memory once it has been written: "
+                   "after the first segments).")
+        return
+    c1, c2, c3 = st.columns([3, 1, 1], vertical_alignment="bottom")
+    pick = c1.selectbox(f"{len(hits)} occurrence{'s' if len(hits) > 1 else ''}", hits, key="query_find_pick",
+                        format_func=lambda i: in_context(tr, i))
+    c2.button("Make it the query", on_click=_make_query, args=(pick, False), key="query_find_set")
+    c3.button("Add it", on_click=_make_query, args=(pick, True), key="query_find_add")

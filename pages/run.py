@@ -178,7 +178,7 @@ if card.is_file():
 st.subheader("Downloads")
 st.caption("The same files as `python -m infformer trace INPUT --out DIR` writes.")
 d = st.columns(4)
-d[0].download_button("tokens.csv", data=lambda: trace.tokens_table().drop(columns=["loss"]).to_csv(index=False),
+d[0].download_button("tokens.csv", data=lambda: trace.tokens_table().to_csv(index=False),
                      file_name="tokens.csv", mime="text/csv", on_click="ignore", icon=":material/download:")
 d[1].download_button("queries.csv", data=lambda: trace.queries_table().to_csv(index=False), file_name="queries.csv",
                      mime="text/csv", on_click="ignore", icon=":material/download:")
@@ -211,5 +211,6 @@ for path, text in [("pages/memory_signal.py", "Memory signal: X̄(t) per layer a
                    ("pages/attention.py", "Attention Gaussians: where each query looks"),
                    ("pages/sticky.py", "Sticky memories: histograms, samples, shares"),
                    ("pages/excerpts.py", "Excerpts: the text shaded by what the memory read"),
+                   ("pages/predictions.py", "Predictions: what each token cost, and what the memory was worth"),
                    ("pages/precision_lab.py", "Precision lab: how precise a continuous memory can be")]:
     st.page_link(path, label=text)

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 import torch
 import torch.nn.functional as F
@@ -58,6 +60,22 @@ def make_mlp(cfg: ModelConfig) -> nn.Module:
                          nn.Linear(cfg.d_ff, cfg.d_model, bias=cfg.bias))
 
 
+# The long-term read zeroed for the calls of one context (thread) only, as cfg.ltm.ablate_read does for a
+# whole model: the app asks "what was the memory worth here?" of the model every session shares.
+_READ_ZEROED: ContextVar[bool] = ContextVar("infformer_read_zeroed", default=False)
+
+
+@contextmanager
+def long_term_read_zeroed():
+    """Within this block (this thread or context only), every model computes and writes its long-term
+    memory and reads it, but does not add the read (Z = Z_local): `evaluate --ablate-ltm` on a shared model."""
+    token = _READ_ZEROED.set(True)
+    try:
+        yield
+    finally:
+        _READ_ZEROED.reset(token)
+
+
 class Block(nn.Module):
     """Pre-norm transformer block: Z = Z_local + Z_LTM (no gate), then the MLP."""
 
@@ -80,6 +98,8 @@ class Block(nn.Module):
         self.mlp = make_mlp(cfg)
         self.drop = nn.Dropout(cfg.dropout)
         self.hook_resid_pre = HookPoint()
+        self.hook_local_out = HookPoint()  # Z_local [B, T, e]: what the local (short-term) attention adds
+        self.hook_ltm_out = HookPoint()    # Z_LTM [B, T, e]: what the long-term read adds (zero while empty)
 
     def forward(self, x: Tensor, context: Tensor, mask: Tensor, q_pos: Tensor, k_pos: Tensor, mem: LayerMemory):
         """x [B, T, e] new tokens' layer inputs; context [B, K0, e] earlier layer inputs in the window."""
@@ -87,10 +107,12 @@ class Block(nn.Module):
         h = self.ln_1(x)
         window = self.ln_1(torch.cat([context, x], 1)) if context.shape[1] else h
         z, q = self.attn(h, window, mask, q_pos, k_pos)
+        z = self.hook_local_out(z)
         mu = sigma_sq = None
         if self.ltm is not None:
             z_ltm, mu, sigma_sq = self.ltm(q, mem.coefficients, mem.filled)
-            if not self.ablate_read:
+            z_ltm = self.hook_ltm_out(z_ltm)
+            if not (self.ablate_read or _READ_ZEROED.get()):
                 z = z + z_ltm.to(z.dtype)
         x = x + self.drop(z)
         x = x + self.drop(self.mlp(self.ln_2(x)))

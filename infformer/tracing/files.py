@@ -102,7 +102,7 @@ def write_trace(trace, tmp: Path, out, summary: dict, tokenizer=None) -> None:
     """Write the four files into `tmp` (from `prepare`), then move them into `out`, summary.json last."""
     out = Path(out)
     try:
-        trace.tokens_table(tokenizer).drop(columns=["loss"]).to_csv(tmp / "tokens.csv", index=False)
+        trace.tokens_table(tokenizer).to_csv(tmp / "tokens.csv", index=False)
         write_csv(tmp / "queries.csv", queries_chunks(trace))
         write_csv(tmp / "histograms.csv", histograms_chunks(trace))
         (tmp / "summary.json").write_text(json.dumps(summary, indent=2, allow_nan=False), encoding="utf-8")

@@ -5,7 +5,8 @@ module never imports the model, so `infformer.viz` can depend on it alone.
 Shape letters: T tokens, Y layers, H heads, U memory updates, D bins, M samples, N basis
 functions, e width, C provenance capacity, K coefficient snapshots, G grid points.
 
-Size bound (float32 unless said): μ and σ² 2·Y·T·H, token ids and losses 12·T bytes, histograms
+Size bound (float32 unless said): μ and σ² 2·Y·T·H, token ids and losses 12·T bytes, the top-5
+next-token predictions 40·T bytes, the two attention terms' norms 8·Y·T bytes, histograms
 U·Y·D, sample positions U·Y·M (float64), at most `max_snapshots` coefficient snapshots K·Y·N·e,
 initial and final spans 2·Y·C·2 (float64). With the shipped model (Y=4, H=4, L=128, D=128,
 M=256, N=256, e=256, U = T/128) that is about 220 bytes per token plus ~40 MB: a million-token
@@ -58,6 +59,10 @@ class Trace:
     token_offset: int = 0         # tokens the memory had seen before the trace; span tokens count from there
     text: str = ""                # the traced text (document, then query) when traced from text
     offsets: np.ndarray | None = None  # [T, 2] character offsets of each token in `text`
+    top_ids: np.ndarray | None = None    # [T, K] int32: the K most likely next tokens after each position
+    top_probs: np.ndarray | None = None  # [T, K] float32: their probabilities
+    local_norm: np.ndarray | None = None  # [Y, T] ‖Z_local‖: the size of what local attention added to each token
+    ltm_norm: np.ndarray | None = None    # [Y, T] ‖Z_LTM‖: the size of what the long-term read added (0: empty)
 
     # ------------------------------------------------------------- sizes and settings
     @property
@@ -181,7 +186,18 @@ class Trace:
         return pd.DataFrame({"token_index": np.arange(T), "text": texts, "char_start": offsets[:, 0],
                              "char_end": offsets[:, 1], "ltm_t_start": start, "ltm_t_end": end,
                              "ltm_attention": attention, "is_query": np.arange(T) >= self.num_text_tokens,
-                             "loss": self.token_loss})
+                             "loss": self.surprisal()})
+
+    def long_term_share(self) -> np.ndarray:
+        """[Y, T] ‖Z_LTM‖ / (‖Z_local‖ + ‖Z_LTM‖): how much of each layer's attention output, by size, came
+        from the long-term read rather than the local (short-term) attention. 0 where the memory was empty."""
+        total = self.local_norm + self.ltm_norm
+        return np.divide(self.ltm_norm, total, out=np.zeros_like(total), where=total > 0)
+
+    def surprisal(self) -> np.ndarray:
+        """[T] nats the model paid for each token given those before it (its loss); NaN for the first,
+        which nothing predicted. `token_loss` shifted by one: row t is token t's own cost."""
+        return np.concatenate([[np.nan], self.token_loss[:-1]]).astype(np.float32)
 
     def queries_table(self) -> pd.DataFrame:
         Y, T, H = self.mu.shape

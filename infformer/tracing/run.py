@@ -16,7 +16,9 @@ from ..core.model import InfFormer
 from .record import Trace, _readonly, disjoint_offsets
 from .snapshots import Snapshots, snapshot_limit
 
-_LTM_HOOKS = ("mu", "sigma_sq", "bin_probs", "sample_positions", "update_kind", "coefficients")
+TOP_K = 5  # next-token predictions kept per position (40 bytes a token)
+_LTM_HOOKS = ("mu", "sigma_sq", "bin_probs", "sample_positions", "update_kind", "coefficients",
+              "local_out", "ltm_out")
 
 
 class _Recorder:
@@ -25,9 +27,12 @@ class _Recorder:
     def __init__(self, model: InfFormer):
         self.current: dict = {}
         # this call's passes only, never another session's on the shared model
-        self.hooks = record(model, _LTM_HOOKS, self._record)
+        self.hooks = record(model, lambda name: name.startswith("blocks.")
+                            and name.rpartition(".hook_")[2] in _LTM_HOOKS, self._record)
 
     def _record(self, point, output):
+        if point.what in ("local_out", "ltm_out"):  # kept as one norm per token, not e numbers
+            output = output.detach().float().norm(dim=-1)
         self.current.setdefault(point.what, {})[point.layer] = output.detach()
 
     def pop(self) -> dict:
@@ -74,6 +79,10 @@ def run_with_trace(model: InfFormer, tokens, state: MemoryState | None = None, *
     mu = np.full((Y, T, H), np.nan, dtype=np.float32)
     sigma_sq = np.full((Y, T, H), np.nan, dtype=np.float32)
     token_loss = np.full(T, np.nan, dtype=np.float32)
+    local_norm = np.zeros((Y, T), dtype=np.float32)    # ‖Z_local‖ and ‖Z_LTM‖ of each token in each layer
+    ltm_norm = np.zeros((Y, T), dtype=np.float32)
+    top_ids = np.zeros((T, TOP_K), dtype=np.int32)       # each position's most likely next tokens ...
+    top_probs = np.zeros((T, TOP_K), dtype=np.float32)   # ... and their probabilities (the Predictions page)
     segments, seconds = [], []
     upd_segment, upd_kind, upd_tokens, bins, samples = [], [], [], [], []
     snapshots = Snapshots(snapshot_limit(cfg, max_snapshots))
@@ -106,8 +115,15 @@ def run_with_trace(model: InfFormer, tokens, state: MemoryState | None = None, *
             if prev_last_logits is not None:
                 token_loss[a - 1] = -float(prev_last_logits[tokens[0, a]])
             prev_last_logits = lp[-1]
+            top = lp.topk(min(TOP_K, lp.shape[-1]), dim=-1)
+            top_ids[a:b, :top.indices.shape[1]] = top.indices.cpu().numpy()
+            top_probs[a:b, :top.values.shape[1]] = top.values.exp().cpu().numpy()
             if keep_logits:
                 logits_out.append(logits.cpu())
+            for layer, norm in rec.get("local_out", {}).items():
+                local_norm[layer, a:b] = norm[0].cpu().numpy()
+            for layer, norm in rec.get("ltm_out", {}).items():
+                ltm_norm[layer, a:b] = norm[0].cpu().numpy()
             if "mu" in rec:
                 for layer in range(Y):
                     if bool(state.layers[layer].filled[0]):  # an empty memory was not read
@@ -136,6 +152,7 @@ def run_with_trace(model: InfFormer, tokens, state: MemoryState | None = None, *
     final = state.layers
     trace = Trace(
         config=cfg.to_dict(), token_ids=tokens[0].cpu().numpy(), token_loss=token_loss,
+        top_ids=top_ids, top_probs=top_probs, local_norm=local_norm, ltm_norm=ltm_norm,
         segments=np.asarray(segments, dtype=np.int64), seconds=np.asarray(seconds),
         mu=mu, sigma_sq=sigma_sq,
         update_segment=arr(upd_segment, (U,), np.int64), update_kind=arr(upd_kind, (U,), np.int8),

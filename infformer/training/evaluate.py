@@ -13,7 +13,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ..core.model import InfFormer
+from ..core.model import InfFormer, long_term_read_zeroed
 from ..tracing.record import disjoint_offsets
 
 
@@ -55,6 +55,20 @@ def batched_token_losses(model: InfFormer, documents, batch_size: int = 8, on_se
         for r, i in enumerate(rows):
             out[i] = losses[r, :len(documents[i]) - 1]
     return out
+
+
+def surprisal_without_ltm_read(model: InfFormer, token_ids, on_segment=None, bf16: bool = False) -> np.ndarray:
+    """[T] nats each token costs when the long-term memory's read is zeroed (written and read, not
+    added), aligned with `Trace.surprisal` (NaN for the first token): their difference is what the
+    memory was worth at each token. Runs on the shared model itself (`long_term_read_zeroed`: this
+    thread only), never a copy; `bf16` as the trace was run."""
+    ids = list(np.asarray(token_ids).tolist())
+    if len(ids) < 2:
+        return np.full(len(ids), np.nan, dtype=np.float32)
+    device = model.embed.weight.device.type
+    with long_term_read_zeroed(), torch.autocast(device_type=device, dtype=torch.bfloat16, enabled=bf16):
+        losses = token_losses(model, ids, on_segment)
+    return np.concatenate([[np.nan], losses]).astype(np.float32)
 
 
 def _pooled(losses: np.ndarray, chars: np.ndarray | None) -> dict:

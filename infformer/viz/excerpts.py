@@ -28,18 +28,18 @@ def joins(left: str, right: str) -> bool:
 
 
 def highlight_html(text: str, offsets, mass, start: int = 0, end: int | None = None, queries=(),
-                   scale: float | None = None) -> str:
-    """Tokens start..end of `text` as HTML, each on a background whose opacity is its mass
-    relative to `scale` (default: the largest mass shown). Chosen query tokens are outlined.
-    Hovering a token shows its index and mass."""
+                   scale: float | None = None, *, rgb=HIGHLIGHT_RGB, negative_rgb=None, titles=None) -> str:
+    """Tokens start..end of `text` as HTML, each on a background whose opacity is its value (`mass`)
+    relative to `scale` (default: the largest shown). Chosen query tokens are outlined. Hovering a
+    token shows its index and value, or titles[i - start] when given. With `negative_rgb`, values are
+    signed: positive ones in `rgb`, negative ones in `negative_rgb`, both by |value| / scale."""
     offsets = np.asarray(offsets)
-    mass = np.asarray(mass, dtype=np.float64)
+    mass = np.nan_to_num(np.asarray(mass, dtype=np.float64))
     end = len(offsets) if end is None else min(int(end), len(offsets))
     start = max(0, int(start))
-    shown = mass[start:end]
+    shown = np.abs(mass[start:end])
     scale = float(shown.max()) if scale is None and len(shown) else (scale or 0.0)
     queries = set(int(q) for q in np.atleast_1d(queries)) if len(queries) else set()
-    r, g, b = HIGHLIGHT_RGB
     out = ['<div dir="auto" style="white-space: pre-wrap; line-height: 1.7; font-size: 0.95rem; '
            'font-family: Georgia, serif; max-height: 32rem; overflow-y: auto; padding: 0.5rem; '
            'border: 1px solid #ddd; border-radius: 0.4rem">']
@@ -48,7 +48,8 @@ def highlight_html(text: str, offsets, mass, start: int = 0, end: int | None = N
         a, e = int(offsets[i, 0]), int(offsets[i, 1])
         if a > cursor:
             out.append(html.escape(text[cursor:a]))
-        alpha = (mass[i] / scale) ** 0.6 if scale > 0 else 0.0  # a mild gamma keeps weak mass visible
+        alpha = min(1.0, abs(mass[i]) / scale) ** 0.6 if scale > 0 else 0.0  # a mild gamma keeps weak mass visible
+        r, g, b = negative_rgb if negative_rgb is not None and mass[i] < 0 else rgb
         style_ = f"background: rgba({r},{g},{b},{alpha:.3f})" if alpha > 0.01 else ""
         if i in queries and text[a:e].strip():
             style_ += "; outline: 2px solid #1f77b4; border-radius: 2px"
@@ -57,7 +58,8 @@ def highlight_html(text: str, offsets, mass, start: int = 0, end: int | None = N
             piece = ZWJ + piece
         if piece and joins(piece[-1], text[e:e + 1]):
             piece = piece + ZWJ
-        out.append(f'<span title="token {i}: mass {mass[i]:.2e}" style="{style_}">{html.escape(piece)}</span>')
+        title = titles[i - start] if titles is not None else f"token {i}: mass {mass[i]:.2e}"
+        out.append(f'<span title="{html.escape(title)}" style="{style_}">{html.escape(piece)}</span>')
         cursor = max(cursor, e)
     out.append("</div>")
     return "".join(out)

@@ -148,14 +148,14 @@ def test_a_job_another_session_wants_goes_on_when_one_session_moves_on():
 
 def test_jobs_of_closed_tabs_are_cancelled():
     alive = {"S": True}
-    jobs, log = Jobs(workers=1, alive=lambda s: alive.get(s, False)), []
+    jobs, log = Jobs(workers=1, alive=lambda s: alive.get(s, False), grace=0.0), []
     job = jobs.submit("k", segments(500, log, "s"), session="S")
     time.sleep(0.1)
     alive["S"] = False  # the visitor closed the tab
     with pytest.raises(Cancelled):
         job.future.result(5)
     queued_alive = {"Q": True, "R": True}
-    jobs = Jobs(workers=1, alive=lambda s: queued_alive.get(s, False))
+    jobs = Jobs(workers=1, alive=lambda s: queued_alive.get(s, False), grace=0.0)
     gate = threading.Event()
     running = jobs.submit("r", segments(1, [], "r", gate=gate), session="R")
     queued = jobs.submit("q", segments(1, [], "q"), session="Q")
@@ -201,3 +201,15 @@ def test_the_result_budget_follows_the_machine_or_the_setting():
     assert result_budget("300") == 300_000_000
     default = result_budget("")
     assert 256 * 1024 ** 2 <= default <= 4 * 1024 ** 3
+
+
+def test_a_reload_within_the_grace_period_keeps_the_job():
+    alive = {"old": True}
+    jobs, log = Jobs(workers=1, alive=lambda s: alive.get(s, False), grace=5.0), []
+    job = jobs.submit("k", segments(30, log, "s"), session="old")
+    time.sleep(0.1)
+    alive["old"] = False  # the page reloads: the old session is gone ...
+    time.sleep(0.1)
+    alive["new"] = True
+    assert jobs.submit("k", None, session="new") is job  # ... and the new one asks for the same trace
+    assert job.future.result(10).value == "s"

@@ -1,7 +1,7 @@
 """AppTest: the Run page (home) on the default example, the other examples, and the URL state."""
 import numpy as np
 import pytest
-from app_helpers import DEFAULT_MODEL_DIR, assert_clean, default_tau, errors, needs_model, start, widget
+from app_helpers import DEFAULT_MODEL_DIR, assert_clean, default_tau, errors, needs_model, shown, start, widget
 
 pytestmark = needs_model
 
@@ -19,13 +19,13 @@ def test_default_example_summary(reference):
     assert int(metric(at, "Segments").replace(",", "")) == len(trace.segments) == int(np.ceil(trace.num_tokens / 128))
     assert int(metric(at, "Memory updates").replace(",", "")) == int((trace.update_kind > 0).sum()) >= 1
     assert float(metric(at, "Time").split()[0]) > 0
-    assert any(query in m.value for m in at.markdown)
+    assert any(query in shown(m.value) for m in at.markdown)
     # the settings and the example are in the URL
     q = at.query_params
     assert q["example"] == "home_alone" and q["tau"] == default_tau() and q["sticky"] == "1" and q["seed"] == "0"
     # the CLI's files are offered, plus the summary
     labels = [b.label for b in at.get("download_button")]
-    assert labels == ["tokens.csv", "queries.csv", "histograms.csv", "summary.json", "session.json"]
+    assert labels == ["tokens.csv", "queries.csv", "histograms.csv", "summary.json", "session.json.gz"]
     # the model card is on the page (issue 24: it was nowhere in the app)
     card = (DEFAULT_MODEL_DIR / "README.md").read_text(encoding="utf-8")
     assert any(e.label.startswith("The model card") for e in at.expander)

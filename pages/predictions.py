@@ -1,0 +1,109 @@
+"""Predictions (qualitative error analysis): the document shaded by surprisal or by what the memory
+was worth at each token, perplexity and bits per character by stretch, and one token's top guesses
+and its attention's two sources (local against long-term)."""
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from infformer.tracing.predictions import predictions, scores, stretch_table, token_characters, worth
+from infformer.viz import document as vd
+from pages._runs import cached_model, current_run, without_read
+from pages._text import plain
+from pages._widgets import intro, persistent
+
+intro("predictions", "Predictions: where the model went wrong, and whether its memory helped")
+WINDOW = 2500  # tokens of the document drawn at once
+run = current_run()
+trace = run.trace
+n = trace.num_text_tokens
+_, tokenizer, _ = cached_model(*run.settings.model_key())
+surprisal, chars = trace.surprisal(), token_characters(trace)
+
+# ------------------------------------------------------------------ the whole text
+has_memory = trace.ltm is not None
+shading = persistent(st.radio, "pred_shading", "Surprisal", label="Shade the document by",
+                     options=["Surprisal", "Memory worth"] if has_memory else ["Surprisal"], horizontal=True,
+                     valid=lambda v: v if v in ("Surprisal", "Memory worth") and (has_memory or v == "Surprisal")
+                     else "Surprisal",
+                     help="Memory worth reads the text a second time with the long-term read zeroed (once per text "
+                          "and settings, shared with everyone who asks).")
+without = without_read(run) if shading == "Memory worth" else None
+whole = scores(surprisal[:n], chars[:n])
+c = st.columns(4)
+c[0].metric("Perplexity", f"{whole['perplexity']:,.2f}" if whole["perplexity"] else "–",
+            help=f"Over the document's {whole['tokens']:,} predicted tokens (the query excluded).")
+c[1].metric("Bits per character", f"{whole['bits_per_character']:.3f}" if whole["bits_per_character"] else "–",
+            help="Comparable across tokenizers: the nats of every token, over ln 2 and the characters they cover.")
+if without is not None:
+    other = scores(without[:n], chars[:n])
+    gain = np.nanmean(without[:n] - surprisal[:n])
+    c[2].metric("Without the memory's read", f"{other['perplexity']:,.2f}",
+                delta=f"{other['perplexity'] - whole['perplexity']:+,.2f} perplexity", delta_color="off")
+    c[3].metric("Memory worth", f"{gain:+.4f} nats/token", help="Mean over the document: positive, the memory helped.")
+
+st.subheader("By stretch")
+st.dataframe(stretch_table(trace, 10, without), hide_index=True, width="stretch",
+             column_config={k: st.column_config.NumberColumn(format="%.3f") for k in
+                            ("perplexity", "bits per character", "perplexity without the memory",
+                             "memory worth (nats/token)")})
+
+# ------------------------------------------------------------------ the shaded document
+kind = "worth" if without is not None else "surprisal"
+values = np.nan_to_num(worth(trace, without) if without is not None else surprisal)
+start = 0
+if n > WINDOW:
+    start = st.slider("First token shown", 0, n - WINDOW, value=0, step=50,
+                      help=f"The text is long: {WINDOW:,} tokens are drawn at a time.")
+end = min(trace.num_tokens, start + WINDOW)
+part = np.abs(values[start:end])
+scale = float(np.quantile(part, 0.99)) if len(part) else 0.0  # one rare token must not wash out the rest
+titles = (vd.worth_titles(trace, without, start, end) if without is not None
+          else vd.surprisal_titles(trace, tokenizer.decode, start, end))
+st.subheader("The document, shaded by " + ("what the memory was worth" if without is not None else "surprisal"))
+legend = vd.legend_html(kind, scale)
+document = vd.shaded_document(trace, kind, values, start, end, titles=titles, scale=scale)
+st.html(legend)
+st.html(document)
+settings = run.settings
+st.download_button(
+    "Download this shaded document (HTML)", file_name=f"{kind}.html", mime="text/html", on_click="ignore",
+    icon=":material/download:", data=lambda: vd.standalone_html(
+        f"{run.label}: shaded by {vd.SHADINGS[kind][0].lower()}", document, legend,
+        {"model": settings.model_dir.rstrip('/').rsplit('/', 1)[-1], "tau": settings.tau, "M": settings.num_samples,
+         "sticky": settings.sticky, "D": settings.num_bins, "seed": settings.seed,
+         "tokens shown": f"{start:,}–{end - 1:,} of {trace.num_tokens:,}", "precision": run.precision}))
+
+# ------------------------------------------------------------------ one token
+st.subheader("One token")
+token = persistent(st.number_input, "pred_token", min(n - 1, max(1, int(np.nanargmax(np.nan_to_num(surprisal[:n]))))),
+                   label=f"Token (0–{trace.num_tokens - 1:,}; the default: the document's most surprising)",
+                   min_value=0, max_value=trace.num_tokens - 1, step=1,
+                   valid=lambda v: int(v) if 0 <= int(v) < trace.num_tokens else 0)
+a, b = trace.offsets[token]
+st.caption(plain(f"Token {token}: {tokenizer.decode([int(trace.token_ids[token])])!r}, after “…"
+                 f"{' '.join(trace.text[max(0, a - 80):a].split())[-80:]}”", None))
+c1, c2 = st.columns(2)
+with c1:
+    guesses = predictions(trace, token, tokenizer.decode)
+    st.markdown("**What the model expected here**")
+    if guesses:
+        st.dataframe(pd.DataFrame({"token": [repr(t) for t, _ in guesses], "probability": [p for _, p in guesses]}),
+                     hide_index=True, width="stretch",
+                     column_config={"probability": st.column_config.NumberColumn(format="percent")})
+        st.caption(f"It paid {surprisal[token]:.2f} nats for the real token (p = {np.exp(-surprisal[token]):.1%}).")
+    else:
+        st.caption("The first token: nothing predicted it.")
+with c2:
+    st.markdown("**Where its attention output came from, by layer**")
+    if has_memory and trace.local_norm is not None:
+        share = trace.long_term_share()[:, token]
+        st.dataframe(pd.DataFrame({"layer": range(trace.num_layers), "‖Z local‖": trace.local_norm[:, token],
+                                   "‖Z long-term‖": trace.ltm_norm[:, token], "long-term share": share}),
+                     hide_index=True, width="stretch",
+                     column_config={"long-term share": st.column_config.ProgressColumn(format="percent",
+                                                                                       min_value=0.0, max_value=1.0)})
+        st.caption("The size of each term added to the residual stream: local (short-term) attention against the "
+                   "long-term read (zero while the memory is empty). Over the whole text the long-term share is "
+                   + ", ".join(f"{v:.0%}" for v in trace.long_term_share()[:, :n].mean(1)) + " by layer.")
+    else:
+        st.caption("This model has no long-term memory.")

@@ -1,0 +1,137 @@
+"""Qualitative error analysis (issue 26): per-token loss in tokens.csv equals `evaluate`'s, the memory's
+worth token by token adds up to what `evaluate --ablate-ltm` reports, the local/long-term shares on
+cases whose answer is known, phrase search, the exported HTML, and the notebook view."""
+import csv
+import html
+import math
+import re
+
+import numpy as np
+import pytest
+import torch
+from helpers import SAMPLE_TEXT, make_model
+
+from infformer.core.model import InfFormer, long_term_read_zeroed
+from infformer.io.checkpoint import load_checkpoint
+from infformer.tracing.predictions import find_phrase, scores, stretch_table, token_characters, worth
+from infformer.tracing.run import run_with_trace, trace_text
+from infformer.training.evaluate import perplexity_report, surprisal_without_ltm_read, token_losses
+from infformer.viz import document as vd
+from infformer.viz import notebook
+
+
+def visible(page: str) -> str:
+    """The text a browser shows of some HTML."""
+    return html.unescape(re.sub(r"<[^>]+>", "", page))
+
+
+@pytest.fixture(scope="module")
+def traced(tiny_checkpoint):
+    model, tok, _ = load_checkpoint(tiny_checkpoint)
+    torch.set_grad_enabled(False)
+    _, _, trace = trace_text(model, tok, SAMPLE_TEXT * 2, None)
+    return model, tok, trace
+
+
+def test_tokens_csv_loss_equals_evaluates_token_losses(cli, tiny_checkpoint, traced, tmp_path):
+    model, _, trace = traced
+    text = tmp_path / "in.txt"
+    text.write_text(SAMPLE_TEXT * 2, encoding="utf-8")
+    r = cli(["trace", text, "--model", tiny_checkpoint, "--out", tmp_path / "o", "--quiet", "--threads", "1"], tmp_path)
+    assert r.returncode == 0, r.stderr[-2000:]
+    with open(tmp_path / "o" / "tokens.csv", newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    loss = np.array([float(r["loss"]) if r["loss"] else np.nan for r in rows])
+    expected = token_losses(model, list(trace.token_ids))  # -log p(token i+1 | ≤ i), i < T - 1
+    assert np.isnan(loss[0]) and len(loss) == len(expected) + 1
+    np.testing.assert_allclose(loss[1:], expected, atol=1e-4)
+
+
+def test_memory_worth_adds_up_to_the_ablation_totals(traced):
+    model, _, trace = traced
+    without = surprisal_without_ltm_read(model, trace.token_ids)
+    w = worth(trace, without)
+    ablated = InfFormer(model.cfg.with_memory(ablate_read=True))
+    ablated.load_state_dict(model.state_dict())
+    report = perplexity_report(model, [list(trace.token_ids)], ablated=ablated.eval())
+    reported = math.log(report["without_ltm_read"]["perplexity"]) - math.log(report["perplexity"])
+    assert np.nanmean(w) == pytest.approx(reported, abs=2e-4)  # the report rounds perplexity to 4 decimals
+    exact = token_losses(ablated, list(trace.token_ids)) - token_losses(model, list(trace.token_ids))
+    np.testing.assert_allclose(w[1:], exact, atol=1e-4)
+    assert np.abs(w[1:]).max() > 0  # the random memory changes something
+
+
+def test_the_read_is_zeroed_for_this_context_only(traced):
+    model, _, trace = traced
+    ids = torch.tensor(trace.token_ids[:40])[None]
+    normal, _ = model(ids, model.initial_state(1))
+    with long_term_read_zeroed():
+        zeroed, _ = model(ids, model.initial_state(1))
+    again, _ = model(ids, model.initial_state(1))
+    assert torch.equal(normal, again) and not torch.equal(normal, zeroed)
+
+
+def test_long_term_share_on_constructed_cases():
+    tokens = torch.arange(60) % 50
+    silent = make_model("sticky", stm_len=0)  # W_O of the long-term read at zero: it adds nothing
+    for block in silent.blocks:
+        torch.nn.init.zeros_(block.ltm.out.weight)
+        if block.ltm.out.bias is not None:
+            torch.nn.init.zeros_(block.ltm.out.bias)
+    _, _, tr = run_with_trace(silent, tokens)
+    assert tr.ltm_norm.max() == 0 and (tr.long_term_share() == 0).all() and tr.local_norm.min() > 0
+    deaf = make_model("sticky", stm_len=0)  # local attention's output projection at zero: only the memory adds
+    for block in deaf.blocks:
+        torch.nn.init.zeros_(block.attn.out.weight)
+        if block.attn.out.bias is not None:
+            torch.nn.init.zeros_(block.attn.out.bias)
+    _, _, tr = run_with_trace(deaf, tokens)
+    read = ~np.isnan(tr.mu[:, :, 0])  # tokens that read a written memory
+    assert read.any() and tr.local_norm.max() == 0
+    np.testing.assert_allclose(tr.long_term_share()[read], 1.0)
+    assert (tr.long_term_share()[~read] == 0).all()
+
+
+def test_scores_and_stretches(traced):
+    _, _, trace = traced
+    n = trace.num_text_tokens
+    whole = scores(trace.surprisal()[:n], token_characters(trace)[:n])
+    assert whole["perplexity"] == pytest.approx(trace.summary()["perplexity"], rel=1e-3)
+    table = stretch_table(trace, 4)
+    assert len(table) == 4 and table["scored"].sum() == n - 1
+    assert (table["perplexity"] > 0).all()
+
+
+def test_find_phrase_finds_each_occurrence_case_insensitively(traced):
+    _, _, trace = traced
+    hits = find_phrase(trace, "THE PASS KEY")
+    assert len(hits) == 2
+    for t in hits:
+        a = trace.offsets[t][0]
+        assert trace.text[a:a + 20].lower().lstrip().startswith("the pass key") or "pass" in trace.text[a:a + 20].lower()
+    assert len(find_phrase(trace, "no such words here")) == 0 and len(find_phrase(trace, "  ")) == 0
+
+
+def test_the_exported_html_holds_legend_settings_and_the_text_escaped():
+    text = "Alice <script>alert(1)</script> & Bob"
+    offsets = np.array([[0, 5], [5, 14], [14, 23], [23, 32], [32, 38]])
+    body = vd.highlight_html(text, offsets, np.array([0.1, -0.5, 0.2, 0.0, 0.3]), rgb=vd.HELPED_RGB,
+                             negative_rgb=vd.HURT_RGB, titles=["a", "<b>", "c", "d", "e"])
+    page = vd.standalone_html("My <title>", body, vd.legend_html("worth", 0.5), {"model": "<x>", "tau": 0.75})
+    assert page.startswith("<!DOCTYPE html>") and "<script>" not in page
+    assert text in visible(page)  # shown as written, every character escaped
+    assert "Memory worth" in page and "helped by 0.5" in page and "hurt by 0.5" in page  # the legend
+    assert "&lt;x&gt;" in page and "0.75" in page and "My &lt;title&gt;" in page       # the settings, escaped
+    assert "rgba(214,39,40" in body and "rgba(31,119,180" in body                       # hurt red, helped blue
+    assert 'title="&lt;b&gt;"' in body
+
+
+def test_notebook_views_render_and_save(traced, tmp_path):
+    model, tok, trace = traced
+    for shaded in (notebook.show_excerpts(trace), notebook.show_surprisal(trace, tok.decode),
+                   notebook.show_worth(trace, surprisal_without_ltm_read(model, trace.token_ids))):
+        shown = shaded._repr_html_()
+        assert "The pass key is 71432" in visible(shown) and 'class="legend"' in shown
+        path = shaded.save(tmp_path / "view.html")
+        assert path.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert "the model expected" in notebook.show_surprisal(trace, tok.decode)._repr_html_()
