@@ -68,7 +68,7 @@ def _trace_job(model, tokenizer, model_key: tuple, doc: Doc, settings: Settings)
     return key, compute
 
 
-def current_run(settings: Settings | None = None, doc: Doc | None = None) -> Run:
+def current_run(settings: Settings | None = None, doc: Doc | None = None, kind: str = "trace") -> Run:
     """The trace of the current document under the current settings, computed once per (model,
     settings, text, query) for all sessions, in the background (a page change never restarts it).
     On a bad model it shows the error and stops the page."""
@@ -84,7 +84,7 @@ def current_run(settings: Settings | None = None, doc: Doc | None = None) -> Run
         st.warning("This model has no long-term memory, so there is nothing to show here. Pick another checkpoint.")
         st.stop()
     job_key, compute = _trace_job(model, tokenizer, key, doc, settings)
-    job = _jobs.submit(job_key, compute, kind="trace", rate_key=key[0])
+    job = _jobs.submit(job_key, compute, kind=kind, rate_key=key[0])  # kind: one job of each per session
     if job.replaced and not job.started:
         st.info("Your previous trace was stopped to start this one: each visitor reads one text at a time, so "
                 "that nobody waits behind someone else's queue.", icon=":material/swap_horiz:")

@@ -1,10 +1,13 @@
 """Predictions (qualitative error analysis): the document shaded by surprisal or by what the memory
 was worth at each token, perplexity and bits per character by stretch, and one token's top guesses
 and its attention's two sources (local against long-term)."""
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import streamlit as st
 
+from infformer.core.settings import MEMORY_RANGES
 from infformer.tracing.predictions import predictions, scores, stretch_table, token_characters, worth
 from infformer.viz import document as vd
 from pages._runs import cached_model, current_run, without_read
@@ -21,12 +24,12 @@ surprisal, chars = trace.surprisal(), token_characters(trace)
 
 # ------------------------------------------------------------------ the whole text
 has_memory = trace.ltm is not None
-shading = persistent(st.radio, "pred_shading", "Surprisal", label="Shade the document by",
-                     options=["Surprisal", "Memory worth"] if has_memory else ["Surprisal"], horizontal=True,
-                     valid=lambda v: v if v in ("Surprisal", "Memory worth") and (has_memory or v == "Surprisal")
-                     else "Surprisal",
-                     help="Memory worth reads the text a second time with the long-term read zeroed (once per text "
-                          "and settings, shared with everyone who asks).")
+SHADE = ["Surprisal", "Memory worth", "Compare with other settings"] if has_memory else ["Surprisal"]
+shading = persistent(st.radio, "pred_shading", "Surprisal", label="Shade the document by", options=SHADE,
+                     horizontal=True, valid=lambda v: v if v in SHADE else "Surprisal",
+                     help="Memory worth reads the text a second time with the long-term read zeroed; a comparison "
+                          "reads it under other memory settings (each once per text and settings, shared with "
+                          "everyone who asks).")
 without = without_read(run) if shading == "Memory worth" else None
 whole = scores(surprisal[:n], chars[:n])
 c = st.columns(4)
@@ -47,9 +50,42 @@ st.dataframe(stretch_table(trace, 10, without), hide_index=True, width="stretch"
                             ("perplexity", "bits per character", "perplexity without the memory",
                              "memory worth (nats/token)")})
 
+# ------------------------------------------------------------------ compare two settings
+compared = None
+if shading == "Compare with other settings":  # the same model and text under other inference-time settings
+    base = run.settings
+    c = st.columns(3)
+    r = MEMORY_RANGES["tau"]
+    tau_b = persistent(c[0].slider, "pred_cmp_tau", base.tau, label="τ (compared)", min_value=r.low, max_value=r.high,
+                       step=r.step, valid=lambda v: min(r.high, max(r.low, float(v))))
+    sticky_b = persistent(c[1].toggle, "pred_cmp_sticky", not base.sticky, label="Sticky memories (compared)")
+    seed_b = persistent(c[2].number_input, "pred_cmp_seed", base.seed, label="Seed (compared)", min_value=0,
+                        max_value=2 ** 31 - 1, step=1)
+    other = dataclasses.replace(base, tau=float(tau_b), sticky=bool(sticky_b), seed=int(seed_b))
+    if other == base:
+        st.info("The compared settings are the sidebar's: change one to compare.")
+    else:
+        compared = current_run(other, kind="compare").trace
+        mine, theirs = scores(surprisal[:n], chars[:n]), scores(compared.surprisal()[:n], chars[:n])
+        label_b = f"τ {other.tau:g}, {'sticky' if other.sticky else 'linear'}, seed {other.seed}"
+        label_a = f"τ {base.tau:g}, {'sticky' if base.sticky else 'linear'}, seed {base.seed}"
+        st.dataframe(pd.DataFrame({"settings": [f"the sidebar's ({label_a})", f"compared ({label_b})"],
+                                   "perplexity": [mine["perplexity"], theirs["perplexity"]],
+                                   "bits per character": [mine["bits_per_character"], theirs["bits_per_character"]]}),
+                     hide_index=True, width="stretch",
+                     column_config={k: st.column_config.NumberColumn(format="%.4f")
+                                    for k in ("perplexity", "bits per character")})
+
 # ------------------------------------------------------------------ the shaded document
-kind = "worth" if without is not None else "surprisal"
-values = np.nan_to_num(worth(trace, without) if without is not None else surprisal)
+if compared is not None:
+    kind = "difference"
+    values = np.nan_to_num(surprisal - compared.surprisal())
+elif without is not None:
+    kind = "worth"
+    values = np.nan_to_num(worth(trace, without))
+else:
+    kind = "surprisal"
+    values = np.nan_to_num(surprisal)
 start = 0
 if n > WINDOW:
     start = st.slider("First token shown", 0, n - WINDOW, value=0, step=50,
@@ -57,9 +93,11 @@ if n > WINDOW:
 end = min(trace.num_tokens, start + WINDOW)
 part = np.abs(values[start:end])
 scale = float(np.quantile(part, 0.99)) if len(part) else 0.0  # one rare token must not wash out the rest
-titles = (vd.worth_titles(trace, without, start, end) if without is not None
+titles = (vd.difference_titles(trace, compared, start, end, ("the sidebar's", "compared")) if compared is not None
+          else vd.worth_titles(trace, without, start, end) if without is not None
           else vd.surprisal_titles(trace, tokenizer.decode, start, end))
-st.subheader("The document, shaded by " + ("what the memory was worth" if without is not None else "surprisal"))
+st.subheader("The document, shaded by " + {"difference": "the difference between the two settings",
+                                           "worth": "what the memory was worth", "surprisal": "surprisal"}[kind])
 legend = vd.legend_html(kind, scale)
 document = vd.shaded_document(trace, kind, values, start, end, titles=titles, scale=scale)
 st.html(legend)
@@ -71,7 +109,8 @@ st.download_button(
         f"{run.label}: shaded by {vd.SHADINGS[kind][0].lower()}", document, legend,
         {"model": settings.model_dir.rstrip('/').rsplit('/', 1)[-1], "tau": settings.tau, "M": settings.num_samples,
          "sticky": settings.sticky, "D": settings.num_bins, "seed": settings.seed,
-         "tokens shown": f"{start:,}–{end - 1:,} of {trace.num_tokens:,}", "precision": run.precision}))
+         "tokens shown": f"{start:,}–{end - 1:,} of {trace.num_tokens:,}", "precision": run.precision,
+         **({"compared": label_b} if compared is not None else {})}))
 
 # ------------------------------------------------------------------ one token
 st.subheader("One token")

@@ -21,6 +21,8 @@ SHADINGS = {
     "surprisal": ("Surprisal", "what each token cost the model, in nats (−log p)", SURPRISAL_RGB, None),
     "worth": ("Memory worth", "nats saved by the long-term read at each token: its surprisal with the read zeroed "
               "minus with it", HELPED_RGB, HURT_RGB),
+    "difference": ("Difference", "nats the compared settings saved at each token against the sidebar's: the "
+                   "sidebar's surprisal minus theirs", HELPED_RGB, HURT_RGB),
 }
 
 
@@ -49,6 +51,14 @@ def worth_titles(trace: Trace, without, start: int, end: int) -> list:
         out.append(f"token {i}: memory {'helped' if w >= 0 else 'hurt'} by {abs(w):.3f} nats "
                    f"({without[i]:.2f} without the read, {surprisal[i]:.2f} with it)")
     return out
+
+
+def difference_titles(a: Trace, b: Trace, start: int, end: int, names=("these settings", "the compared")) -> list:
+    """Hover text for a comparison of two traces of the same tokens."""
+    sa, sb = a.surprisal(), b.surprisal()
+    return [f"token {i}: not scored" if np.isnan(sa[i]) else
+            f"token {i}: {names[0]} {sa[i]:.2f} nats, {names[1]} {sb[i]:.2f} ({sa[i] - sb[i]:+.3f})"
+            for i in range(start, end)]
 
 
 def shaded_document(trace: Trace, kind: str, values, start: int = 0, end: int | None = None, *, queries=(),

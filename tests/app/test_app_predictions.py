@@ -60,3 +60,23 @@ def test_a_phrase_not_found_says_so(phrase):
     at.text_input(key="query_find").input(phrase).run()
     assert_clean(at)
     assert any("Not found" in c.value for c in at.caption)
+
+
+def test_compare_two_settings_scores_both_and_shades_the_difference(reference):
+    trace, _, text, query = reference
+    at = open_page("predictions")
+    at.radio(key="_w_pred_shading").set_value("Compare with other settings").run()
+    assert_clean(at)
+    table = at.dataframe[1].value  # after the stretches: the two settings, scored (the default's is sticky)
+    assert len(table) == 2 and "sticky" in table["settings"][0] and "linear" in table["settings"][1]
+    from infformer.io.checkpoint import load_checkpoint
+    from infformer.tracing.run import trace_text
+    model, tokenizer, _ = load_checkpoint(sticky=False)
+    linear = trace_text(model, tokenizer, text, query)[2]
+    n = trace.num_text_tokens
+    for row, tr in ((0, trace), (1, linear)):
+        want = scores(tr.surprisal()[:n], token_characters(tr)[:n])["perplexity"]
+        assert table["perplexity"][row] == pytest.approx(want, rel=1e-5)
+    body = at.get("html")[-1].proto.body
+    assert "the sidebar&#x27;s" in body and "compared" in body  # per-token hover: both costs and the difference
+    assert "Difference" in at.get("html")[-2].proto.body       # its legend
