@@ -12,6 +12,7 @@ a reader never sees a half-written trace and memory stays bounded whatever the t
 from __future__ import annotations
 
 import json
+import math
 import os
 import shutil
 from pathlib import Path
@@ -105,6 +106,7 @@ def write_trace(trace, tmp: Path, out, summary: dict, tokenizer=None) -> None:
         trace.tokens_table(tokenizer).to_csv(tmp / "tokens.csv", index=False)
         write_csv(tmp / "queries.csv", queries_chunks(trace))
         write_csv(tmp / "histograms.csv", histograms_chunks(trace))
+        summary = {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in summary.items()}
         (tmp / "summary.json").write_text(json.dumps(summary, indent=2, allow_nan=False), encoding="utf-8")
         out.mkdir(parents=True, exist_ok=True)
         (out / "summary.json").unlink(missing_ok=True)  # no summary beside another run's files, even for a moment

@@ -212,3 +212,26 @@ def test_sorting_evaluate_writes_valid_json_even_without_a_memory_write(cli, tmp
         raise AssertionError(f"{name} in the JSON")
     report = json.loads(r.stdout, parse_constant=no_nan)
     assert report["regression_error"] is None
+
+
+def test_a_killed_trace_leaves_nothing_behind(tiny_checkpoint, tmp_path):
+    """SIGTERM while tracing: exit 130, no --out, no temporary folder."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from helpers import cli_env
+    text = tmp_path / "long.txt"
+    text.write_text(SAMPLE_TEXT * 400, encoding="utf-8")
+    proc = subprocess.Popen([sys.executable, "-m", "infformer", "trace", str(text), "--model", str(tiny_checkpoint),
+                             "--out", str(tmp_path / "o"), "--threads", "1"], cwd=tmp_path, env=cli_env(),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while not [p for p in tmp_path.iterdir() if ".partial" in p.name] and time.time() < deadline:
+        time.sleep(0.05)  # the temporary folder exists: the trace has started
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err[-2000:]
+    assert "error: interrupted" in err and "Traceback" not in err
+    assert not (tmp_path / "o").exists() and not [p for p in tmp_path.iterdir() if ".partial" in p.name]
