@@ -42,8 +42,7 @@ def cmd_trace(args) -> int:
     cfg = model.cfg
     # the output is checked (and its temporary folder made) before the work: a bad --out fails in a second
     tmp = files.prepare(args.out, files.estimated_bytes(len(text.encode("utf-8")) // 3, cfg.n_layers, cfg.n_heads))
-    try:
-        torch.set_grad_enabled(False)
+    try:  # (run_with_trace runs without gradients; nothing here changes torch's global state)
         bar, progress = progress_bar(args, "trace")
         t0 = time.perf_counter()
         bf16 = use_bf16(model, args.precision)

@@ -8,9 +8,9 @@ functions, e width, C provenance capacity, K coefficient snapshots, G grid point
 Size bound (float32 unless said): μ and σ² 2·Y·T·H, token ids and losses 12·T bytes, the top-5
 next-token predictions 40·T bytes, the two attention terms' norms 8·Y·T bytes, histograms
 U·Y·D, sample positions U·Y·M (float64), at most `max_snapshots` coefficient snapshots K·Y·N·e,
-initial and final spans 2·Y·C·2 (float64). With the shipped model (Y=4, H=4, L=128, D=128,
-M=256, N=256, e=256, U = T/128) that is about 220 bytes per token plus ~40 MB: a million-token
-trace takes about 260 MB.
+initial and final spans 2·Y·C·2 (float64). With the small model (Y=4, H=4, L=128, D=128,
+M=256, N=256, e=256, U = T/128) that is about 290 bytes per token plus ~40 MB: a million-token
+trace takes about 330 MB.
 """
 from __future__ import annotations
 

@@ -28,7 +28,6 @@ def visible(page: str) -> str:
 @pytest.fixture(scope="module")
 def traced(tiny_checkpoint):
     model, tok, _ = load_checkpoint(tiny_checkpoint)
-    torch.set_grad_enabled(False)
     _, _, trace = trace_text(model, tok, SAMPLE_TEXT * 2, None)
     return model, tok, trace
 
@@ -64,10 +63,11 @@ def test_memory_worth_adds_up_to_the_ablation_totals(traced):
 def test_the_read_is_zeroed_for_this_context_only(traced):
     model, _, trace = traced
     ids = torch.tensor(trace.token_ids[:40])[None]
-    normal, _ = model(ids, model.initial_state(1))
-    with long_term_read_zeroed():
-        zeroed, _ = model(ids, model.initial_state(1))
-    again, _ = model(ids, model.initial_state(1))
+    with torch.no_grad():
+        normal, _ = model(ids, model.initial_state(1))
+        with long_term_read_zeroed():
+            zeroed, _ = model(ids, model.initial_state(1))
+        again, _ = model(ids, model.initial_state(1))
     assert torch.equal(normal, again) and not torch.equal(normal, zeroed)
 
 

@@ -142,7 +142,8 @@ def test_snapshots_are_bounded_and_match_the_memory():
 
 
 def test_trace_size_is_linear_in_tokens_with_bounded_snapshots():
-    """The bound docs/commands.md states (How it works, the Trace): per-token μ, σ², ids, losses; per-update histograms and samples; at most
+    """The bound docs/commands.md states (How it works, the Trace): per-token μ, σ², ids, losses, the top-5
+    predictions and the two attention terms' norms; per-update histograms and samples; at most
     max_snapshots coefficient snapshots; fixed-size final memory."""
     model = make_model("sticky")
     cfg = model.cfg
@@ -153,7 +154,7 @@ def test_trace_size_is_linear_in_tokens_with_bounded_snapshots():
         x = random_tokens(8 * segments, seed=2)[0]
         _, _, trace = run_with_trace(model, x, max_snapshots=K)
         T, U = trace.num_tokens, trace.num_updates
-        bound = (T * (2 * Y * H * 4 + 8 + 4) + segments * (16 + 8) + U * (Y * D * 4 + Y * M * 8 + 1 + 8 + 16 + 8)
+        bound = (T * (2 * Y * H * 4 + 8 + 4 + 5 * (4 + 4) + 2 * Y * 4) + segments * (16 + 8) + U * (Y * D * 4 + Y * M * 8 + 1 + 8 + 16 + 8)
                  + (K + 1) * Y * N * e * 4 + 2 * Y * C * (16 + 8) + 2 * N * 4 + 1024)
         assert trace.nbytes() <= bound, (segments, trace.nbytes(), bound)
 
