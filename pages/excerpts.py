@@ -5,6 +5,7 @@ import streamlit as st
 
 from infformer.corpora.passkey import needle_span, passkey_text
 from infformer.tracing.regions import forgotten_stretches, written_tokens
+from infformer.viz import document as vd
 from infformer.viz import excerpts as ve
 from infformer.viz.attention import token_label
 from pages._docs import current_doc
@@ -105,8 +106,18 @@ if n > WINDOW:
     start = st.slider("First token shown", 0, n - WINDOW, value=best, step=50,
                       help=f"The text is long: {WINDOW:,} tokens are drawn at a time, starting where the mass is densest.")
     st.caption(f"Note: showing tokens {start:,}–{start + WINDOW - 1:,} of {n:,}.")
-st.html(ve.highlight_html(trace.text, trace.offsets, mass, start, min(n, start + WINDOW), queries,
-                          scale=float(mass[:n].max()) if n else None))
+shaded = ve.highlight_html(trace.text, trace.offsets, mass, start, min(n, start + WINDOW), queries,
+                           scale=float(mass[:n].max()) if n else None)
+st.html(shaded)
+s_ = run.settings
+st.download_button(
+    "Download this shaded document (HTML)", file_name="attention_mass.html", mime="text/html", on_click="ignore",
+    icon=":material/download:", key="exc_export", data=lambda: vd.standalone_html(
+        f"{run.label}: shaded by attention mass", shaded, vd.legend_html("mass", float(mass[:n].max()) if n else 0.0),
+        {"model": s_.model_dir.rstrip("/").rsplit("/", 1)[-1], "tau": s_.tau, "M": s_.num_samples, "sticky": s_.sticky,
+         "D": s_.num_bins, "seed": s_.seed, "layers": layer_choice, "heads": head_choice,
+         "query tokens": ", ".join(str(q) for q in queries[:20]) + (" …" if len(queries) > 20 else ""),
+         "tokens shown": f"{start:,}–{min(n, start + WINDOW) - 1:,} of {n:,}"}))
 if trace.num_tokens > n:
     st.markdown("**Query" + (" and reply" if generate else "") + "** (outlined: the chosen query tokens)")
     st.html(ve.highlight_html(trace.text, trace.offsets, mass * 0, n, trace.num_tokens, queries))

@@ -80,3 +80,10 @@ def test_compare_two_settings_scores_both_and_shades_the_difference(reference):
     body = at.get("html")[-1].proto.body
     assert "the sidebar&#x27;s" in body and "compared" in body  # per-token hover: both costs and the difference
     assert "Difference" in at.get("html")[-2].proto.body       # its legend
+
+
+def test_the_excerpts_shading_has_its_export_too():
+    """Each shading downloads as a standalone page (its content: test_predictions.py's export test)."""
+    at = open_page("excerpts")
+    assert_clean(at)
+    assert "Download this shaded document (HTML)" in [b.label for b in at.get("download_button")]
