@@ -17,10 +17,6 @@ import os
 import shutil
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
-
-CHUNK_ROWS = 1 << 18      # rows a chunk of a CSV file (about 15 MB of text)
 BYTES_PER_ROW = 64        # queries.csv, measured: 50-60 bytes a row; the disk check's estimate
 FILES = ("tokens.csv", "queries.csv", "histograms.csv", "summary.json")
 
@@ -69,43 +65,13 @@ def write_csv(path: Path, chunks) -> None:
             first = False
 
 
-def queries_chunks(trace, rows: int = CHUNK_ROWS):
-    """queries.csv as chunks: one (layer, block of tokens) at a time, in the order of `Trace.queries_table`."""
-    Y, T, H = trace.mu.shape
-    seg = np.searchsorted(trace.segments[:, 1], np.arange(T), side="right")
-    step = max(1, rows // H)
-    for layer in range(Y):
-        for a in range(0, T, step):
-            b = min(T, a + step)
-            token = np.repeat(np.arange(a, b), H)
-            mu = trace.mu[layer, a:b].ravel()
-            keep = ~np.isnan(mu)
-            yield pd.DataFrame({"segment": seg[token[keep]], "layer": layer, "head": np.tile(np.arange(H), b - a)[keep],
-                                "token_index": token[keep], "mu": mu[keep],
-                                "sigma": np.sqrt(trace.sigma_sq[layer, a:b].ravel()[keep])})
-
-
-def histograms_chunks(trace, rows: int = CHUNK_ROWS):
-    """histograms.csv as chunks: blocks of written updates, in the order of `Trace.histograms_table`."""
-    U, Y, D = trace.bin_probs.shape
-    written = np.flatnonzero(trace.update_kind > 0)
-    step = max(1, rows // (Y * D))
-    for a in range(0, len(written), step):
-        ups = written[a:a + step]
-        update, layer, b = np.meshgrid(ups, np.arange(Y), np.arange(D), indexing="ij")
-        yield pd.DataFrame({"update": update.ravel(), "layer": layer.ravel(), "bin": b.ravel(),
-                            "probability": trace.bin_probs[ups].ravel()})
-    if len(written) == 0:
-        yield pd.DataFrame({"update": [], "layer": [], "bin": [], "probability": []})
-
-
 def write_trace(trace, tmp: Path, out, summary: dict, tokenizer=None) -> None:
     """Write the four files into `tmp` (from `prepare`), then move them into `out`, summary.json last."""
     out = Path(out)
     try:
         trace.tokens_table(tokenizer).to_csv(tmp / "tokens.csv", index=False)
-        write_csv(tmp / "queries.csv", queries_chunks(trace))
-        write_csv(tmp / "histograms.csv", histograms_chunks(trace))
+        write_csv(tmp / "queries.csv", trace.queries_chunks())
+        write_csv(tmp / "histograms.csv", trace.histograms_chunks())
         summary = {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in summary.items()}
         (tmp / "summary.json").write_text(json.dumps(summary, indent=2, allow_nan=False), encoding="utf-8")
         out.mkdir(parents=True, exist_ok=True)

@@ -24,6 +24,8 @@ import torch
 from ..core.basis import GaussianBasis, gaussian_density
 from . import replay
 
+CHUNK_ROWS = 1 << 18  # rows of a CSV chunk (about 15 MB of text)
+
 
 def _readonly(a: np.ndarray) -> np.ndarray:
     a.setflags(write=False)
@@ -200,21 +202,40 @@ class Trace:
         return np.concatenate([[np.nan], self.token_loss[:-1]]).astype(np.float32)
 
     def queries_table(self) -> pd.DataFrame:
-        Y, T, H = self.mu.shape
-        seg = np.searchsorted(self.segments[:, 1], np.arange(T), side="right")
-        layer, token, head = np.meshgrid(np.arange(Y), np.arange(T), np.arange(H), indexing="ij")
-        df = pd.DataFrame({"segment": seg[token.ravel()], "layer": layer.ravel(), "head": head.ravel(),
-                           "token_index": token.ravel(), "mu": self.mu.ravel(),
-                           "sigma": np.sqrt(self.sigma_sq.ravel())})
-        return df.dropna(subset=["mu"]).reset_index(drop=True)
+        return pd.concat(list(self.queries_chunks()), ignore_index=True)
 
     def histograms_table(self) -> pd.DataFrame:
+        return pd.concat(list(self.histograms_chunks()), ignore_index=True)
+
+    def queries_chunks(self, rows: int = CHUNK_ROWS):
+        """queries.csv's rows (every query that read a memory: segment, layer, head, token, μ, σ) as
+        DataFrames of about `rows` rows, one (layer, block of tokens) at a time: the CLI writes them one
+        after the other, so a long trace's 16 M rows are never one table."""
+        Y, T, H = self.mu.shape
+        seg = np.searchsorted(self.segments[:, 1], np.arange(T), side="right")
+        step = max(1, rows // H)
+        for layer in range(Y):
+            for a in range(0, T, step):
+                b = min(T, a + step)
+                token = np.repeat(np.arange(a, b), H)
+                mu = self.mu[layer, a:b].ravel()
+                keep = ~np.isnan(mu)
+                yield pd.DataFrame({"segment": seg[token[keep]], "layer": layer,
+                                    "head": np.tile(np.arange(H), b - a)[keep], "token_index": token[keep],
+                                    "mu": mu[keep], "sigma": np.sqrt(self.sigma_sq[layer, a:b].ravel()[keep])})
+
+    def histograms_chunks(self, rows: int = CHUNK_ROWS):
+        """histograms.csv's rows (each written update's D-bin histogram per layer), in blocks of updates."""
         U, Y, D = self.bin_probs.shape
-        written = self.update_kind > 0
-        update, layer, b = np.meshgrid(np.arange(U), np.arange(Y), np.arange(D), indexing="ij")
-        df = pd.DataFrame({"update": update.ravel(), "layer": layer.ravel(), "bin": b.ravel(),
-                           "probability": self.bin_probs.ravel()})
-        return df[np.repeat(written, Y * D)].reset_index(drop=True)
+        written = np.flatnonzero(self.update_kind > 0)
+        if not len(written):
+            yield pd.DataFrame({"update": [], "layer": [], "bin": [], "probability": []})
+        step = max(1, rows // (Y * D))
+        for a in range(0, len(written), step):
+            ups = written[a:a + step]
+            update, layer, b = np.meshgrid(ups, np.arange(Y), np.arange(D), indexing="ij")
+            yield pd.DataFrame({"update": update.ravel(), "layer": layer.ravel(), "bin": b.ravel(),
+                                "probability": self.bin_probs[ups].ravel()})
 
 
 # ----------------------------------------------------------------- pure plot quantities

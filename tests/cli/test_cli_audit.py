@@ -139,8 +139,8 @@ def test_the_chunked_csv_files_equal_the_tables(tiny_checkpoint, tmp_path):
     from infformer.tracing.run import trace_text
     model, tok, _ = load_checkpoint(tiny_checkpoint)
     _, _, trace = trace_text(model, tok, SAMPLE_TEXT * 3, "what?")
-    files.write_csv(tmp_path / "q.csv", files.queries_chunks(trace, rows=7))
-    files.write_csv(tmp_path / "h.csv", files.histograms_chunks(trace, rows=5))
+    files.write_csv(tmp_path / "q.csv", trace.queries_chunks(rows=7))
+    files.write_csv(tmp_path / "h.csv", trace.histograms_chunks(rows=5))
     pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "q.csv"), trace.queries_table(), check_dtype=False)
     pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "h.csv"), trace.histograms_table(), check_dtype=False)
 
