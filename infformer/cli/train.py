@@ -39,8 +39,8 @@ def cmd_train(args) -> int:
                                         dropout=args.dropout, ltm=ltm)
     if args.pretrained and (args.init_from or args.tokenizer):
         raise UsageError("--pretrained brings its own weights and tokenizer; leave out --init-from and --tokenizer")
-    if args.pretrained and args.variant not in ("ltm", "sticky"):
-        raise UsageError(f"--pretrained adds a long-term memory: use --variant ltm or sticky, not {args.variant}")
+    if args.pretrained and args.variant not in ("ltm", "sticky", "compressive"):
+        raise UsageError(f"--pretrained adds a memory: use --variant ltm, sticky or compressive, not {args.variant}")
     train_cfg = TrainConfig(freeze_backbone=args.freeze_backbone, steps=args.steps, batch_size=args.batch_size, lr=args.lr, min_lr=args.lr / 10,
                             warmup=min(args.warmup, args.steps), eval_every=args.eval_every,
                             checkpoint_every=args.checkpoint_every, bf16=not args.no_bf16, seed=args.seed,

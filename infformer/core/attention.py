@@ -76,28 +76,27 @@ class LocalAttention(nn.Module):
         return self.out(out.transpose(1, 2).reshape(B, T, H * d)), q
 
 
-def attention_reconstruction_loss(attn: LocalAttention, norm: nn.LayerNorm, queries: Tensor, old: Tensor,
+def attention_reconstruction_loss(attn: LocalAttention, norm: nn.Module, queries: Tensor, old: Tensor,
                                   compressed: Tensor) -> Tensor:
     """The Compressive Transformer's auxiliary loss (Rae et al. 2020): how far the attention of the
     queries h over the compressed memories f_c(m) is from their attention over the memories m they
     replace, ‖attn(h, m) − attn(h, f_c(m))‖², mean over queries, heads and features.
 
     queries [B, T, e] (the segment that pushed m out), old [B, L, e], compressed [B, L/c, e]: layer
-    inputs, normalised here as the block normalises its window. The attention's (and the norm's)
-    parameters are frozen: only the compressor learns from this loss. Content-based (no positions):
-    a compressed slot stands for c positions at once.
+    inputs, normalised here as the block normalises its window (LayerNorm or a Llama's RMSNorm).
+    The attention's (and the norm's) parameters are used detached: only the compressor learns from
+    this loss. Content-based (no positions): a compressed slot stands for c positions at once.
+    With grouped-query attention each key/value head serves its group of query heads.
     """
-    W = {k: v.detach() for k, v in attn.named_parameters()}
-    n = {k: v.detach() for k, v in norm.named_parameters()}
+    def frozen(module, x):  # the module's own computation, its parameters out of the graph
+        return torch.func.functional_call(module, {k: v.detach() for k, v in module.named_parameters()}, (x,))
 
-    def normed(x):
-        return F.layer_norm(x, norm.normalized_shape, n.get("weight"), n.get("bias"), norm.eps)
-
-    q = attn.split_heads(F.linear(normed(queries), W["query.weight"], W["query.bias"]))
+    q = attn.split_heads(frozen(attn.query, frozen(norm, queries.detach())))
 
     def read(memory):
-        k, v = F.linear(normed(memory), W["key_value.weight"], W["key_value.bias"]).chunk(2, dim=-1)
-        return F.scaled_dot_product_attention(q, attn.split_heads(k), attn.split_heads(v))  # [B, H, T, d]
+        k, v = frozen(attn.key_value, frozen(norm, memory)).chunk(2, dim=-1)
+        return F.scaled_dot_product_attention(q, attn.split_heads(k), attn.split_heads(v),
+                                              enable_gqa=attn.n_kv_heads != attn.n_heads)  # [B, H, T, d]
 
     return (read(old.detach()) - read(compressed)).pow(2).mean()
 

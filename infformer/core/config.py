@@ -180,9 +180,6 @@ class ModelConfig:
             (self.rope_layout in ROPE_LAYOUTS, f"rope_layout must be one of {ROPE_LAYOUTS}"),
             (self.n_kv_heads is None or (1 <= self.n_kv_heads <= self.n_heads and self.n_heads % self.n_kv_heads == 0),
              "n_kv_heads must divide n_heads"),
-            # the compressor's reconstruction loss re-implements the attention for plain MHA with LayerNorm
-            (self.compressive_len == 0 or (self.kv_heads == self.n_heads and self.norm == "layernorm"),
-             "the compressive memory needs norm='layernorm' and no grouped-query attention"),
         ]
         for ok, message in checks:
             if not ok:

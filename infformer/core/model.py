@@ -291,8 +291,11 @@ class InfFormer(nn.Module):
             new = block.compress(incoming.transpose(1, 2)).transpose(1, 2)  # [B, L/c, e]
             if attention_loss:
                 if torch.is_grad_enabled() and self.training and bool(valid.any()):
-                    # h: the segment that pushed these vectors out (the newest L of the short-term memory)
-                    h = mem.stm[:, -self.cfg.segment_len:]
+                    # h: the segment that pushed these vectors out (the newest L of the short-term
+                    # memory); without a short-term memory, the leaving segment itself, whose
+                    # queries read these very vectors (a pretrained backbone's 512-token segments)
+                    L = self.cfg.segment_len
+                    h = mem.stm[:, -L:] if self.cfg.stm_len >= L else incoming
                     block.hook_compression_loss(attention_reconstruction_loss(
                         block.attn, block.ln_1, h[valid], incoming[valid], new[valid]))
                 new = new.detach()  # the task's gradient never reaches the compressor

@@ -182,7 +182,8 @@ def _load_on_backbone(d: Path, cfg: ModelConfig, info: dict, device) -> tuple[In
     """A memory on a pretrained backbone: the backbone from its source, the memory from here."""
     source = pretrained_source(info["pretrained"], d)
     try:
-        model, tokenizer = load_pretrained(source, ltm=cfg.ltm, segment_len=cfg.segment_len, stm_len=cfg.stm_len)
+        model, tokenizer = load_pretrained(source, ltm=cfg.ltm, segment_len=cfg.segment_len, stm_len=cfg.stm_len,
+                                           compressive_len=cfg.compressive_len, compression_rate=cfg.compression_rate)
     except (PretrainedError, ValueError) as e:
         raise CheckpointError(f"{d / CONFIG}: its backbone {info['pretrained']!r}: {e}") from None
     files = weight_files(d)

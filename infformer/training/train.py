@@ -6,6 +6,9 @@ Everything a run needs to resume lives in its output directory:
   optimizer.safetensors, memory.safetensors         optimizer state and the streams' memory
   train_state.json                                  step, settings, data order
   metrics.csv                                       step, tokens, loss, kl, lr, val_loss, seconds
+                                                    (kl: the memory's auxiliary loss: the variance KL of
+                                                    the ∞-former, or the Compressive Transformer's
+                                                    attention-reconstruction loss)
 (see runfiles.py for how they are written)
 """
 from __future__ import annotations
@@ -232,10 +235,13 @@ def train(corpus, out_dir, model_cfg: ModelConfig | None = None, train_cfg: Trai
     elif pretrained is not None and pretrained != SMOLLM2_PACKAGE:
         pretrained = str(Path(pretrained).resolve())  # the checkpoints name it wherever they are read from
     if pretrained is not None:  # the backbone (the same on a resume), with the memory added at W_O = 0
-        if model_cfg is None or model_cfg.ltm is None:
-            raise ValueError("a pretrained backbone needs a long-term memory to add (variant ltm or sticky)")
-        backbone, tokenizer = load_pretrained(pretrained_source(pretrained, out), ltm=dataclasses.replace(
-            model_cfg.ltm, zero_out=True, out_bias=False), segment_len=model_cfg.segment_len, stm_len=model_cfg.stm_len)
+        if model_cfg is None or (model_cfg.ltm is None and not model_cfg.compressive_len):
+            raise ValueError("a pretrained backbone needs a memory to add (variant ltm, sticky or compressive)")
+        ltm = None if model_cfg.ltm is None else dataclasses.replace(model_cfg.ltm, zero_out=True, out_bias=False)
+        backbone, tokenizer = load_pretrained(pretrained_source(pretrained, out), ltm=ltm,
+                                              segment_len=model_cfg.segment_len, stm_len=model_cfg.stm_len,
+                                              compressive_len=model_cfg.compressive_len,
+                                              compression_rate=model_cfg.compression_rate)
         model_cfg = backbone.cfg
     if resume:
         train_cfg = dataclasses.replace(TrainConfig(**saved["train"]), steps=train_cfg.steps)
@@ -336,15 +342,20 @@ def train(corpus, out_dir, model_cfg: ModelConfig | None = None, train_cfg: Trai
                 kl = kl_collector.pop(model_cfg.ltm.kl_sigma0, filled)
             total = loss + (model_cfg.ltm.kl_weight * kl if model_cfg.ltm else 0.0)
             if compression is not None:
-                total = total + compression.pop()
+                kl = compression.pop()
+                total = total + kl
             if not torch.isfinite(total.detach()):
                 raise Diverged(step + 1, "the loss", out, last_saved)
             opt.zero_grad(set_to_none=True)
-            total.backward()
-            norm = torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.requires_grad], train_cfg.grad_clip)
-            if not torch.isfinite(norm):  # stop before the step: the weights stay finite, the last checkpoint loads
-                raise Diverged(step + 1, "the gradient", out, last_saved)
-            opt.step()
+            # A frozen backbone's Compressive memory learns from the reconstruction loss alone (the task's
+            # gradient stops at the compressor): a step that compressed nothing has nothing to learn.
+            if total.requires_grad:
+                total.backward()
+                norm = torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.requires_grad],
+                                                      train_cfg.grad_clip)
+                if not torch.isfinite(norm):  # stop before the step: the weights stay finite, the last checkpoint loads
+                    raise Diverged(step + 1, "the gradient", out, last_saved)
+                opt.step()
             smooth = loss.item() if smooth is None else 0.95 * smooth + 0.05 * loss.item()
             bar.set_postfix(loss=f"{smooth:.3f}")
             done = step + 1
