@@ -8,6 +8,7 @@ import streamlit as st
 from infformer.tracing.predictions import find_phrase
 from infformer.viz import common as vc
 from infformer.viz.attention import token_label
+from infformer.viz.token_strip import selected_tokens, strip_tokens, token_strip_figure
 from pages._docs import ASSETS
 from pages._runs import Run
 
@@ -86,6 +87,8 @@ def pick_queries(run: Run, label: str = "Query tokens") -> list:
         st.session_state["queries_for"] = run.key
     find_query(run, allowed)
     current = [q for q in st.session_state.get("_w_queries", st.session_state.get("queries", default)) if q in allowed]
+    click_query(run, np.flatnonzero(has_memory), current)
+    current = [q for q in st.session_state.get("_w_queries", st.session_state.get("queries", default)) if q in allowed]
     options = sorted(set(candidates.tolist()) | set(current))
     chosen = persistent(st.multiselect, "queries", default, label=label, options=options,
                         valid=lambda v: [q for q in v if q in allowed],
@@ -110,6 +113,31 @@ def _make_query(token: int, add: bool) -> None:
     now = list(st.session_state.get("_w_queries", st.session_state.get("queries", [])))
     chosen = sorted(set(now) | {token}) if add else [token]
     st.session_state["queries"] = st.session_state["_w_queries"] = chosen
+
+
+def _clicked_query() -> None:
+    """Chart callback: the clicked (or box-selected) tokens become the query (the strip offers only
+    tokens that read the memory; pick_queries checks them again)."""
+    event = st.session_state.get("query_click") or {}
+    tokens = selected_tokens((event.get("selection") or {}).get("points"))
+    if tokens:
+        st.session_state["queries"] = st.session_state["_w_queries"] = tokens[:MAX_DEFAULT_QUERIES]
+
+
+def click_query(run: Run, candidates, current: list) -> None:
+    """The text as a strip of tokens (height: surprisal); a click makes a token the query. A long
+    text shows MAX_QUERY_OPTIONS tokens at a time, around the place chosen on a slider."""
+    tr = run.trace
+    with st.expander("Click a token to make it the query", expanded=False):
+        around = None
+        if len(candidates) > MAX_QUERY_OPTIONS:
+            around = st.slider("Part of the text to show (token)", int(candidates[0]), int(candidates[-1]),
+                               int(current[-1]) if current else int(candidates[-1]), key="query_click_around")
+        tokens = strip_tokens(tr, candidates, around, MAX_QUERY_OPTIONS)
+        st.plotly_chart(token_strip_figure(tr, tokens, chosen=current), key="query_click", on_select=_clicked_query,
+                        selection_mode=("points", "box"), config=chart_config("query_click"), width="stretch")
+        st.caption("Each point is a token that read the long-term memory, as high as its surprisal: the spikes are "
+                   "where the model went wrong. Click one to make it the query (or choose box select in the chart's toolbar and drag over several).")
 
 
 def find_query(run: Run, allowed: set) -> None:

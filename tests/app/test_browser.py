@@ -320,3 +320,30 @@ def test_server_mode_offers_no_path_box_and_shows_no_traceback(browser, class_se
     settle(pg)
     no_exception(pg, "server mode")
     assert pg.get_by_text("Traceback").count() == 0
+
+
+def test_a_click_on_a_token_makes_it_the_query(page, server):
+    """Issue 26: on the Attention page, open "Click a token to make it the query", click one point of
+    the strip (a token of the text): that token becomes the query in the picker, its figures redraw."""
+    page.goto(f"{server}/")
+    settle(page)
+    page.get_by_role("link", name="Attention Gaussians").first.click()
+    settle(page)
+    page.get_by_text("Click a token to make it the query").first.click()
+    settle(page)
+    strip = page.locator('[data-testid="stExpander"] .js-plotly-plot').first
+    strip.wait_for(timeout=60_000)
+    strip.scroll_into_view_if_needed()
+    # the pixel of the strip's highest point (a surprisal spike, alone at its height: the points are
+    # closer than a pixel apart along the text), from Plotly's own axes (the plot area starts at _size.l/t)
+    token, x, y = strip.evaluate("""gd => {
+        const d = gd._fullData[0], L = gd._fullLayout, i = d.y.indexOf(Math.max(...d.y));
+        return [d.customdata[i], L._size.l + L.xaxis.l2p(d.x[i]), L._size.t + L.yaxis.l2p(d.y[i])];
+    }""")
+    box = strip.bounding_box()
+    page.mouse.click(box["x"] + x, box["y"] + y)
+    settle(page)
+    no_exception(page, "click a token")
+    chosen = page.locator('[data-testid="stMultiSelect"]').first.inner_text()
+    assert f"{token} «" in chosen, chosen
+    screenshot(page, "click_query")
