@@ -4,9 +4,12 @@ Link: the text (and query) compressed with zlib and written in URL-safe base64 i
 `query`) parameters. Only texts whose compressed form is at most MAX_LINK_CHARS characters go into
 a link (about 15,000 characters of English prose); a longer text is shared with a session file.
 
-Session file (gzip-compressed JSON, `infformer-session` version 1; plain JSON is read too): the
-text, the query, how it was chosen, the model's name and the memory settings. Reading one checks it
-against the schema and names the first problem. A session file carries data, never reach: its model
+Session file (gzip-compressed JSON, `infformer-session` version 2; plain JSON and version 1 are read
+too): the text, the query, how it was chosen, the model's name, the memory settings and (version 2)
+the Predictions page's comparison, if one was shown. Reading one checks it against the schema and
+names the first problem.
+
+A comparison in a link: the `vs` parameter, "τ,sticky,seed" (e.g. `vs=0.95,0,0`). A session file carries data, never reach: its model
 is taken only when it names one of the app's shipped models (pages/run.py), never a path.
 """
 from __future__ import annotations
@@ -22,7 +25,8 @@ from infformer.io.textio import MAX_QUERY_CHARS
 
 MAX_LINK_CHARS = 6000
 NOT_CARRIED = "too-long"  # the `text` parameter of a link whose own text could not go into it
-SESSION_FORMAT, SESSION_VERSION = "infformer-session", 1
+SESSION_FORMAT, SESSION_VERSION = "infformer-session", 2
+READS_VERSIONS = (1, 2)  # version 1: no comparison
 MAX_SESSION_BYTES = 2_500_000  # a 1 MB text, JSON-escaped, with room to spare (decompressed)
 
 
@@ -50,22 +54,61 @@ def decode_text(packed: str) -> str:
 
 
 SETTINGS_FIELDS = {s.field: s.cast for s in MEMORY_SETTINGS}
-FIELDS = ("format", "version", "text", "query", "label", "model", "settings")  # the whole schema: nothing else
+FIELDS = ("format", "version", "text", "query", "label", "model", "settings", "compare")  # the whole schema
+COMPARE_FIELDS = ("tau", "sticky", "seed")  # what a comparison changes (pages/_compare.py)
 MAX_FIELD_CHARS = {"query": MAX_QUERY_CHARS, "label": 200, "model": 200}  # the text: the app's MAX_INPUT_BYTES
 GZIP_MAGIC = b"\x1f\x8b"
 
 
-def session_json(text: str, query: str, label: str, model: str, settings: dict) -> str:
+def session_json(text: str, query: str, label: str, model: str, settings: dict, compare: dict | None = None) -> str:
     return json.dumps({"format": SESSION_FORMAT, "version": SESSION_VERSION, "text": text, "query": query,
-                       "label": label, "model": model,
-                       "settings": {k: settings[k] for k in SETTINGS_FIELDS}}, ensure_ascii=False, indent=1)
+                       "label": label, "model": model, "settings": {k: settings[k] for k in SETTINGS_FIELDS},
+                       "compare": None if compare is None else {k: compare[k] for k in COMPARE_FIELDS}},
+                      ensure_ascii=False, indent=1)
 
 
-def session_file(text: str, query: str, label: str, model: str, settings: dict) -> bytes:
+def pack_compare(compare: dict) -> str:
+    """A comparison for a link's `vs` parameter: "τ,sticky,seed"."""
+    return f"{compare['tau']:g},{int(compare['sticky'])},{compare['seed']}"
+
+
+def unpack_compare(packed: str) -> dict:
+    """A link's `vs` parameter, checked like a session file's comparison."""
+    parts = packed.split(",")
+    if len(parts) != 3 or len(packed) > 40:
+        raise ShareError(f"the comparison {packed[:40]!r} is not τ,sticky,seed (e.g. 0.95,0,0)")
+    try:
+        tau, seed = float(parts[0]), int(parts[2])
+    except ValueError:
+        raise ShareError(f"the comparison {packed[:40]!r} is not τ,sticky,seed (e.g. 0.95,0,0)") from None
+    if parts[1] not in ("0", "1"):
+        raise ShareError(f"the comparison's sticky must be 0 or 1, not {parts[1][:10]!r}")
+    return check_compare({"tau": tau, "sticky": parts[1] == "1", "seed": seed})
+
+
+def check_compare(compare) -> dict:
+    """A comparison's three values, each of its type and within its setting's range."""
+    if not isinstance(compare, dict) or sorted(compare) != sorted(COMPARE_FIELDS):
+        raise ShareError(f"a comparison holds exactly {', '.join(COMPARE_FIELDS)}")
+    if not isinstance(compare["sticky"], bool):
+        raise ShareError("the comparison's sticky must be true or false")
+    out = {"sticky": compare["sticky"]}
+    for name, cast in (("tau", float), ("seed", int)):
+        value = compare[name]
+        if not _is_number(value, whole=cast is int):
+            raise ShareError(f"the comparison's {name} must be a {'whole ' if cast is int else ''}number")
+        try:
+            out[name] = cast(MEMORY_RANGES[name].check(cast(value)))
+        except (ValueError, OverflowError) as e:
+            raise ShareError(f"the comparison's {e}") from None
+    return out
+
+
+def session_file(text: str, query: str, label: str, model: str, settings: dict, compare: dict | None = None) -> bytes:
     """The session file the app writes: its JSON, gzip-compressed (a 1 MB text makes 1.2 MB of JSON, over
     the app's 1 MB upload limit; compressed, about 0.4 MB, so the app can always open what it wrote).
     Deterministic: no time stamp in the gzip header."""
-    return gzip.compress(session_json(text, query, label, model, settings).encode("utf-8"), 9, mtime=0)
+    return gzip.compress(session_json(text, query, label, model, settings, compare).encode("utf-8"), 9, mtime=0)
 
 
 def _inflate(data: bytes) -> bytes:
@@ -81,6 +124,13 @@ def _inflate(data: bytes) -> bytes:
     if not d.eof:
         raise ShareError("not a session file: a gzip file cut short")
     return out
+
+
+def _is_number(value, whole: bool) -> bool:
+    """A JSON number (not true/false); whole: an integer (a float like 3.0 too, never Infinity or NaN)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    return not whole or isinstance(value, int) or value.is_integer()
 
 
 def _depth(value, level: int = 0) -> int:
@@ -108,7 +158,7 @@ def _check_string(name: str, value) -> str:
 
 
 def read_session(data: bytes) -> dict:
-    """A session file's fields (text, query, label, model, settings), validated against the schema:
+    """A session file's fields (text, query, label, model, settings, compare), validated against the schema:
     gzip or plain JSON, at most MAX_SESSION_BYTES, one object of exactly FIELDS, settings one level
     deep, every string valid text within its limit, every setting within its range."""
     if len(data) > MAX_SESSION_BYTES:
@@ -123,10 +173,10 @@ def read_session(data: bytes) -> dict:
         raise ShareError(f"not a session file: not UTF-8 JSON ({str(e)[:80]})") from None
     if not isinstance(s, dict) or s.get("format") != SESSION_FORMAT:
         raise ShareError(f"not a session file: its format is not {SESSION_FORMAT!r}")
-    if s.get("version") != SESSION_VERSION:
-        raise ShareError(f"session file version {str(s.get('version'))[:20]!r}; this app reads version "
-                         f"{SESSION_VERSION}")
-    unknown = [k for k in s if k not in FIELDS]
+    if s.get("version") not in READS_VERSIONS or isinstance(s.get("version"), bool):
+        raise ShareError(f"session file version {str(s.get('version'))[:20]!r}; this app reads versions "
+                         f"{' and '.join(map(str, READS_VERSIONS))}")
+    unknown = [k for k in s if k not in FIELDS or (k == "compare" and s["version"] == 1)]
     if unknown:
         raise ShareError(f"the session file has a field this app does not know: {unknown[0][:40]!r}")
     if _depth(s) > 2:
@@ -149,11 +199,13 @@ def read_session(data: bytes) -> dict:
                 raise ShareError(f"setting {name!r} must be true or false")
             out[name] = value
             continue
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or (cast is int and value != int(value)):
+        if not _is_number(value, whole=cast is int):
             raise ShareError(f"setting {name!r} must be a {'whole ' if cast is int else ''}number, "
                              f"got {str(value)[:20]!r}")
         try:
             out[name] = cast(MEMORY_RANGES[name].check(cast(value)))
         except (ValueError, OverflowError) as e:
             raise ShareError(f"setting {e}") from None
-    return {**{k: s[k] for k in ("text", "query", "label", "model")}, "settings": out}
+    compare = s.get("compare")
+    return {**{k: s[k] for k in ("text", "query", "label", "model")}, "settings": out,
+            "compare": None if compare is None else check_compare(compare)}

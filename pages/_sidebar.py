@@ -16,8 +16,10 @@ from infformer.io.checkpoint import (
     read_config,
     weight_files,
 )
+from pages._compare import set_compare
 from pages._notices import link_notice
 from pages._server import server_mode
+from pages._share import ShareError, unpack_compare
 from pages._text import plain
 
 MODELS = ASSETS / "models"  # where the shipped checkpoints are (the text pages offer those made for text)
@@ -101,6 +103,11 @@ def _init_settings(ltm) -> None:
     if "model" in q and q["model"] not in shipped:
         link_notice(f"The link's model {q['model']!r} is not one of this app's models; using {fallback}.")
     st.session_state["set_model"] = q.get("model") if q.get("model") in shipped else fallback
+    if "vs" in q:  # the Predictions page's comparison
+        try:
+            set_compare(unpack_compare(q["vs"]))
+        except ShareError as e:
+            link_notice(f"The link's vs={q['vs'][:40]!r}: {e}; the Predictions page opens without a comparison.")
     st.session_state["_settings_ready"] = True
 
 

@@ -7,8 +7,9 @@ from pathlib import Path
 import streamlit as st
 
 from infformer.core.settings import MEMORY_SETTINGS
+from pages._compare import current_compare
 from pages._docs import Doc
-from pages._share import NOT_CARRIED, encode_text
+from pages._share import NOT_CARRIED, encode_text, pack_compare
 from pages._sidebar import Settings, current_settings, shipped_models
 
 WRITTEN = "_url_written"  # the parameters this session last put in the URL
@@ -44,6 +45,9 @@ def url_params(settings: Settings, doc: Doc) -> dict:
         want["text"] = packed if packed is not None else NOT_CARRIED
         if packed is not None and doc.query:
             want["query"] = doc.query
+    compare = current_compare()
+    if compare is not None:  # the Predictions page's comparison
+        want["vs"] = pack_compare(compare)
     return want
 
 

@@ -128,7 +128,10 @@ def click_query(run: Run, candidates, current: list) -> None:
     """The text as a strip of tokens (height: surprisal); a click makes a token the query. A long
     text shows MAX_QUERY_OPTIONS tokens at a time, around the place chosen on a slider."""
     tr = run.trace
-    with st.expander("Click a token to make it the query", expanded=False):
+    # a toggle, not an expander: the strip is built only when asked for (an expander's body always runs)
+    if not st.toggle("Click a token to make it the query", key="query_click_on"):
+        return
+    with st.container(border=True):
         around = None
         if len(candidates) > MAX_QUERY_OPTIONS:
             around = st.slider("Part of the text to show (token)", int(candidates[0]), int(candidates[-1]),

@@ -10,6 +10,7 @@ import streamlit as st
 from infformer.core.settings import MEMORY_RANGES
 from infformer.tracing.predictions import predictions, scores, stretch_table, token_characters, worth
 from infformer.viz import document as vd
+from pages._compare import COMPARE, KEYS, SHADING
 from pages._runs import cached_model, current_run, without_read
 from pages._text import plain
 from pages._widgets import intro, persistent
@@ -24,8 +25,8 @@ surprisal, chars = trace.surprisal(), token_characters(trace)
 
 # ------------------------------------------------------------------ the whole text
 has_memory = trace.ltm is not None
-SHADE = ["Surprisal", "Memory worth", "Compare with other settings"] if has_memory else ["Surprisal"]
-shading = persistent(st.radio, "pred_shading", "Surprisal", label="Shade the document by", options=SHADE,
+SHADE = ["Surprisal", "Memory worth", COMPARE] if has_memory else ["Surprisal"]
+shading = persistent(st.radio, SHADING, "Surprisal", label="Shade the document by", options=SHADE,
                      horizontal=True, valid=lambda v: v if v in SHADE else "Surprisal",
                      help="Memory worth reads the text a second time with the long-term read zeroed; a comparison "
                           "reads it under other memory settings (each once per text and settings, shared with "
@@ -52,14 +53,14 @@ st.dataframe(stretch_table(trace, 10, without), hide_index=True, width="stretch"
 
 # ------------------------------------------------------------------ compare two settings
 compared = None
-if shading == "Compare with other settings":  # the same model and text under other inference-time settings
+if shading == COMPARE:  # the same model and text under other inference-time settings (links carry it: vs=τ,sticky,seed)
     base = run.settings
     c = st.columns(3)
     r = MEMORY_RANGES["tau"]
-    tau_b = persistent(c[0].slider, "pred_cmp_tau", base.tau, label="τ (compared)", min_value=r.low, max_value=r.high,
+    tau_b = persistent(c[0].slider, KEYS["tau"], base.tau, label="τ (compared)", min_value=r.low, max_value=r.high,
                        step=r.step, valid=lambda v: min(r.high, max(r.low, float(v))))
-    sticky_b = persistent(c[1].toggle, "pred_cmp_sticky", not base.sticky, label="Sticky memories (compared)")
-    seed_b = persistent(c[2].number_input, "pred_cmp_seed", base.seed, label="Seed (compared)", min_value=0,
+    sticky_b = persistent(c[1].toggle, KEYS["sticky"], not base.sticky, label="Sticky memories (compared)")
+    seed_b = persistent(c[2].number_input, KEYS["seed"], base.seed, label="Seed (compared)", min_value=0,
                         max_value=2 ** 31 - 1, step=1)
     other = dataclasses.replace(base, tau=float(tau_b), sticky=bool(sticky_b), seed=int(seed_b))
     if other == base:

@@ -7,6 +7,7 @@ import streamlit as st
 import torch
 
 from infformer.io.textio import MAX_QUERY_CHARS, InputError, decode_text
+from pages._compare import current_compare, set_compare
 from pages._docs import EXAMPLES, MAX_INPUT_BYTES, PASSKEY_LENGTH, Doc, check_text, current_doc, example_doc
 from pages._runs import current_run
 from pages._server import server_mode
@@ -43,6 +44,8 @@ def load_session():
     s = session["settings"]
     st.session_state.update(set_tau=s["tau"], set_M=s["num_samples"], set_sticky=s["sticky"], set_D=s["num_bins"],
                             set_seed=s["seed"])
+    if session["compare"] is not None:  # the Predictions page's comparison, as it was saved
+        set_compare(session["compare"])
     st.session_state["doc"] = Doc(text, session["query"], session["label"] or "session file")
     st.session_state["drafts"] = {"paste_text": text, "paste_query": session["query"], "upload_query": session["query"]}
     for k in ("paste_text", "paste_query", "upload_query"):
@@ -195,7 +198,7 @@ st.download_button("session.json.gz", file_name="session.json.gz", mime="applica
                    icon=":material/download:", data=lambda: session_file(
                        doc.text, doc.query, doc.label, model_name,
                        dict(tau=settings.tau, num_samples=settings.num_samples, sticky=settings.sticky,
-                            num_bins=settings.num_bins, seed=settings.seed)))
+                            num_bins=settings.num_bins, seed=settings.seed), current_compare()))
 if doc.example:
     st.caption("The link in the address bar reproduces this example and these settings. The session file keeps "
                "them too; open it under Text from → Session file.")

@@ -329,9 +329,9 @@ def test_a_click_on_a_token_makes_it_the_query(page, server):
     settle(page)
     page.get_by_role("link", name="Attention Gaussians").first.click()
     settle(page)
-    page.get_by_text("Click a token to make it the query").first.click()
+    page.get_by_text("Click a token to make it the query").first.click()  # the toggle
     settle(page)
-    strip = page.locator('[data-testid="stExpander"] .js-plotly-plot').first
+    strip = page.locator('.js-plotly-plot').first
     strip.wait_for(timeout=60_000)
     strip.scroll_into_view_if_needed()
     # the pixel of the strip's highest point (a surprisal spike, alone at its height: the points are

@@ -38,3 +38,14 @@ def test_each_point_is_a_token_at_the_height_of_its_surprisal(reference):
     a, b = trace.offsets[candidates[0]]
     assert trace.text[a:b].strip() in points.text[0]
     assert list(fig.data[1].x) == [int(candidates[-1])]  # the current query is ringed
+
+
+@needs_model
+def test_the_strip_is_drawn_only_when_asked_for():
+    from app_helpers import assert_clean, figures, open_page
+    at = open_page("attention")
+    before = len(figures(at))
+    at.toggle(key="query_click_on").set_value(True).run()
+    assert_clean(at)
+    strip = figures(at)[0]
+    assert len(figures(at)) == before + 1 and strip["data"][0]["name"] == "tokens"
