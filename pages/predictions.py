@@ -10,10 +10,11 @@ import streamlit as st
 from infformer.core.settings import MEMORY_RANGES
 from infformer.tracing.predictions import predictions, scores, stretch_table, token_characters, worth
 from infformer.viz import document as vd
+from infformer.viz.attention import head_share_figure
 from pages._compare import COMPARE, KEYS, SHADING
 from pages._runs import cached_model, current_run, without_read
 from pages._text import plain
-from pages._widgets import intro, persistent
+from pages._widgets import intro, persistent, show
 
 intro("predictions", "Predictions: where the model went wrong, and whether its memory helped")
 WINDOW = 2500  # tokens of the document drawn at once
@@ -147,3 +148,8 @@ with c2:
                    + ", ".join(f"{v:.0%}" for v in trace.long_term_share()[:, :n].mean(1)) + " by layer.")
     else:
         st.caption("This model has no long-term memory.")
+if has_memory and trace.local_head_norm is not None:
+    show(head_share_figure(trace, token), "head_share")
+    st.caption("By head: query head h of the local attention and of the long-term read share one query vector; "
+               "each term is that head's part of its projection W_O (the bias belongs to no head). Dark: the head "
+               "took most of what it added from the long-term memory.")

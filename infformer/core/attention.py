@@ -54,6 +54,7 @@ class LocalAttention(nn.Module):
         self.key_value = nn.Linear(d_model, 2 * self.n_kv_heads * self.head_dim, bias=bias)
         self.out = nn.Linear(d_model, d_model, bias=bias)
         self.hook_pattern_mask = HookPoint()
+        self.hook_heads = HookPoint()  # [B, T, H·d] the heads' outputs before W_O (head h: columns h·d..(h+1)·d)
 
     def split_heads(self, x: Tensor) -> Tensor:  # [B, T, h·d] -> [B, h, T, d], h = n_heads or n_kv_heads
         B, T, e = x.shape
@@ -73,7 +74,7 @@ class LocalAttention(nn.Module):
             rotary(q, q_pos, self.rope_base, self.rope_layout), rotary(k, k_pos, self.rope_base, self.rope_layout), v,
             attn_mask=self.hook_pattern_mask(mask), dropout_p=self.dropout if self.training else 0.0)
         B, H, T, d = out.shape
-        return self.out(out.transpose(1, 2).reshape(B, T, H * d)), q
+        return self.out(self.hook_heads(out.transpose(1, 2).reshape(B, T, H * d))), q
 
 
 def attention_reconstruction_loss(attn: LocalAttention, norm: nn.Module, queries: Tensor, old: Tensor,

@@ -65,6 +65,8 @@ class Trace:
     top_probs: np.ndarray | None = None  # [T, K] float32: their probabilities
     local_norm: np.ndarray | None = None  # [Y, T] ‖Z_local‖: the size of what local attention added to each token
     ltm_norm: np.ndarray | None = None    # [Y, T] ‖Z_LTM‖: the size of what the long-term read added (0: empty)
+    local_head_norm: np.ndarray | None = None  # [Y, T, H] float16 ‖W_O,h o_h‖: head h's term of Z_local
+    ltm_head_norm: np.ndarray | None = None    # [Y, T, H] float16: head h's term of Z_LTM (0: empty memory)
 
     # ------------------------------------------------------------- sizes and settings
     @property
@@ -195,6 +197,14 @@ class Trace:
         from the long-term read rather than the local (short-term) attention. 0 where the memory was empty."""
         total = self.local_norm + self.ltm_norm
         return np.divide(self.ltm_norm, total, out=np.zeros_like(total), where=total > 0)
+
+    def long_term_head_share(self, token: int) -> np.ndarray:
+        """[Y, H] for one token: head h's long-term term against its local one, ‖LTM_h‖ / (‖local_h‖ + ‖LTM_h‖)
+        (query head h of the local attention and of the long-term read share their query vector)."""
+        local = self.local_head_norm[:, token].astype(np.float32)
+        ltm = self.ltm_head_norm[:, token].astype(np.float32)
+        total = local + ltm
+        return np.divide(ltm, total, out=np.zeros_like(total), where=total > 0)
 
     def surprisal(self) -> np.ndarray:
         """[T] nats the model paid for each token given those before it (its loss); NaN for the first,

@@ -18,7 +18,9 @@ from .snapshots import Snapshots, snapshot_limit
 
 TOP_K = 5  # next-token predictions kept per position (40 bytes a token)
 _LTM_HOOKS = ("mu", "sigma_sq", "bin_probs", "sample_positions", "update_kind", "coefficients",
-              "local_out", "ltm_out")
+              "local_out", "ltm_out", "heads", "context")
+# the heads' outputs before W_O: of the local attention ("heads") and of the long-term read ("context")
+_HEAD_OUTPUTS = {"heads": "attn", "context": "ltm"}
 
 
 class _Recorder:
@@ -26,6 +28,7 @@ class _Recorder:
 
     def __init__(self, model: InfFormer):
         self.current: dict = {}
+        self.model, self.grams = model, {}
         # this call's passes only, never another session's on the shared model
         self.hooks = record(model, lambda name: name.startswith("blocks.")
                             and name.rpartition(".hook_")[2] in _LTM_HOOKS, self._record)
@@ -33,7 +36,23 @@ class _Recorder:
     def _record(self, point, output):
         if point.what in ("local_out", "ltm_out"):  # kept as one norm per token, not e numbers
             output = output.detach().float().norm(dim=-1)
+        elif point.what in _HEAD_OUTPUTS:  # one norm per token and head: ‖W_O,h o_h‖
+            output = self._head_norms(point.what, point.layer, output.detach().float())
         self.current.setdefault(point.what, {})[point.layer] = output.detach()
+
+    def _head_norms(self, what: str, layer: int, o: torch.Tensor) -> torch.Tensor:
+        """o [B, T, H·d] -> [B, T, H]: the size of head h's term W_O[:, h] o_h of the projection's output
+        (the terms sum to it, less W_O's bias, which belongs to no head). With G_h = W_hᵀW_h, ‖W_h o_h‖² =
+        o_hᵀ G_h o_h: T·H·d² multiply-adds instead of T·H·d·e."""
+        key = (what, layer)
+        if key not in self.grams:
+            W = getattr(self.model.blocks[layer], _HEAD_OUTPUTS[what]).out.weight.detach().float()  # [e, H·d]
+            H = self.model.cfg.n_heads
+            Wh = W.view(W.shape[0], H, -1)                                                       # [e, H, d]
+            self.grams[key] = torch.einsum("ehd,ehk->hdk", Wh, Wh)                               # [H, d, d]
+        G = self.grams[key]
+        oh = o.view(*o.shape[:2], G.shape[0], G.shape[1])                                        # [B, T, H, d]
+        return torch.einsum("bthd,hdk,bthk->bth", oh, G, oh).clamp_min(0).sqrt()
 
     def pop(self) -> dict:
         out, self.current = self.current, {}
@@ -81,6 +100,9 @@ def run_with_trace(model: InfFormer, tokens, state: MemoryState | None = None, *
     token_loss = np.full(T, np.nan, dtype=np.float32)
     local_norm = np.zeros((Y, T), dtype=np.float32)    # ‖Z_local‖ and ‖Z_LTM‖ of each token in each layer
     ltm_norm = np.zeros((Y, T), dtype=np.float32)
+    # the same per head (float16: for display; as large as μ and σ² together at half their precision)
+    local_head_norm = np.zeros((Y, T, H), dtype=np.float16)
+    ltm_head_norm = np.zeros((Y, T, H), dtype=np.float16)
     top_ids = np.zeros((T, TOP_K), dtype=np.int32)       # each position's most likely next tokens ...
     top_probs = np.zeros((T, TOP_K), dtype=np.float32)   # ... and their probabilities (the Predictions page)
     segments, seconds = [], []
@@ -124,6 +146,11 @@ def run_with_trace(model: InfFormer, tokens, state: MemoryState | None = None, *
                 local_norm[layer, a:b] = norm[0].cpu().numpy()
             for layer, norm in rec.get("ltm_out", {}).items():
                 ltm_norm[layer, a:b] = norm[0].cpu().numpy()
+            for layer, norm in rec.get("heads", {}).items():
+                local_head_norm[layer, a:b] = norm[0].cpu().numpy()
+            for layer, norm in rec.get("context", {}).items():
+                if bool(state.layers[layer].filled[0]):  # an empty memory's read is multiplied by zero
+                    ltm_head_norm[layer, a:b] = norm[0].cpu().numpy()
             if "mu" in rec:
                 for layer in range(Y):
                     if bool(state.layers[layer].filled[0]):  # an empty memory was not read
@@ -153,6 +180,7 @@ def run_with_trace(model: InfFormer, tokens, state: MemoryState | None = None, *
     trace = Trace(
         config=cfg.to_dict(), token_ids=tokens[0].cpu().numpy(), token_loss=token_loss,
         top_ids=top_ids, top_probs=top_probs, local_norm=local_norm, ltm_norm=ltm_norm,
+        local_head_norm=local_head_norm, ltm_head_norm=ltm_head_norm,
         segments=np.asarray(segments, dtype=np.int64), seconds=np.asarray(seconds),
         mu=mu, sigma_sq=sigma_sq,
         update_segment=arr(upd_segment, (U,), np.int64), update_kind=arr(upd_kind, (U,), np.int8),

@@ -121,3 +121,21 @@ def mu_sigma_figure(trace: Trace, color_by: str = "layer", highlight=(), max_poi
     if len(pick) < len(ok):
         add_note(fig, f"showing a random {len(pick):,} of {len(ok):,} (query, head, layer) points")
     return fig
+
+
+def head_share_figure(trace: Trace, token: int, title: str | None = None) -> go.Figure:
+    """Layers × heads for one token: how much of each head's attention output came from the long-term
+    read rather than the local attention (‖LTM_h‖ / (‖local_h‖ + ‖LTM_h‖)); both sizes on hover."""
+    share = trace.long_term_head_share(token)
+    local = trace.local_head_norm[:, token].astype(np.float32)
+    ltm = trace.ltm_head_norm[:, token].astype(np.float32)
+    Y, H = share.shape
+    hover = [[f"layer {y}, head {h}: ‖local‖ {local[y, h]:.3g}, ‖long-term‖ {ltm[y, h]:.3g}" for h in range(H)]
+             for y in range(Y)]
+    fig = go.Figure(go.Heatmap(z=share, x=[f"head {h}" for h in range(H)], y=[f"layer {y}" for y in range(Y)],
+                               zmin=0, zmax=1, colorscale="Blues", text=hover,
+                               hovertemplate="%{text}<br>long-term share %{z:.0%}<extra></extra>",
+                               colorbar=dict(title="long-term", tickformat=".0%")))
+    fig.update_yaxes(autorange="reversed")
+    return style(fig, title or f"Token {token}: each head's long-term share of its attention output",
+                 height=max(260, 18 * Y + 120))

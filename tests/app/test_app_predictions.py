@@ -33,7 +33,7 @@ def test_surprisal_and_memory_worth_match_the_core(reference):
     gain = np.nanmean(without[:n] - trace.surprisal()[:n])
     assert metric(at, "Memory worth") == f"{gain:+.4f} nats/token"
     assert "memory helped by" in at.get("html")[-1].proto.body or "memory hurt by" in at.get("html")[-1].proto.body
-    assert [b.label for b in at.get("download_button")] == ["Download this shaded document (HTML)"]
+    assert [b.label for b in at.get("download_button")][0] == "Download this shaded document (HTML)"
     table = at.dataframe[0].value
     assert "memory worth (nats/token)" in table.columns and len(table) == 10
 
@@ -87,3 +87,14 @@ def test_the_excerpts_shading_has_its_export_too():
     at = open_page("excerpts")
     assert_clean(at)
     assert "Download this shaded document (HTML)" in [b.label for b in at.get("download_button")]
+
+
+def test_one_tokens_heads_show_their_long_term_share(reference):
+    trace = reference[0]
+    at = open_page("predictions")
+    from app_helpers import arr, figures
+    fig = next(f for f in figures(at) if "long-term share of its attention output" in f["layout"]["title"]["text"])
+    token = int(fig["layout"]["title"]["text"].split()[1].rstrip(":"))
+    z = np.asarray(arr(fig["data"][0]["z"]), dtype=float)
+    np.testing.assert_allclose(z, trace.long_term_head_share(token), rtol=1e-6)
+    assert z.shape == (trace.num_layers, trace.num_heads) and z.max() > 0

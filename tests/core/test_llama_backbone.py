@@ -146,8 +146,7 @@ def test_new_fields_default_to_the_small_model_and_old_configs_load():
     (dict(norm="batchnorm"), "norm"),
     (dict(mlp="relu"), "mlp"),
     (dict(rope_layout="neox"), "rope_layout"),
-    (dict(ltm=None, compressive_len=16, n_kv_heads=2), "compressive"),
-])
+])  # a compressive memory with grouped-query attention and RMSNorm is allowed: test_compressive_backbone.py
 def test_bad_backbone_fields_are_refused(fields, message):
     with pytest.raises(ValueError, match=message):
         ModelConfig(**fields)

@@ -92,6 +92,49 @@ def test_long_term_share_on_constructed_cases():
     assert (tr.long_term_share()[~read] == 0).all()
 
 
+def test_per_head_terms_on_a_constructed_case_and_against_the_heads_outputs():
+    """Head 0's columns of the long-term W_O and head 1's of the local W_O at zero: those heads' terms
+    are zero wherever they are recorded and the others are not; every recorded norm equals ‖W_O,h o_h‖
+    computed from the hook points' own outputs, and the per-head terms (plus the bias) add up to each
+    projection's output."""
+    from infformer.core.hooks import CallHooks, hook_points
+    model = make_model("sticky", stm_len=0, n_heads=4)
+    d = model.cfg.d_model // model.cfg.n_heads
+    with torch.no_grad():
+        for block in model.blocks:
+            block.ltm.out.weight[:, :d] = 0
+            block.attn.out.weight[:, d:2 * d] = 0
+    tokens = torch.arange(60) % 50
+    seen = {}
+    points = hook_points(model)
+    hooks = CallHooks()
+    for name in ("blocks.1.attn.hook_heads", "blocks.1.ltm.hook_context", "blocks.1.hook_local_out", "blocks.1.hook_ltm_out"):
+        hooks.add(points[name], lambda p, i, o, name=name: seen.setdefault(name, []).append(o.detach()))
+    with hooks:
+        _, _, tr = run_with_trace(model, tokens)
+    read = ~np.isnan(tr.mu[:, :, 0])  # [Y, T] tokens that read a written memory
+    assert read.any() and tr.local_head_norm.shape == tr.ltm_head_norm.shape == tr.mu.shape
+    assert (tr.ltm_head_norm[:, :, 0] == 0).all() and (tr.ltm_head_norm[:, :, 1:][read] > 0).all()
+    assert (tr.ltm_head_norm[~read] == 0).all()  # an empty memory's read adds nothing
+    assert (tr.local_head_norm[:, :, 1] == 0).all() and (tr.local_head_norm[:, :, [0, 2, 3]] > 0).all()
+    block = model.blocks[1]
+    for what, proj, out, norms in (("attn.hook_heads", block.attn.out, "hook_local_out", tr.local_head_norm),
+                                   ("ltm.hook_context", block.ltm.out, "hook_ltm_out", tr.ltm_head_norm)):
+        o = torch.cat(seen[f"blocks.1.{what}"], 1)[0]                       # [T, H·d]
+        terms = torch.stack([o[:, h * d:(h + 1) * d] @ proj.weight[:, h * d:(h + 1) * d].T
+                             for h in range(model.cfg.n_heads)], 1)         # [T, H, e]
+        total = torch.cat(seen[f"blocks.1.{out}"], 1)[0]
+        bias = 0 if proj.bias is None else proj.bias
+        rows = torch.from_numpy(read[1]) if what.startswith("ltm") else slice(None)
+        torch.testing.assert_close(terms.sum(1)[rows] + bias, total[rows], rtol=1e-4, atol=1e-5)
+        want = terms.norm(dim=-1).detach().numpy()
+        mask = read[1] if what.startswith("ltm") else np.ones(len(want), bool)
+        np.testing.assert_allclose(norms[1][mask].astype(np.float32), want[mask], rtol=2e-3, atol=1e-4)
+    share = tr.long_term_head_share(int(np.flatnonzero(read[1])[-1]))
+    assert share.shape == (model.cfg.n_layers, model.cfg.n_heads)
+    assert (share[:, 0] == 0).all() and (share[:, 1] == 1).all() and ((share[:, 2:] > 0) & (share[:, 2:] < 1)).all()
+
+
 def test_scores_and_stretches(traced):
     _, _, trace = traced
     n = trace.num_text_tokens
