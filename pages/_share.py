@@ -9,7 +9,8 @@ too): the text, the query, how it was chosen, the model's name, the memory setti
 the Predictions page's comparison, if one was shown. Reading one checks it against the schema and
 names the first problem.
 
-A comparison in a link: the `vs` parameter, "τ,sticky,seed" (e.g. `vs=0.95,0,0`). A session file carries data, never reach: its model
+A comparison in a link: the `vs` parameter, "τ,sticky,seed" or "τ,sticky,seed,model" (e.g. `vs=0.95,0,0`;
+the model by its name among the app's shipped models, never a path). A session file carries data, never reach: its model
 is taken only when it names one of the app's shipped models (pages/run.py), never a path.
 """
 from __future__ import annotations
@@ -18,6 +19,7 @@ import base64
 import binascii
 import gzip
 import json
+import re
 import zlib
 
 from infformer.core.settings import MEMORY_RANGES, MEMORY_SETTINGS
@@ -55,7 +57,8 @@ def decode_text(packed: str) -> str:
 
 SETTINGS_FIELDS = {s.field: s.cast for s in MEMORY_SETTINGS}
 FIELDS = ("format", "version", "text", "query", "label", "model", "settings", "compare")  # the whole schema
-COMPARE_FIELDS = ("tau", "sticky", "seed")  # what a comparison changes (pages/_compare.py)
+COMPARE_FIELDS = ("tau", "sticky", "seed", "model")  # what a comparison changes (pages/_compare.py)
+MODEL_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")  # a shipped model's directory name, never a path
 MAX_FIELD_CHARS = {"query": MAX_QUERY_CHARS, "label": 200, "model": 200}  # the text: the app's MAX_INPUT_BYTES
 GZIP_MAGIC = b"\x1f\x8b"
 
@@ -63,36 +66,43 @@ GZIP_MAGIC = b"\x1f\x8b"
 def session_json(text: str, query: str, label: str, model: str, settings: dict, compare: dict | None = None) -> str:
     return json.dumps({"format": SESSION_FORMAT, "version": SESSION_VERSION, "text": text, "query": query,
                        "label": label, "model": model, "settings": {k: settings[k] for k in SETTINGS_FIELDS},
-                       "compare": None if compare is None else {k: compare[k] for k in COMPARE_FIELDS}},
+                       "compare": None if compare is None else {k: compare.get(k) for k in COMPARE_FIELDS}},
                       ensure_ascii=False, indent=1)
 
 
 def pack_compare(compare: dict) -> str:
-    """A comparison for a link's `vs` parameter: "τ,sticky,seed"."""
-    return f"{compare['tau']:g},{int(compare['sticky'])},{compare['seed']}"
+    """A comparison for a link's `vs` parameter: "τ,sticky,seed" and ",model" when it names one."""
+    packed = f"{compare['tau']:g},{int(compare['sticky'])},{compare['seed']}"
+    return packed + (f",{compare['model']}" if compare.get("model") else "")
 
 
 def unpack_compare(packed: str) -> dict:
     """A link's `vs` parameter, checked like a session file's comparison."""
     parts = packed.split(",")
-    if len(parts) != 3 or len(packed) > 40:
-        raise ShareError(f"the comparison {packed[:40]!r} is not τ,sticky,seed (e.g. 0.95,0,0)")
+    if len(parts) not in (3, 4) or len(packed) > 160:
+        raise ShareError(f"the comparison {packed[:40]!r} is not τ,sticky,seed[,model] (e.g. 0.95,0,0)")
     try:
         tau, seed = float(parts[0]), int(parts[2])
     except ValueError:
-        raise ShareError(f"the comparison {packed[:40]!r} is not τ,sticky,seed (e.g. 0.95,0,0)") from None
+        raise ShareError(f"the comparison {packed[:40]!r} is not τ,sticky,seed[,model] (e.g. 0.95,0,0)") from None
     if parts[1] not in ("0", "1"):
         raise ShareError(f"the comparison's sticky must be 0 or 1, not {parts[1][:10]!r}")
-    return check_compare({"tau": tau, "sticky": parts[1] == "1", "seed": seed})
+    return check_compare({"tau": tau, "sticky": parts[1] == "1", "seed": seed,
+                          "model": parts[3] if len(parts) == 4 else None})
 
 
 def check_compare(compare) -> dict:
-    """A comparison's three values, each of its type and within its setting's range."""
-    if not isinstance(compare, dict) or sorted(compare) != sorted(COMPARE_FIELDS):
-        raise ShareError(f"a comparison holds exactly {', '.join(COMPARE_FIELDS)}")
+    """A comparison's values, each of its type and within its setting's range; the model (optional, None:
+    the sidebar's) a name of the form a shipped model's directory has, never a path."""
+    required = [f for f in COMPARE_FIELDS if f != "model"]
+    if not isinstance(compare, dict) or not set(required) <= set(compare) or not set(compare) <= set(COMPARE_FIELDS):
+        raise ShareError(f"a comparison holds {', '.join(required)} and optionally model")
     if not isinstance(compare["sticky"], bool):
         raise ShareError("the comparison's sticky must be true or false")
-    out = {"sticky": compare["sticky"]}
+    model = compare.get("model")
+    if model is not None and not (isinstance(model, str) and MODEL_NAME.fullmatch(model)):
+        raise ShareError(f"the comparison's model {str(model)[:40]!r} is not the name of one of the app's models")
+    out = {"sticky": compare["sticky"], "model": model}
     for name, cast in (("tau", float), ("seed", int)):
         value = compare[name]
         if not _is_number(value, whole=cast is int):

@@ -105,7 +105,9 @@ def _init_settings(ltm) -> None:
     st.session_state["set_model"] = q.get("model") if q.get("model") in shipped else fallback
     if "vs" in q:  # the Predictions page's comparison
         try:
-            set_compare(unpack_compare(q["vs"]))
+            message = set_compare(unpack_compare(q["vs"]), shipped)
+            if message:
+                link_notice(f"The link's comparison: {message}.")
         except ShareError as e:
             link_notice(f"The link's vs={q['vs'][:40]!r}: {e}; the Predictions page opens without a comparison.")
     st.session_state["_settings_ready"] = True

@@ -2,17 +2,19 @@
 was worth at each token, perplexity and bits per character by stretch, and one token's top guesses
 and its attention's two sources (local against long-term)."""
 import dataclasses
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import streamlit as st
 
 from infformer.core.settings import MEMORY_RANGES
-from infformer.tracing.predictions import predictions, scores, stretch_table, token_characters, worth
+from infformer.tracing.predictions import costs_on_tokens, predictions, scores, stretch_table, token_characters, worth
 from infformer.viz import document as vd
 from infformer.viz.attention import head_share_figure
-from pages._compare import COMPARE, KEYS, SHADING
+from pages._compare import COMPARE, KEYS, SAME_MODEL, SHADING
 from pages._runs import cached_model, current_run, without_read
+from pages._sidebar import shipped_models
 from pages._text import plain
 from pages._widgets import intro, persistent, show
 
@@ -56,6 +58,12 @@ st.dataframe(stretch_table(trace, 10, without), hide_index=True, width="stretch"
 compared = None
 if shading == COMPARE:  # the same model and text under other inference-time settings (links carry it: vs=τ,sticky,seed)
     base = run.settings
+    shipped = shipped_models()
+    model_b = persistent(st.selectbox, KEYS["model"], SAME_MODEL, label="Model (compared)",
+                         options=[SAME_MODEL, *shipped],
+                         valid=lambda v: v if v == SAME_MODEL or v in shipped else SAME_MODEL,
+                         help="Another of the app's models reads the same text: with another tokenizer its costs "
+                              "are compared character by character (what it paid for the characters of each token).")
     c = st.columns(3)
     r = MEMORY_RANGES["tau"]
     tau_b = persistent(c[0].slider, KEYS["tau"], base.tau, label="τ (compared)", min_value=r.low, max_value=r.high,
@@ -63,25 +71,36 @@ if shading == COMPARE:  # the same model and text under other inference-time set
     sticky_b = persistent(c[1].toggle, KEYS["sticky"], not base.sticky, label="Sticky memories (compared)")
     seed_b = persistent(c[2].number_input, KEYS["seed"], base.seed, label="Seed (compared)", min_value=0,
                         max_value=2 ** 31 - 1, step=1)
-    other = dataclasses.replace(base, tau=float(tau_b), sticky=bool(sticky_b), seed=int(seed_b))
+    other = dataclasses.replace(base, tau=float(tau_b), sticky=bool(sticky_b), seed=int(seed_b),
+                                model_dir=base.model_dir if model_b == SAME_MODEL else str(shipped[model_b]))
     if other == base:
         st.info("The compared settings are the sidebar's: change one to compare.")
     else:
         compared = current_run(other, kind="compare").trace
-        mine, theirs = scores(surprisal[:n], chars[:n]), scores(compared.surprisal()[:n], chars[:n])
-        label_b = f"τ {other.tau:g}, {'sticky' if other.sticky else 'linear'}, seed {other.seed}"
-        label_a = f"τ {base.tau:g}, {'sticky' if base.sticky else 'linear'}, seed {base.seed}"
+        n_b = compared.num_text_tokens  # the other model's tokens of the document (another tokenizer: another count)
+        mine = scores(surprisal[:n], chars[:n])
+        theirs = scores(compared.surprisal()[:n_b], token_characters(compared)[:n_b])
+        compared_costs = costs_on_tokens(trace, compared)  # [T] on this trace's tokens
+
+        def label(s):
+            name = "" if s.model_dir == base.model_dir else f"{Path(s.model_dir).name}, "
+            return f"{name}τ {s.tau:g}, {'sticky' if s.sticky else 'linear'}, seed {s.seed}"
+        label_a, label_b = label(base), label(other)
         st.dataframe(pd.DataFrame({"settings": [f"the sidebar's ({label_a})", f"compared ({label_b})"],
+                                   "tokens": [mine["tokens"], theirs["tokens"]],
                                    "perplexity": [mine["perplexity"], theirs["perplexity"]],
                                    "bits per character": [mine["bits_per_character"], theirs["bits_per_character"]]}),
                      hide_index=True, width="stretch",
                      column_config={k: st.column_config.NumberColumn(format="%.4f")
                                     for k in ("perplexity", "bits per character")})
+        if other.model_dir != base.model_dir:
+            st.caption("Two models: perplexity counts each model's own tokens, so compare bits per character. "
+                       "The shading puts the other model's costs on this model's tokens, character by character.")
 
 # ------------------------------------------------------------------ the shaded document
 if compared is not None:
     kind = "difference"
-    values = np.nan_to_num(surprisal - compared.surprisal())
+    values = np.nan_to_num(surprisal - compared_costs)
 elif without is not None:
     kind = "worth"
     values = np.nan_to_num(worth(trace, without))
@@ -95,7 +114,7 @@ if n > WINDOW:
 end = min(trace.num_tokens, start + WINDOW)
 part = np.abs(values[start:end])
 scale = float(np.quantile(part, 0.99)) if len(part) else 0.0  # one rare token must not wash out the rest
-titles = (vd.difference_titles(trace, compared, start, end, ("the sidebar's", "compared")) if compared is not None
+titles = (vd.difference_titles(trace, compared_costs, start, end, ("the sidebar's", "compared")) if compared is not None
           else vd.worth_titles(trace, without, start, end) if without is not None
           else vd.surprisal_titles(trace, tokenizer.decode, start, end))
 st.subheader("The document, shaded by " + {"difference": "the difference between the two settings",

@@ -45,7 +45,9 @@ def load_session():
     st.session_state.update(set_tau=s["tau"], set_M=s["num_samples"], set_sticky=s["sticky"], set_D=s["num_bins"],
                             set_seed=s["seed"])
     if session["compare"] is not None:  # the Predictions page's comparison, as it was saved
-        set_compare(session["compare"])
+        message = set_compare(session["compare"], shipped)
+        if message:
+            st.session_state["session_notice"] += f" {plain(upload.name, 80)}: {plain(message)}."
     st.session_state["doc"] = Doc(text, session["query"], session["label"] or "session file")
     st.session_state["drafts"] = {"paste_text": text, "paste_query": session["query"], "upload_query": session["query"]}
     for k in ("paste_text", "paste_query", "upload_query"):

@@ -20,6 +20,33 @@ def token_characters(trace: Trace) -> np.ndarray:
     return (o[:, 1] - o[:, 0]).astype(np.int64)
 
 
+def costs_on_tokens(a: Trace, b: Trace) -> np.ndarray:
+    """[T_a] what trace b's model paid for the characters of each of a's tokens: b's tokens may cut the
+    same text elsewhere (another tokenizer), so each of b's token costs is spread evenly over the
+    characters it covers and summed over each of a's tokens. Same tokens: b's surprisal itself.
+    NaN where a's token has no cost (its first) or covers no character b paid for (b's first token).
+    Both traces must be of the same text."""
+    if a.text != b.text:
+        raise ValueError("the two traces are of different texts")
+    sb = b.surprisal()
+    if a.offsets is not None and b.offsets is not None and np.array_equal(a.token_ids, b.token_ids) \
+            and np.array_equal(a.offsets, b.offsets):
+        return sb.astype(np.float64)
+    per_char = np.zeros(len(a.text) + 1, np.float64)
+    paid = np.zeros(len(a.text) + 1, bool)
+    ob = disjoint_offsets(b.offsets)
+    for (s, e), cost in zip(ob, sb, strict=True):
+        if e > s and not np.isnan(cost):
+            per_char[s:e] = cost / (e - s)
+            paid[s:e] = True
+    cum, cum_paid = np.concatenate([[0.0], np.cumsum(per_char)]), np.concatenate([[0], np.cumsum(paid)])
+    oa = disjoint_offsets(a.offsets)
+    out = cum[oa[:, 1]] - cum[oa[:, 0]]
+    out[(cum_paid[oa[:, 1]] - cum_paid[oa[:, 0]]) == 0] = np.nan
+    out[np.isnan(a.surprisal())] = np.nan
+    return out
+
+
 def scores(losses, characters) -> dict:
     """Perplexity and bits per character of the tokens with a loss (NaN: not scored)."""
     losses, characters = np.asarray(losses, np.float64), np.asarray(characters, np.int64)

@@ -49,10 +49,12 @@ class _Recorder:
             W = getattr(self.model.blocks[layer], _HEAD_OUTPUTS[what]).out.weight.detach().float()  # [e, H·d]
             H = self.model.cfg.n_heads
             Wh = W.view(W.shape[0], H, -1)                                                       # [e, H, d]
-            self.grams[key] = torch.einsum("ehd,ehk->hdk", Wh, Wh)                               # [H, d, d]
+            with torch.autocast(device_type=W.device.type, enabled=False):
+                self.grams[key] = torch.einsum("ehd,ehk->hdk", Wh, Wh)                           # [H, d, d]
         G = self.grams[key]
         oh = o.view(*o.shape[:2], G.shape[0], G.shape[1])                                        # [B, T, H, d]
-        return torch.einsum("bthd,hdk,bthk->bth", oh, G, oh).clamp_min(0).sqrt()
+        with torch.autocast(device_type=o.device.type, enabled=False):  # a bf16 trace's hooks run under autocast
+            return torch.einsum("bthd,hdk,bthk->bth", oh.float(), G, oh.float()).clamp_min(0).sqrt()
 
     def pop(self) -> dict:
         out, self.current = self.current, {}

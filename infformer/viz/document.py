@@ -53,9 +53,11 @@ def worth_titles(trace: Trace, without, start: int, end: int) -> list:
     return out
 
 
-def difference_titles(a: Trace, b: Trace, start: int, end: int, names=("these settings", "the compared")) -> list:
-    """Hover text for a comparison of two traces of the same tokens."""
-    sa, sb = a.surprisal(), b.surprisal()
+def difference_titles(a: Trace, b, start: int, end: int, names=("these settings", "the compared")) -> list:
+    """Hover text for a comparison: b is a trace of the same tokens, or [T_a] the other's costs of
+    a's tokens (tracing.predictions.costs_on_tokens, for another tokenizer)."""
+    sa = a.surprisal()
+    sb = b.surprisal() if isinstance(b, Trace) else np.asarray(b)
     return [f"token {i}: not scored" if np.isnan(sa[i]) else
             f"token {i}: {names[0]} {sa[i]:.2f} nats, {names[1]} {sb[i]:.2f} ({sa[i] - sb[i]:+.3f})"
             for i in range(start, end)]

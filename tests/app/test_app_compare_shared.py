@@ -11,7 +11,7 @@ from pages._share import ShareError, pack_compare, read_session, session_json, u
 pytestmark = needs_model
 TEXT = "The lighthouse keeper counted the ships that passed in the night. " * 25
 SETTINGS = dict(tau=0.75, num_samples=128, sticky=True, num_bins=64, seed=7)
-COMPARED = {"tau": 0.9, "sticky": False, "seed": 3}
+COMPARED = {"tau": 0.9, "sticky": False, "seed": 3, "model": None}
 
 
 def param(at, name):
@@ -38,7 +38,9 @@ def test_a_comparison_is_written_into_the_link_and_a_link_reopens_it():
 
 
 @pytest.mark.parametrize("vs,message", [("2,0,0", "τ must lie in"), ("0.9,2,0", "0 or 1"), ("a,b", "τ,sticky,seed"),
-                                        ("0.9,0,-1", "must lie in"), ("nan,0,0", "must lie in")])
+                                        ("0.9,0,-1", "must lie in"), ("nan,0,0", "must lie in"),
+                                        ("0.9,0,0,../../etc", "not the name of one of the app's models"),
+                                        ("0.9,0,0,/work/x", "not the name")])
 def test_a_bad_comparison_in_a_link_is_named_and_the_page_opens_without_it(vs, message):
     with pytest.raises(ShareError, match=message):
         unpack_compare(vs)
@@ -49,6 +51,15 @@ def test_a_bad_comparison_in_a_link_is_named_and_the_page_opens_without_it(vs, m
 
 def test_the_link_form_round_trips():
     assert unpack_compare(pack_compare(COMPARED)) == COMPARED
+    other = {**COMPARED, "model": "smollm2-sticky"}
+    assert pack_compare(other) == "0.9,0,3,smollm2-sticky" and unpack_compare(pack_compare(other)) == other
+
+
+def test_a_link_naming_a_model_the_app_does_not_ship_compares_the_sidebars_model_and_says_so():
+    at = open_page("predictions", query_params={"vs": "0.9,0,3,no-such-model"})
+    assert any("'no-such-model' is not one of this app's models" in w for w in warnings(at)), warnings(at)
+    assert at.radio(key="_w_pred_shading").value == COMPARE
+    assert at.selectbox(key="_w_pred_cmp_model").value == "the sidebar's model"
 
 
 def test_a_session_file_keeps_the_comparison_and_version_1_files_still_open():
@@ -75,11 +86,13 @@ def test_a_session_file_keeps_the_comparison_and_version_1_files_still_open():
 
 @pytest.mark.parametrize("compare,message", [
     ({"tau": 0.9, "sticky": 0, "seed": 3}, "true or false"),
-    ({"tau": 0.9, "sticky": False}, "exactly"),
+    ({"tau": 0.9, "sticky": False}, "optionally model"),
+    ({"tau": 0.9, "sticky": False, "seed": 3, "model": "x", "path": "/etc"}, "optionally model"),
+    ({"tau": 0.9, "sticky": False, "seed": 3, "model": 7}, "not the name"),
     ({"tau": 0.9, "sticky": False, "seed": 3.5}, "whole number"),
     ({"tau": 1e400, "sticky": False, "seed": 3}, "must lie in"),
     ({"tau": 0.9, "sticky": False, "seed": 1e400}, "whole number"),
-    ("0.9,0,3", "exactly"),
+    ("0.9,0,3", "optionally model"),
 ])
 def test_a_bad_comparison_in_a_session_file_is_named(compare, message):
     data = json.loads(session_json(TEXT, "", "notes", "m", SETTINGS))

@@ -44,3 +44,24 @@ def test_every_text_page_draws_its_figures_at_30_layers_by_9_heads(page):
     assert_clean(at)
     assert not errors(at), errors(at)
     assert len(figures(at)) >= page.charts
+
+
+def test_predictions_compares_the_small_model_with_the_pretrained_one_on_the_same_text():
+    """Issue 26: two models with different tokenizers on one text: each scored on its own tokens (bits
+    per character comparable), the other's costs put on the sidebar model's tokens character by character."""
+    import numpy as np
+
+    from pages._compare import COMPARE
+    at = open_page("predictions")  # the sidebar's model: the small default (tests/conftest.py)
+    at.radio(key="_w_pred_shading").set_value(COMPARE).run()
+    at.selectbox(key="_w_pred_cmp_model").set_value(PRETRAINED_MODEL.name).run()
+    at.toggle(key="_w_pred_cmp_sticky").set_value(True).run()
+    assert_clean(at)
+    assert not errors(at)
+    table = at.dataframe[1].value
+    assert PRETRAINED_MODEL.name in table["settings"][1] and table["tokens"][0] != table["tokens"][1]
+    assert np.isfinite(table["bits per character"]).all() and (table["bits per character"] > 0.05).all()
+    assert any("compare bits per character" in c.value for c in at.caption)
+    assert "compared" in at.get("html")[-1].proto.body and "Difference" in at.get("html")[-2].proto.body
+    assert at.query_params["vs"][0].endswith(PRETRAINED_MODEL.name) or str(at.query_params["vs"]).endswith(
+        PRETRAINED_MODEL.name)

@@ -178,3 +178,48 @@ def test_notebook_views_render_and_save(traced, tmp_path):
         path = shaded.save(tmp_path / "view.html")
         assert path.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     assert "the model expected" in notebook.show_surprisal(trace, tok.decode)._repr_html_()
+
+
+def test_another_tokenizers_costs_are_put_on_these_tokens_character_by_character(traced):
+    """Two models compared on one text (issue 26): b's tokens cut the text elsewhere (here: a's tokens
+    merged in pairs, each pair costing what its two tokens cost together). Each pair's cost is spread
+    over its characters, so a's two tokens get shares in proportion to their lengths that add up to it;
+    the same tokens give b's surprisal itself; different texts are refused."""
+    import dataclasses
+    a = traced[2]
+    from infformer.tracing.predictions import costs_on_tokens
+    from infformer.tracing.record import disjoint_offsets
+    np.testing.assert_array_equal(costs_on_tokens(a, a), a.surprisal())
+    o = disjoint_offsets(a.offsets)
+    T = (a.num_tokens // 2) * 2
+    pairs = np.stack([o[0:T:2, 0], o[1:T:2, 1]], 1)
+    rng = np.random.default_rng(0)
+    pair_cost = rng.uniform(0.5, 5.0, len(pairs))
+    pair_cost[0] = np.nan  # b's first token: nothing predicted it
+    loss = np.append(pair_cost[1:], np.nan).astype(np.float32)  # token_loss[t] is the cost of token t + 1
+    b = dataclasses.replace(a, token_ids=np.arange(len(pairs)), offsets=pairs, token_loss=loss)
+    got = costs_on_tokens(a, b)
+    for k in range(1, len(pairs)):
+        i, j = 2 * k, 2 * k + 1
+        width = o[j, 1] - o[i, 0]
+        if width == 0:
+            continue
+        np.testing.assert_allclose(np.nansum(got[[i, j]]), pair_cost[k], rtol=1e-5)
+        if o[i, 1] > o[i, 0]:
+            np.testing.assert_allclose(got[i], pair_cost[k] * (o[i, 1] - o[i, 0]) / width, rtol=1e-5)
+    assert np.isnan(got[0]) and np.isnan(got[1])  # a's first token, and the characters of b's first
+    with pytest.raises(ValueError, match="different texts"):
+        costs_on_tokens(a, dataclasses.replace(b, text=a.text + "!"))
+
+
+def test_per_head_terms_are_recorded_under_bf16_autocast_too():
+    """A bf16 trace's hooks run under autocast: the per-head norms must still come out as float32
+    numbers (a bf16 result once stopped every bf16 trace: numpy has no bfloat16)."""
+    model = make_model("sticky", stm_len=0, n_heads=4)
+    tokens = torch.arange(60) % 50
+    _, _, ref = run_with_trace(model, tokens)
+    _, _, b16 = run_with_trace(model, tokens, bf16=True)
+    for name in ("local_head_norm", "ltm_head_norm"):
+        want, got = getattr(ref, name).astype(np.float32), getattr(b16, name).astype(np.float32)
+        assert np.isfinite(got).all() and (got > 0).any()
+        np.testing.assert_allclose(got, want, rtol=0.1, atol=0.05 * float(want.max()))
