@@ -35,6 +35,16 @@ if queries:
     if len(segments) > 1:
         note += " The chosen queries come from different segments, so they read different memories."
     st.caption(note)
+    # the other memory: where the same query looked in its local window (kept for the query's tokens)
+    local = next((q for q in queries if trace.local_weights(q) is not None), None)
+    if local is None:
+        st.caption("The local attention's weights are kept for the query's tokens (the text after the document), "
+                   "or the text's last 8 tokens when it has no query: choose one of those to see them.")
+    else:
+        show(va.local_weights_figure(trace, local, layers), "local_weights")
+        st.caption(f"Query {va.token_label(trace, local)} in the same layers: the long-term read above integrates "
+                   "N(t; μ, σ²) over the memory; the local attention spreads softmax weights over the recent tokens "
+                   "its window still holds. Both are added to the same residual stream.")
     with st.expander("μ and σ² of the chosen queries"):
         rows = [{"token": va.token_label(trace, q), "layer": y, "head": h, "μ": float(trace.mu[y, q, h]),
                  "σ²": float(trace.sigma_sq[y, q, h])} for q in queries for y in layers for h in range(trace.num_heads)]

@@ -55,6 +55,7 @@ class LocalAttention(nn.Module):
         self.out = nn.Linear(d_model, d_model, bias=bias)
         self.hook_pattern_mask = HookPoint()
         self.hook_heads = HookPoint()  # [B, T, H·d] the heads' outputs before W_O (head h: columns h·d..(h+1)·d)
+        self.hook_pattern = HookPoint()  # [B, H, T, K] attention weights over the window, formed only for a reader
 
     def split_heads(self, x: Tensor) -> Tensor:  # [B, T, h·d] -> [B, h, T, d], h = n_heads or n_kv_heads
         B, T, e = x.shape
@@ -70,9 +71,14 @@ class LocalAttention(nn.Module):
         k, v = (self.split_heads(t) for t in self.key_value(context).chunk(2, dim=-1))  # [B, G, K, d]
         if self.n_kv_heads != self.n_heads:  # each key/value head serves a group of query heads
             k, v = (t.repeat_interleave(self.n_heads // self.n_kv_heads, dim=1) for t in (k, v))
-        out = F.scaled_dot_product_attention(
-            rotary(q, q_pos, self.rope_base, self.rope_layout), rotary(k, k_pos, self.rope_base, self.rope_layout), v,
-            attn_mask=self.hook_pattern_mask(mask), dropout_p=self.dropout if self.training else 0.0)
+        q_rot, k_rot = rotary(q, q_pos, self.rope_base, self.rope_layout), rotary(k, k_pos, self.rope_base, self.rope_layout)
+        mask = self.hook_pattern_mask(mask)
+        if self.hook_pattern.listened():  # the fused kernel never forms the weights: form them for the reader
+            with torch.autocast(device_type=x.device.type, enabled=False):
+                scores = q_rot.float() @ k_rot.float().transpose(-1, -2) / math.sqrt(self.head_dim)
+                self.hook_pattern(torch.softmax(scores.masked_fill(~mask, float("-inf")), -1))
+        out = F.scaled_dot_product_attention(q_rot, k_rot, v, attn_mask=mask,
+                                             dropout_p=self.dropout if self.training else 0.0)
         B, H, T, d = out.shape
         return self.out(self.hook_heads(out.transpose(1, 2).reshape(B, T, H * d))), q
 

@@ -67,6 +67,10 @@ class Trace:
     ltm_norm: np.ndarray | None = None    # [Y, T] ‖Z_LTM‖: the size of what the long-term read added (0: empty)
     local_head_norm: np.ndarray | None = None  # [Y, T, H] float16 ‖W_O,h o_h‖: head h's term of Z_local
     ltm_head_norm: np.ndarray | None = None    # [Y, T, H] float16: head h's term of Z_LTM (0: empty memory)
+    pattern_tokens: np.ndarray | None = None      # [Q] the tokens whose local attention weights are kept
+    local_pattern: np.ndarray | None = None       # [Y, Q, H, K] float16: their weights over the window's keys
+    local_pattern_keys: np.ndarray | None = None  # [Q, K] the traced token each key is (-1: a compressed slot,
+    #                                               a token before the trace, or past the window)
 
     # ------------------------------------------------------------- sizes and settings
     @property
@@ -205,6 +209,18 @@ class Trace:
         ltm = self.ltm_head_norm[:, token].astype(np.float32)
         total = local + ltm
         return np.divide(ltm, total, out=np.zeros_like(total), where=total > 0)
+
+    def local_weights(self, token: int) -> tuple[np.ndarray, np.ndarray] | None:
+        """(keys [K'] the traced tokens of `token`'s local window, weights [Y, H, K'] of its local attention
+        over them), or None when the trace did not keep this token's weights (see `pattern_tokens`)."""
+        if self.pattern_tokens is None:
+            return None
+        q = np.flatnonzero(self.pattern_tokens == token)
+        if not len(q):
+            return None
+        keys = self.local_pattern_keys[q[0]]
+        keep = (keys >= 0) & (keys <= token)  # later tokens of its segment are masked (causal): weight 0
+        return keys[keep], self.local_pattern[:, q[0]][:, :, keep].astype(np.float32)
 
     def surprisal(self) -> np.ndarray:
         """[T] nats the model paid for each token given those before it (its loss); NaN for the first,

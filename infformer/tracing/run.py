@@ -68,7 +68,7 @@ class _Recorder:
 def run_with_trace(model: InfFormer, tokens, state: MemoryState | None = None, *, max_snapshots: int = 32,
                    keep_logits: bool = False, num_text_tokens: int | None = None, text: str = "",
                    offsets=None, on_segment=None, bf16: bool = False,
-                   provenance: bool = False) -> tuple[Tensor | None, MemoryState, Trace]:
+                   provenance: bool = False, pattern_tokens=None) -> tuple[Tensor | None, MemoryState, Trace]:
     """Run tokens [T] (or [1, T]) segment by segment with recorders attached; always removes them.
 
     Returns (logits [1, T, V] if keep_logits else None, final state, trace). `on_segment(done,
@@ -80,6 +80,9 @@ def run_with_trace(model: InfFormer, tokens, state: MemoryState | None = None, *
     (capacity-bounded: `final_spans`). The trace replays every token's span from the recorded sample
     positions anyway (`Trace.spans_at`), so it is off by default: traces run ~13% faster. On, the
     final state's spans can be checked against the replay (the tests do).
+    pattern_tokens: the tokens whose local attention weights over their window the trace keeps (every
+    layer and head; `Trace.local_pattern`); default `pattern_rows`: the query's first 64 tokens, or the
+    last 8 tokens of a text without a query.
     """
     tokens = torch.as_tensor(tokens)
     if tokens.dim() == 1:
@@ -105,6 +108,11 @@ def run_with_trace(model: InfFormer, tokens, state: MemoryState | None = None, *
     # the same per head (float16: for display; as large as μ and σ² together at half their precision)
     local_head_norm = np.zeros((Y, T, H), dtype=np.float16)
     ltm_head_norm = np.zeros((Y, T, H), dtype=np.float16)
+    n_text = T if num_text_tokens is None else int(num_text_tokens)
+    rows = pattern_rows(T, n_text) if pattern_tokens is None else sorted({int(t) for t in pattern_tokens if 0 <= t < T})
+    K = cfg.compressive_len + cfg.stm_len + L                 # the longest local window: [compressed | STM | segment]
+    local_pattern = np.zeros((Y, len(rows), H, K), dtype=np.float16)
+    pattern_keys = np.full((len(rows), K), -1, dtype=np.int64)  # the traced token each key is (-1: none)
     top_ids = np.zeros((T, TOP_K), dtype=np.int32)       # each position's most likely next tokens ...
     top_probs = np.zeros((T, TOP_K), dtype=np.float32)   # ... and their probabilities (the Predictions page)
     segments, seconds = [], []
@@ -128,8 +136,25 @@ def run_with_trace(model: InfFormer, tokens, state: MemoryState | None = None, *
         for s, (a, b) in enumerate(bounds):
             t0 = time.perf_counter()
             position_before = int(state.position[0])
-            with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=bf16):
-                logits, state = model(tokens[:, a:b], state)
+            pending = int(state.pending)
+            here = [(q, t) for q, t in enumerate(rows) if a <= t < b]
+            patterns = {}
+            listening = record(model, lambda name: name.endswith(".attn.hook_pattern"),
+                               lambda point, w, kept=patterns: kept.__setitem__(point.layer, w)) if here else None
+            try:
+                with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=bf16):
+                    logits, state = model(tokens[:, a:b], state)
+            finally:
+                if listening is not None:
+                    listening.remove()
+            for q, t in here:  # key j of the window [compressed Cm | STM S | segment so far | new] is token ...
+                Cm, first = cfg.compressive_len, a - pending - cfg.stm_len
+                width = patterns[0].shape[-1]
+                keys = np.arange(width) - Cm + first              # ... first + (j - Cm), a compressed slot none
+                keys[(np.arange(width) < Cm) | (keys < 0)] = -1
+                pattern_keys[q, :width] = keys
+                for layer, w in patterns.items():
+                    local_pattern[layer, q, :, :width] = w[0, :, t - a].float().cpu().numpy()
             seconds.append(time.perf_counter() - t0)
             segments.append((a, b))
             rec = recorder.pop()
@@ -183,6 +208,7 @@ def run_with_trace(model: InfFormer, tokens, state: MemoryState | None = None, *
         config=cfg.to_dict(), token_ids=tokens[0].cpu().numpy(), token_loss=token_loss,
         top_ids=top_ids, top_probs=top_probs, local_norm=local_norm, ltm_norm=ltm_norm,
         local_head_norm=local_head_norm, ltm_head_norm=ltm_head_norm,
+        pattern_tokens=np.asarray(rows, dtype=np.int64), local_pattern=local_pattern, local_pattern_keys=pattern_keys,
         segments=np.asarray(segments, dtype=np.int64), seconds=np.asarray(seconds),
         mu=mu, sigma_sq=sigma_sq,
         update_segment=arr(upd_segment, (U,), np.int64), update_kind=arr(upd_kind, (U,), np.int8),
@@ -205,6 +231,14 @@ def run_with_trace(model: InfFormer, tokens, state: MemoryState | None = None, *
         if isinstance(v, np.ndarray):
             _readonly(v)
     return (torch.cat(logits_out, 1) if keep_logits else None), state, trace
+
+
+def pattern_rows(num_tokens: int, num_text_tokens: int, query_tokens: int = 64, last: int = 8) -> list:
+    """The tokens whose local attention weights a trace keeps by default: the query's first
+    `query_tokens` (the app's default query tokens), else the text's `last` tokens."""
+    if num_text_tokens < num_tokens:
+        return list(range(num_text_tokens, min(num_tokens, num_text_tokens + query_tokens)))
+    return list(range(max(0, num_tokens - last), num_tokens))
 
 
 def trace_text(model: InfFormer, tokenizer, text: str, query: str | None = None, **kwargs):

@@ -139,3 +139,29 @@ def head_share_figure(trace: Trace, token: int, title: str | None = None) -> go.
     fig.update_yaxes(autorange="reversed")
     return style(fig, title or f"Token {token}: each head's long-term share of its attention output",
                  height=max(260, 18 * Y + 120))
+
+
+def local_weights_figure(trace: Trace, query: int, layers=None,
+                         title: str | None = None) -> go.Figure | None:
+    """The other memory, beside the long-term Gaussian: one panel per layer, for every head (colour)
+    the local attention's weights of `query` over its window (the short-term memory and its segment so
+    far), against the token each key is. None when the trace did not keep this token's weights."""
+    kept = trace.local_weights(int(query))
+    if kept is None:
+        return None
+    keys, weights = kept
+    layers = list(range(trace.num_layers)) if layers is None else [int(y) for y in layers]
+    fig = make_subplots(rows=len(layers), cols=1, shared_xaxes=True, vertical_spacing=0.035)
+    words = [token_label(trace, int(k)) for k in keys]
+    for r, y in enumerate(layers):
+        for h in range(trace.num_heads):
+            fig.add_trace(go.Scatter(
+                x=keys, y=weights[y, h], mode="lines", name=f"head {h}", legendgroup=f"head {h}",
+                line=dict(color=head_color(h), width=1.4), showlegend=r == 0, text=words,
+                hovertemplate=f"layer {y}, head {h}<br>key %{{text}}<br>weight %{{y:.3f}}<extra></extra>"),
+                row=r + 1, col=1)
+        fig.update_yaxes(title_text=f"layer {y}<br>weight", row=r + 1, col=1, rangemode="tozero")
+    fig.update_xaxes(title_text="token of the local window (short-term memory and the segment so far)",
+                     row=len(layers), col=1)
+    title = title or f"The local attention of query {token_label(trace, int(query))} over its window"
+    return style(fig, title, height=max(320, 190 * len(layers) + 80))

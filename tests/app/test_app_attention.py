@@ -73,7 +73,7 @@ def test_each_gaussian_of_a_few_queries(reference):
 
 def test_mu_sigma_scatter_has_every_query(page, reference):
     trace = reference[0]
-    fig = figures(page)[1]
+    fig = next(f for f in figures(page) if f["layout"]["title"]["text"].startswith("μ and σ"))
     by_layer = [t for t in fig["data"] if t["name"].startswith("layer")]
     assert len(by_layer) == trace.num_layers
     points = sum(len(arr(t["x"])) for t in by_layer)
@@ -93,10 +93,24 @@ def test_fewer_layers_one_query_and_colour_by_head(reference):
     widget(at, "multiselect", "Layers").set_value([1, 3]).run()
     widget(at, "radio", "Colour").set_value("head").run()
     assert_clean(at)
-    gauss, scatter = figures(at)
+    gauss, local, scatter = figures(at)  # the last token is the query's: its local weights are kept
     assert len([t for t in gauss["data"] if t["type"] == "scatter"]) == 2 * trace.num_heads
+    assert len(local["data"]) == 2 * trace.num_heads  # the same two layers
     assert [t["name"] for t in scatter["data"]][:trace.num_heads] == [f"head {h}" for h in range(trace.num_heads)]
     # the choice of query tokens is remembered across pages
     at.switch_page("pages/excerpts.py").run()
     assert_clean(at)
     assert widget(at, "multiselect", "Query tokens").value == [trace.num_tokens - 1]
+
+
+def test_the_local_attention_of_the_first_query_token_is_drawn_beside_its_gaussians(page, reference):
+    """Issue 26: the two memories at once: the default queries are the query's tokens, whose local
+    attention weights the trace keeps; the figure draws them per layer and head over the window."""
+    trace = reference[0]
+    fig = next(f for f in figures(page) if "local attention of query" in f["layout"]["title"]["text"])
+    first = next(q for q in app_default_queries(trace) if trace.local_weights(q) is not None)
+    keys, weights = trace.local_weights(first)
+    assert f"{first} «" in fig["layout"]["title"]["text"]
+    assert len(fig["data"]) == weights.shape[0] * weights.shape[1]  # every layer (the small model's 4) × head
+    np.testing.assert_allclose(arr(fig["data"][0]["x"]), keys)
+    np.testing.assert_allclose(arr(fig["data"][0]["y"]), weights[0, 0], rtol=1e-6)
