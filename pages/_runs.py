@@ -213,3 +213,30 @@ def without_read(run: Run) -> np.ndarray:
         st.stop()
     bar.empty()
     return out
+
+
+# ----------------------------------------------------------------------------- local attention weights
+def local_weights(run: Run, token: int):
+    """(keys, weights [Y, H, K]) of `token`'s local attention over its window: from the trace when it
+    kept them (the query's tokens), else by reading the text again up to the end of the token's
+    segment with the same model and settings (the same memory, so the same weights), once per
+    (run, token) for all sessions, in the background."""
+    kept = run.trace.local_weights(int(token))
+    if kept is not None:
+        return kept
+    tr = run.trace
+    model, _, _ = cached_model(*run.settings.model_key())
+    end = int(tr.segments[tr.segment_of(int(token)), 1])
+    job = _jobs.submit(f"{run.key}:local:{int(token)}", lambda on_segment: run_with_trace(
+        model, tr.token_ids[:end], num_text_tokens=min(end, tr.num_text_tokens), pattern_tokens=[int(token)],
+        on_segment=on_segment, bf16=run.precision == "bf16")[2].local_weights(int(token)),
+        kind="local", rate_key=run.settings.model_key()[0])
+    bar = st.progress(0.0, text=f"Reading the text again up to token {int(token):,} for its local attention…")
+    try:
+        out = _jobs.wait(job, bar, "Reading the text again for the local attention")
+    except _jobs.Cancelled:
+        bar.empty()
+        st.info("This computation was stopped (the server is stopping, or a newer one replaced it). Reload the page.")
+        st.stop()
+    bar.empty()
+    return out

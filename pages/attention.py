@@ -4,7 +4,7 @@ import numpy as np
 import streamlit as st
 
 from infformer.viz import attention as va
-from pages._runs import current_run, ruler
+from pages._runs import current_run, local_weights, ruler
 from pages._widgets import intro, persistent, pick_queries, show
 
 intro("attention", "Attention Gaussians")
@@ -35,13 +35,18 @@ if queries:
     if len(segments) > 1:
         note += " The chosen queries come from different segments, so they read different memories."
     st.caption(note)
-    # the other memory: where the same query looked in its local window (kept for the query's tokens)
+    # the other memory: where the same query looked in its local window (the trace keeps the query's
+    # tokens'; another token's are computed on request: the text read again up to its segment's end)
     local = next((q for q in queries if trace.local_weights(q) is not None), None)
+    if local is None and st.toggle(f"Local attention of {va.token_label(trace, queries[0])} (reads the text again up "
+                                   "to it)", key="local_on_demand"):
+        local = queries[0]
     if local is None:
-        st.caption("The local attention's weights are kept for the query's tokens (the text after the document), "
-                   "or the text's last 8 tokens when it has no query: choose one of those to see them.")
+        st.caption("The local attention's weights are kept for the query's tokens (the text after the document); "
+                   "for another token, switch on the toggle above.")
     else:
-        show(va.local_weights_figure(trace, local, layers), "local_weights")
+        keys, weights = local_weights(run, local)
+        show(va.local_weights_figure(trace, local, layers, kept=(keys, weights)), "local_weights")
         st.caption(f"Query {va.token_label(trace, local)} in the same layers: the long-term read above integrates "
                    "N(t; μ, σ²) over the memory; the local attention spreads softmax weights over the recent tokens "
                    "its window still holds. Both are added to the same residual stream.")

@@ -84,6 +84,8 @@ def run_with_trace(model: InfFormer, tokens, state: MemoryState | None = None, *
     layer and head; `Trace.local_pattern`); default `pattern_rows`: the query's first 64 tokens, or the
     last 8 tokens of a text without a query.
     """
+    if isinstance(tokens, np.ndarray) and not tokens.flags.writeable:  # e.g. another trace's (read-only) token_ids
+        tokens = tokens.copy()
     tokens = torch.as_tensor(tokens)
     if tokens.dim() == 1:
         tokens = tokens[None]

@@ -141,12 +141,13 @@ def head_share_figure(trace: Trace, token: int, title: str | None = None) -> go.
                  height=max(260, 18 * Y + 120))
 
 
-def local_weights_figure(trace: Trace, query: int, layers=None,
-                         title: str | None = None) -> go.Figure | None:
+def local_weights_figure(trace: Trace, query: int, layers=None, title: str | None = None,
+                         kept=None) -> go.Figure | None:
     """The other memory, beside the long-term Gaussian: one panel per layer, for every head (colour)
     the local attention's weights of `query` over its window (the short-term memory and its segment so
-    far), against the token each key is. None when the trace did not keep this token's weights."""
-    kept = trace.local_weights(int(query))
+    far), against the token each key is. kept: (keys, weights [Y, H, K]) computed elsewhere, else the
+    trace's own (None when the trace did not keep this token's weights)."""
+    kept = trace.local_weights(int(query)) if kept is None else kept
     if kept is None:
         return None
     keys, weights = kept

@@ -114,3 +114,27 @@ def test_the_local_attention_of_the_first_query_token_is_drawn_beside_its_gaussi
     assert len(fig["data"]) == weights.shape[0] * weights.shape[1]  # every layer (the small model's 4) × head
     np.testing.assert_allclose(arr(fig["data"][0]["x"]), keys)
     np.testing.assert_allclose(arr(fig["data"][0]["y"]), weights[0, 0], rtol=1e-6)
+
+
+def test_a_token_outside_the_query_gets_its_local_attention_on_request(reference):
+    """A clicked or searched token is not one whose weights the trace kept: a toggle reads the text
+    again up to its segment's end, and the weights are the ones a trace keeping them records."""
+    import torch
+
+    from infformer.io.checkpoint import load_checkpoint
+    from infformer.tracing.run import run_with_trace
+    trace = reference[0]
+    token = int(np.flatnonzero(~np.isnan(trace.mu[0, :, 0]))[5])  # an early token that read the memory
+    assert trace.local_weights(token) is None
+    at = open_page("attention")
+    widget(at, "multiselect", "Query tokens").set_value([token]).run()
+    assert not any("local attention of query" in f["layout"]["title"]["text"] for f in figures(at))
+    at.toggle(key="local_on_demand").set_value(True).run()
+    assert_clean(at)
+    fig = next(f for f in figures(at) if "local attention of query" in f["layout"]["title"]["text"])
+    model, _, _ = load_checkpoint()
+    with torch.no_grad():
+        _, _, again = run_with_trace(model, trace.token_ids, pattern_tokens=[token])
+    keys, weights = again.local_weights(token)
+    np.testing.assert_allclose(arr(fig["data"][0]["x"]), keys)
+    np.testing.assert_allclose(arr(fig["data"][0]["y"]), weights[0, 0], rtol=1e-3, atol=1e-4)
