@@ -142,20 +142,24 @@ def test_snapshots_are_bounded_and_match_the_memory():
 
 
 def test_trace_size_is_linear_in_tokens_with_bounded_snapshots():
-    """The bound docs/commands.md states (How it works, the Trace): per-token μ, σ², ids, losses, the top-5
-    predictions and the two attention terms' norms; per-update histograms and samples; at most
-    max_snapshots coefficient snapshots; fixed-size final memory."""
+    """The bound docs/architecture.md states (the Trace): per-token μ, σ², ids, losses, the top-5
+    predictions and the two attention terms' norms (per layer, and per head in float16); per-update
+    histograms and samples; at most max_snapshots coefficient snapshots; fixed-size final memory; the
+    local attention weights of at most 64 query tokens (here the last 8: no query)."""
     model = make_model("sticky")
     cfg = model.cfg
     Y, H, N, e = cfg.n_layers, cfg.n_heads, cfg.ltm.num_basis, cfg.d_model
     D, M, C = cfg.ltm.num_bins, cfg.ltm.num_samples, cfg.ltm.span_capacity
+    window = cfg.compressive_len + cfg.stm_len + cfg.segment_len
     K = 3
     for segments in (10, 80):
         x = random_tokens(8 * segments, seed=2)[0]
         _, _, trace = run_with_trace(model, x, max_snapshots=K)
         T, U = trace.num_tokens, trace.num_updates
-        bound = (T * (2 * Y * H * 4 + 8 + 4 + 5 * (4 + 4) + 2 * Y * 4) + segments * (16 + 8) + U * (Y * D * 4 + Y * M * 8 + 1 + 8 + 16 + 8)
-                 + (K + 1) * Y * N * e * 4 + 2 * Y * C * (16 + 8) + 2 * N * 4 + 1024)
+        bound = (T * (2 * Y * H * 4 + 8 + 4 + 5 * (4 + 4) + 2 * Y * 4 + 2 * Y * H * 2) + segments * (16 + 8)
+                 + U * (Y * D * 4 + Y * M * 8 + 1 + 8 + 16 + 8)
+                 + (K + 1) * Y * N * e * 4 + 2 * Y * C * (16 + 8) + 2 * N * 4 + 8 * (Y * H * window * 2 + window * 8 + 8)
+                 + 1024)
         assert trace.nbytes() <= bound, (segments, trace.nbytes(), bound)
 
 
