@@ -185,6 +185,23 @@ if sections is not None:
                "shuffles docIdx across replies; `difference_low` / `_high` bound the writer's section minus the control "
                "(95%, resampling conversations). No paper reports this number; the Dialogue page shows it reply by reply.")
 
+# ------------------------------------------------------------------ on a pretrained backbone (issue 27)
+PRETRAINED = "scripts/experiments/pretrained_variants_table.py"
+st.header("The same variants on a pretrained backbone (SmolLM2-135M)")
+pretrained = read("pretrained_variants.csv", PRETRAINED, ("text", "model", "bits_per_character", "later_half"),
+                  writer=PRETRAINED, optional=True)
+if pretrained is not None:
+    def both(row) -> str:
+        sd = "" if pd.isna(row.get("bits_per_character_sd")) else f" ± {row['bits_per_character_sd']:.3f}"
+        return f"{row['bits_per_character']:.3f}{sd} / {row['later_half']:.3f}"
+    wide = pretrained.assign(cell=pretrained.apply(both, axis=1)).pivot(index="text", columns="model", values="cell")
+    order = list(dict.fromkeys(pretrained["model"]))
+    st.dataframe(wide[order].loc[list(dict.fromkeys(pretrained["text"]))], width="stretch")
+    st.caption("Bits per character, overall / later half of each text (lower is better; ± the spread of two training "
+               "seeds). Each memory added to the frozen SmolLM2-135M and fine-tuned under one recipe, data order and "
+               "budget (900 steps of 512 tokens), beside SmolLM2 alone with the same 512-token segments (the paper's "
+               "\"GPT-2\" row). docs/experiments.md has the commands and what reproduces.")
+
 # ------------------------------------------------------------------ learning curves
 st.header("Learning curves")
 window = persistent(st.slider, "exp_window", 50, label="Smoothing: rolling mean over this many steps",

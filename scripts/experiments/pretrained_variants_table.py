@@ -5,7 +5,9 @@ the same segments, overall and in the later half of each text, with the mean and
 
     python scripts/experiments/pretrained_variants_table.py [--results results/pretrained]
         [--variant "∞-former, sticky=infformer-mix,variant-sticky-s1"] [--variant "∞-former=variant-ltm-s0"]
-Reads RESULTS/{baseline,NAME}/*.json (scripts/experiments/pretrained_eval.sh MODEL NAME); prints Markdown.
+        [--csv results/pretrained_variants.csv]
+Reads RESULTS/{baseline,NAME}/*.json (scripts/experiments/pretrained_eval.sh MODEL NAME); prints Markdown,
+and with --csv writes the same numbers one row per (text, model) for the Experiments page.
 """
 from __future__ import annotations
 
@@ -17,7 +19,9 @@ from pathlib import Path
 from pretrained_tables import TEXTS, later_half
 
 ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_VARIANTS = ["∞-former, sticky=infformer-mix,variant-sticky-s1", "∞-former=variant-ltm-s0"]
+DEFAULT_VARIANTS = ["Compressive=variant-compressive-s0", "∞-former=variant-ltm-s0,variant-ltm-s1",
+                    "∞-former, sticky=infformer-mix,variant-sticky-s1"]
+BASELINE = "SmolLM2, 512-token segments"
 
 
 def load(results: Path, name: str) -> dict:
@@ -37,7 +41,7 @@ def table(results: Path, variants: list) -> str:
     base = load(results, "baseline")
     runs = {label: [load(results, n) for n in names.split(",")] for label, names in
             (v.split("=", 1) for v in variants)}
-    head = ["text", "SmolLM2, 512-token segments"] + list(runs)
+    head = ["text", BASELINE] + list(runs)
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for key, title in TEXTS.items():
         if key not in base:
@@ -51,11 +55,35 @@ def table(results: Path, variants: list) -> str:
     return "\n".join(lines)
 
 
+def rows(results: Path, variants: list) -> list:
+    """The table one row per (text, model): mean and standard deviation over seeds (None for one seed)."""
+    out = []
+    models = [(BASELINE, ["baseline"])] + [(label, names.split(",")) for label, names in
+                                           (v.split("=", 1) for v in variants)]
+    for label, names in models:
+        seeds = [load(results, n) for n in names]
+        for key, title in TEXTS.items():
+            have = [s[key] for s in seeds if key in s]
+            if not have:
+                continue
+            bpc, late = [r["bits_per_character"] for r in have], [later_half(r) for r in have]
+            out.append({"text": title, "model": label, "seeds": len(have),
+                        "bits_per_character": round(statistics.mean(bpc), 4),
+                        "bits_per_character_sd": round(statistics.stdev(bpc), 4) if len(bpc) > 1 else None,
+                        "later_half": round(statistics.mean(late), 4),
+                        "later_half_sd": round(statistics.stdev(late), 4) if len(late) > 1 else None})
+    return out
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--results", type=Path, default=ROOT / "results" / "pretrained")
     p.add_argument("--variant", action="append", help="LABEL=NAME[,NAME...] (seeds pooled)")
+    p.add_argument("--csv", type=Path, help="also write the rows here (results/pretrained_variants.csv for the app)")
     args = p.parse_args()
+    if args.csv:
+        import pandas as pd
+        pd.DataFrame(rows(args.results, args.variant or DEFAULT_VARIANTS)).to_csv(args.csv, index=False)
     print("bits per character, overall / later half\n")
     print(table(args.results, args.variant or DEFAULT_VARIANTS))
 

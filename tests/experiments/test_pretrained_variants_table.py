@@ -34,3 +34,25 @@ def test_the_table_pools_seeds_and_the_later_half(tmp_path):
     assert "1.000 / 0.950" in gpl and "0.970 ± 0.014 (n=2)" in gpl and gpl.endswith("| – |")
     ssh = next(line for line in lines if line.startswith("| ssh(1)"))
     assert "0.950 / 1.050" in ssh  # one seed has it: its own numbers (later half (0.9·100 + 1.1·300) / 400)
+
+
+def test_the_csv_rows_pool_seeds_and_the_experiments_page_shows_them(tmp_path, monkeypatch):
+    from pretrained_variants_table import rows
+    write(tmp_path, "baseline", {"legal-gpl3": report(1.0, 1.1, 0.8)})
+    write(tmp_path, "s0", {"legal-gpl3": report(0.96, 1.0, 0.8)})
+    write(tmp_path, "s1", {"legal-gpl3": report(0.98, 1.0, 1.0)})
+    out = rows(tmp_path, ["sticky=s0,s1"])
+    assert [(r["model"], r["seeds"]) for r in out] == [("SmolLM2, 512-token segments", 1), ("sticky", 2)]
+    assert out[1]["bits_per_character"] == 0.97 and out[1]["bits_per_character_sd"] == 0.0141
+    import pandas as pd
+    from app_helpers import assert_clean
+    from streamlit.testing.v1 import AppTest
+    results = tmp_path / "results"
+    results.mkdir()
+    pd.DataFrame(out).to_csv(results / "pretrained_variants.csv", index=False)
+    monkeypatch.setenv("INFFORMER_RESULTS", str(results))
+    at = AppTest.from_file(str(ROOT / "pages" / "experiments.py"), default_timeout=60).run()
+    assert_clean(at)
+    table = next(d.value for d in at.dataframe if "sticky" in d.value.columns)
+    assert table.loc["GPL-3 (legal)", "sticky"] == "0.970 ± 0.014 / 1.050"  # later halves 0.95 and 1.15
+    assert table.loc["GPL-3 (legal)", "SmolLM2, 512-token segments"] == "1.000 / 0.950"
