@@ -14,17 +14,22 @@ OUT=results/pretrained/$NAME
 CMUDOG=${CMUDOG:-../shared/data/cmu_dog/full}
 mkdir -p "$OUT"
 export HF_HUB_OFFLINE=1
+json() {  # json FILE COMMAND...: write the command's JSON whole (a table never reads half a file)
+  local file=$1; shift
+  "$@" > "$file.tmp" && mv "$file.tmp" "$file"
+}
 [ -d build/eval/real-english ] || "$PY" scripts/experiments/real_english.py --out build/eval/real-english
 for text in legal-gpl3 manual-ssh policy-debian-python api-argparse long-bash; do
-  "$PY" -m infformer evaluate --text "build/eval/real-english/$text.txt" --model "$MODEL" --threads 1 --quiet \
-    --position-bins 4 "$@" > "$OUT/$text.json"
+  json "$OUT/$text.json" "$PY" -m infformer evaluate --text "build/eval/real-english/$text.txt" --model "$MODEL" \
+    --threads 1 --quiet --position-bins 4 "$@"
   echo "$OUT/$text.json"
 done
-"$PY" -m infformer evaluate --text data/austen --heldout 0.05 --model "$MODEL" --threads 1 --quiet \
-  --position-bins 4 "$@" > "$OUT/austen-heldout.json"
+json "$OUT/austen-heldout.json" "$PY" -m infformer evaluate --text data/austen --heldout 0.05 --model "$MODEL" \
+  --threads 1 --quiet --position-bins 4 "$@"
 echo "$OUT/austen-heldout.json"
 if [ -d "$CMUDOG" ]; then
-  "$PY" -m infformer dialogue evaluate --data "$CMUDOG" --split test --conversations ${CONVERSATIONS:-20} \
-    --generate-conversations 0 --model "$MODEL" --threads 1 --quiet --position-bins 4 "$@" > "$OUT/cmudog-test.json"
+  json "$OUT/cmudog-test.json" "$PY" -m infformer dialogue evaluate --data "$CMUDOG" --split test \
+    --conversations ${CONVERSATIONS:-20} --generate-conversations 0 --model "$MODEL" --threads 1 --quiet \
+    --position-bins 4 "$@"
   echo "$OUT/cmudog-test.json"
 fi
