@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import streamlit as st
 
+from pages._share import COMPARE_FIELDS
+
 COMPARE = "Compare with other settings"
 SAME_MODEL = "the sidebar's model"
 SHADING = "pred_shading"  # the page's "Shade the document by" radio
-KEYS = {"tau": "pred_cmp_tau", "sticky": "pred_cmp_sticky", "seed": "pred_cmp_seed", "model": "pred_cmp_model"}
+KEYS = {field: f"pred_cmp_{field}" for field in COMPARE_FIELDS}  # the widgets' keys, one per carried field
 
 
 def _value(key: str):  # as pages._widgets.persistent keeps it: the widget's own state first

@@ -195,18 +195,14 @@ def reply_run(run: Run, max_new_tokens: int) -> tuple:
     return tuple(out)
 
 
-# ----------------------------------------------------------------------------- what the memory was worth
-def without_read(run: Run) -> np.ndarray:
-    """[T] surprisal of the run's tokens with the long-term read zeroed (`evaluate --ablate-ltm`, token by
-    token), computed once per (model, settings, text, query) for all sessions, in the background."""
-    model, _, _ = cached_model(*run.settings.model_key())
-    key = f"{run.key}:without-read"
-    job = _jobs.submit(key, lambda on_segment: surprisal_without_ltm_read(
-        model, run.trace.token_ids, on_segment, bf16=run.precision == "bf16"), kind="worth",
-        rate_key=run.settings.model_key()[0])
-    bar = st.progress(0.0, text="Reading the text again with the memory's read zeroed…")
+# ----------------------------------------------------------------------------- second readings of a run
+def _read_again(run: Run, key: str, compute, kind: str, progress: str):
+    """A computation that reads the run's text again (shared by every session that asks, in the
+    background, with a progress bar): its result, or the page stops with a notice if it is cancelled."""
+    job = _jobs.submit(f"{run.key}:{key}", compute, kind=kind, rate_key=run.settings.model_key()[0])
+    bar = st.progress(0.0, text=f"{progress}…")
     try:
-        out = _jobs.wait(job, bar, "Reading the text again with the memory's read zeroed")
+        out = _jobs.wait(job, bar, progress)
     except _jobs.Cancelled:
         bar.empty()
         st.info("This computation was stopped (the server is stopping, or a newer one replaced it). Reload the page.")
@@ -215,28 +211,28 @@ def without_read(run: Run) -> np.ndarray:
     return out
 
 
-# ----------------------------------------------------------------------------- local attention weights
+def without_read(run: Run) -> np.ndarray:
+    """[T] surprisal of the run's tokens with the long-term read zeroed (`evaluate --ablate-ltm`, token by
+    token), computed once per (model, settings, text, query) for all sessions, in the background."""
+    model, _, _ = cached_model(*run.settings.model_key())
+    return _read_again(run, "without-read", lambda on_segment: surprisal_without_ltm_read(
+        model, run.trace.token_ids, on_segment, bf16=run.precision == "bf16"), "worth",
+        "Reading the text again with the memory's read zeroed")
+
+
 def local_weights(run: Run, token: int):
     """(keys, weights [Y, H, K]) of `token`'s local attention over its window: from the trace when it
     kept them (the query's tokens), else by reading the text again up to the end of the token's
     segment with the same model and settings (the same memory, so the same weights), once per
     (run, token) for all sessions, in the background."""
-    kept = run.trace.local_weights(int(token))
+    token = int(token)
+    kept = run.trace.local_weights(token)
     if kept is not None:
         return kept
     tr = run.trace
     model, _, _ = cached_model(*run.settings.model_key())
-    end = int(tr.segments[tr.segment_of(int(token)), 1])
-    job = _jobs.submit(f"{run.key}:local:{int(token)}", lambda on_segment: run_with_trace(
-        model, tr.token_ids[:end], num_text_tokens=min(end, tr.num_text_tokens), pattern_tokens=[int(token)],
-        on_segment=on_segment, bf16=run.precision == "bf16")[2].local_weights(int(token)),
-        kind="local", rate_key=run.settings.model_key()[0])
-    bar = st.progress(0.0, text=f"Reading the text again up to token {int(token):,} for its local attention…")
-    try:
-        out = _jobs.wait(job, bar, "Reading the text again for the local attention")
-    except _jobs.Cancelled:
-        bar.empty()
-        st.info("This computation was stopped (the server is stopping, or a newer one replaced it). Reload the page.")
-        st.stop()
-    bar.empty()
-    return out
+    end = int(tr.segments[tr.segment_of(token), 1])
+    return _read_again(run, f"local:{token}", lambda on_segment: run_with_trace(
+        model, tr.token_ids[:end], num_text_tokens=min(end, tr.num_text_tokens), pattern_tokens=[token],
+        on_segment=on_segment, bf16=run.precision == "bf16")[2].local_weights(token), "local",
+        f"Reading the text again up to token {token:,} for its local attention")

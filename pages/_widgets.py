@@ -136,7 +136,7 @@ def click_query(run: Run, candidates, current: list) -> None:
         if len(candidates) > MAX_QUERY_OPTIONS:
             around = st.slider("Part of the text to show (token)", int(candidates[0]), int(candidates[-1]),
                                int(current[-1]) if current else int(candidates[-1]), key="query_click_around")
-        tokens = strip_tokens(tr, candidates, around, MAX_QUERY_OPTIONS)
+        tokens = strip_tokens(candidates, around, MAX_QUERY_OPTIONS)
         st.plotly_chart(token_strip_figure(tr, tokens, chosen=current), key="query_click", on_select=_clicked_query,
                         selection_mode=("points", "box"), config=chart_config("query_click"), width="stretch")
         st.caption("Each point is a token that read the long-term memory, as high as its surprisal: the spikes are "

@@ -14,7 +14,7 @@ from .common import hover_text, style
 STRIP_COLOR = "#9467bd"  # the surprisal shading's purple (document.SURPRISAL_RGB)
 
 
-def strip_tokens(trace: Trace, candidates, around: int | None = None, max_points: int = 4000) -> np.ndarray:
+def strip_tokens(candidates, around: int | None = None, max_points: int = 4000) -> np.ndarray:
     """The candidates (token ids, ascending) the strip shows: all of them when at most `max_points`,
     else the `max_points` consecutive ones centred on `around` (default: the last ones)."""
     candidates = np.asarray(candidates, dtype=np.int64)

@@ -9,12 +9,12 @@ from infformer.viz.token_strip import selected_tokens, strip_tokens, token_strip
 
 def test_a_long_candidate_list_is_windowed_around_the_chosen_place():
     candidates = np.arange(100, 10_100)
-    assert np.array_equal(strip_tokens(None, candidates[:50], max_points=64), candidates[:50])
-    last = strip_tokens(None, candidates, max_points=1000)
+    assert np.array_equal(strip_tokens(candidates[:50], max_points=64), candidates[:50])
+    last = strip_tokens(candidates, max_points=1000)
     assert np.array_equal(last, candidates[-1000:])
-    middle = strip_tokens(None, candidates, around=5_000, max_points=1000)
+    middle = strip_tokens(candidates, around=5_000, max_points=1000)
     assert len(middle) == 1000 and middle[0] <= 5_000 <= middle[-1] and np.all(np.diff(middle) == 1)
-    first = strip_tokens(None, candidates, around=0, max_points=1000)
+    first = strip_tokens(candidates, around=0, max_points=1000)
     assert np.array_equal(first, candidates[:1000])
 
 
