@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 
 from ..corpora import cmudog
-from ..experiments.dialogue.reading import dialogue_examples, select_conversations
+from ..experiments.dialogue.reading import conversation_part, dialogue_examples, select_conversations
 from ..experiments.dialogue.report import generation_report
 from ..io.checkpoint import DEFAULT_MODEL, read_config
 from ..training.evaluate import perplexity_report
@@ -17,6 +17,7 @@ from .options import (
     add_scoring_options,
     load_model,
     nonneg_int,
+    part_of,
     positive_int,
     print_json,
     progress_bar,
@@ -24,30 +25,36 @@ from .options import (
     top_p_float,
 )
 
+PER_CONVERSATION = ("tokens", "characters", "nats", "nats_without_ltm_read")
+
 
 def cmd_dialogue_evaluate(args) -> int:
-
-
     set_threads(args.threads)
     seed = args.seed or 0  # one seed for the run: which conversations, and the sticky sampling
     if read_config(args.model or DEFAULT_MODEL)[0].ltm is None:
         args.seed = None
     model, tokenizer, _ = load_model(args)
     ablated = ablated_copy(model, args)
-    examples = dialogue_examples(tokenizer, args.data, args.split, with_document=not args.no_document,
-                                 conversations=args.conversations, seed=seed)
-    if not examples:
-        raise UsageError(f"{args.data}: no {args.split} conversations")
+    convs = cmudog.conversations(args.data, args.split)
+    if args.part:
+        convs = conversation_part(convs, *args.part, seed)
+    else:
+        convs = select_conversations(convs, args.conversations, seed)
+    if not convs:
+        where = f"part {args.part[0]} of {args.part[1]} of the " if args.part else ""
+        raise UsageError(f"{args.data}: no conversations in {where}{args.split} split")
+    examples = dialogue_examples(tokenizer, args.data, convs, with_document=not args.no_document)
     torch.set_grad_enabled(False)
     bar, progress = progress_bar(args, "dialogue")
     report = perplexity_report(model, [e.ids for e in examples], args.position_bins, progress,
                                characters=[e.characters for e in examples], scored=[e.scored for e in examples],
                                ablated=ablated, batch_size=args.batch_size)
     bar.close()
-    report.pop("documents")
+    # each conversation's exact totals, so that parts of the split pool (experiments/dialogue/pooling.py)
+    per_conversation = [{"conversation": e.conversation, **{k: d[k] for k in PER_CONVERSATION if k in d}}
+                        for e, d in zip(examples, report.pop("documents"), strict=True)]
     generated = {}
     if args.generate_conversations:
-        convs = select_conversations(cmudog.conversations(args.data, args.split), args.conversations, seed)
         convs = select_conversations(convs, args.generate_conversations, seed)
         bar, progress = progress_bar(args, "replies")
         g = generation_report(model, tokenizer, cmudog.documents(args.data), convs, with_document=not args.no_document,
@@ -60,7 +67,9 @@ def cmd_dialogue_evaluate(args) -> int:
             "which cannot be downloaded here"}, **g}
     print_json({"model": str(args.model or "default"), "data": str(args.data), "split": args.split,
                 "with_document": not args.no_document, "conversations": len(examples),
-                "seed": seed, "scored": "turn text and its newline", **report, **generated})
+                **({"part": list(args.part)} if args.part else {}),
+                "seed": seed, "scored": "turn text and its newline", **report, **generated,
+                "per_conversation": per_conversation})
     return 0
 
 
@@ -74,7 +83,11 @@ def register(sub) -> None:
     de.add_argument("--data", required=True, metavar="DIR",
                     help="the condensed CMU-DoG directory (documents.jsonl, conversations.jsonl)")
     de.add_argument("--split", choices=("train", "valid", "test"), default="test")
-    de.add_argument("--conversations", type=positive_int, metavar="K", help="a seeded sample of K (default: all)")
+    which = de.add_mutually_exclusive_group()
+    which.add_argument("--conversations", type=positive_int, metavar="K", help="a seeded sample of K (default: all)")
+    which.add_argument("--part", type=part_of, metavar="I/N",
+                       help="part I of the split cut into N in a seeded order (parts of one --seed are disjoint "
+                            "and cover the split; scripts/experiments/pretrained_dialogue_table.py pools them)")
     de.add_argument("--no-document", action="store_true", help="the dialogue alone (the paper's 'without document' row)")
     de.add_argument("--generate-conversations", type=nonneg_int, default=30, metavar="G",
                     help="generate a reply for every turn from the second on in a seeded sample of G of those "

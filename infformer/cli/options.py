@@ -62,6 +62,18 @@ def int_at_least(minimum: int):
 positive_int, nonneg_int = int_at_least(1), int_at_least(0)
 
 
+def part_of(text: str) -> tuple[int, int]:
+    """An argparse type: "I/N", part I (1 … N) of N."""
+    i, slash, n = text.partition("/")
+    try:
+        part, parts = int(i), int(n)
+    except ValueError:
+        part = parts = 0
+    if not slash or parts < 1 or not 1 <= part <= parts:
+        raise argparse.ArgumentTypeError(f"must be I/N with 1 <= I <= N (e.g. 2/6), got {text!r}")
+    return part, parts
+
+
 def float_where(ok, condition: str):
     """An argparse type: a finite number satisfying ok(value), else a message saying `condition`."""
     def parse(text: str) -> float:

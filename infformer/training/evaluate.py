@@ -146,8 +146,14 @@ def perplexity_report(model: InfFormer, documents, position_bins: int = 10, on_s
     documents_out = []
     for i, l in enumerate(per_doc):
         keep = masks[i]
-        documents_out.append(_pooled(l[keep], chars[i][keep] if chars is not None else None) if keep.any()
-                             else {"tokens": 0})
+        if not keep.any():
+            documents_out.append({"tokens": 0})
+            continue
+        # exact nats beside the rounded perplexity, so reports of parts of a corpus pool exactly
+        entry = {**_pooled(l[keep], chars[i][keep] if chars is not None else None), "nats": round(float(l[keep].sum()), 4)}
+        if ablated is not None:
+            entry["nats_without_ltm_read"] = round(float(all_losses[1][i][keep].sum()), 4)
+        documents_out.append(entry)
     report = {**_pooled(losses, scored_chars), "seconds": round(seconds, 3), "settings": settings,
               "by_position": by_position, "documents": documents_out}
     if ablated is not None:

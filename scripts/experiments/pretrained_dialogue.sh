@@ -4,15 +4,19 @@
 #
 #   CMUDOG=../shared/data/cmu_dog/full scripts/experiments/pretrained_dialogue.sh MODEL_DIR NAME [--no-document]
 #
-# Writes results/pretrained/NAME/dialogue.json (dialogue-nodoc.json with --no-document): perplexity of
-# the turns on all 619 test conversations (CONVERSATIONS=K: a seeded sample), replies generated for every
-# turn from the second on in GENERATE (default 30) of them (top-p 0.9, ≤ 50 tokens, seed SEED, default 0)
-# scored by F1 / ROUGE-1 / ROUGE-L, and with a long-term memory the section attention of the real replies
-# against the shuffled control (Figure 4) and the perplexity with the read zeroed. One thread, float32.
-# Skips a model whose JSON exists (a queue of models resumes where it stopped); the JSON is written whole.
-# Cost measured on one shared core of an AMD EPYC without AMX (2026-12-06), SmolLM2 with the memory:
-# ~16 s a conversation for perplexity, ~70-100 s a conversation for generation and section attention:
-# about 3 hours for perplexity on all 619 and 40-50 minutes for 30 generated conversations.
+# 1. Perplexity of the turns on all 619 test conversations, a part at a time: the split put in a seeded
+#    order (SEED, default 0) and cut into PARTS (default 6, ~103 conversations each); PART_LIST (default
+#    all, "1 2 … PARTS"; empty: none) says which parts to run now. Each part writes
+#    results/pretrained/NAME/dialogue[-nodoc]-part-I-of-N.json with every conversation's nats, and with a
+#    long-term memory the nats with its read zeroed; pretrained_dialogue_table.py pools the parts exactly.
+# 2. Replies (REPLIES=G, default 30; 0: none): a seeded sample of G conversations (REPLY_SEED, default 1),
+#    a reply generated for every turn from the second on (top-p 0.9, ≤ 50 tokens) scored by F1 / ROUGE-1 /
+#    ROUGE-L, and with a long-term memory the section attention of the real replies against the shuffled
+#    control (Figure 4): results/pretrained/NAME/dialogue[-nodoc]-replies-seedS.json.
+# Every file is written whole and skipped when it exists, so a queue resumes where it stopped.
+# Cost measured on one core of an AMD EPYC without AMX (2026-12-06), SmolLM2 with the memory, float32:
+# ~14 s a conversation for perplexity (twice that with the read-zeroed pass): a part ~25-50 minutes;
+# ~70-100 s a conversation for the replies and section attention.
 # MODEL_DIR build/models/w512-0/smollm2-local is the baseline (see pretrained_eval.sh).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -21,17 +25,27 @@ PY=${PY:-.venv/bin/python}
 source scripts/experiments/ablation.sh
 OUT=results/pretrained/$NAME
 mkdir -p "$OUT"
-file=$OUT/dialogue.json
+stem=$OUT/dialogue
 extra=()
-if [ "${1:-}" = --no-document ]; then file=$OUT/dialogue-nodoc.json; extra=(--no-document); fi
-[ -f "$file" ] && { echo "$file exists: skipped"; exit 0; }
-CONV=()
-[ -n "${CONVERSATIONS:-}" ] && CONV=(--conversations "$CONVERSATIONS")
+if [ "${1:-}" = --no-document ]; then stem=$OUT/dialogue-nodoc; extra=(--no-document); fi
+PARTS=${PARTS:-6}
 mapfile -t ablate < <(ablation "$MODEL")
 [ ${#extra[@]} -gt 0 ] && ablate=()  # without the document the read-zeroed column is not asked for
 export HF_HUB_OFFLINE=1
-"$PY" -m infformer dialogue evaluate --model "$MODEL" --threads 1 --quiet --data "${CMUDOG:?set CMUDOG}" \
-    --split test "${CONV[@]}" --generate-conversations "${GENERATE:-30}" --seed "${SEED:-0}" --position-bins 4 \
-    "${extra[@]}" "${ablate[@]}" > "$file.tmp"
-mv "$file.tmp" "$file"
-echo "$file"
+evaluate() {  # evaluate FILE ARGS...: one `dialogue evaluate` into FILE, unless it exists
+  local file=$1; shift
+  [ -f "$file" ] && { echo "$file exists: skipped"; return 0; }
+  "$PY" -m infformer dialogue evaluate --model "$MODEL" --threads 1 --quiet --data "${CMUDOG:?set CMUDOG}" \
+      --split test --position-bins 4 "${extra[@]}" "$@" > "$file.tmp"
+  mv "$file.tmp" "$file"
+  echo "$file"
+}
+for part in ${PART_LIST-$(seq 1 "$PARTS")}; do
+  evaluate "$stem-part-$part-of-$PARTS.json" --part "$part/$PARTS" --seed "${SEED:-0}" \
+      --generate-conversations 0 "${ablate[@]}"
+done
+G=${REPLIES:-30}
+if [ "$G" -gt 0 ]; then
+  S=${REPLY_SEED:-1}
+  evaluate "$stem-replies-seed$S.json" --conversations "$G" --generate-conversations "$G" --seed "$S"
+fi

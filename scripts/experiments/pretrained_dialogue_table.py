@@ -1,86 +1,183 @@
-"""Issue 27's Table 2 and Figure 4 on the pretrained backbone: each row a model evaluated by
-scripts/experiments/pretrained_dialogue.sh (results/pretrained/NAME/dialogue.json, and
-dialogue-nodoc.json for the "without document" row), seeds of one variant pooled as mean ± standard
-deviation, one seed shown with its 95% bootstrap interval over conversations.
+"""Issue 27's Table 2 and Figure 4 on the pretrained backbone, from scripts/experiments/pretrained_dialogue.sh:
+perplexity pooled over the parts of the test split (results/pretrained/NAME/dialogue-part-I-of-N.json,
+dialogue-nodoc-… for the "without document" row), replies and section attention from
+dialogue-replies-seedS.json. Seeds of one variant are shown as mean ± standard deviation, one seed with
+its 95% bootstrap interval over conversations.
 
-    python scripts/experiments/pretrained_dialogue_table.py [--results results/pretrained]
-        [--row "LABEL=NAME[,NAME...]"] ...     (NAME/dialogue-nodoc.json when NAME ends in :nodoc)
-Prints Markdown: Table 2 (perplexity, read zeroed, F1, ROUGE-1, ROUGE-L in %) and Figure 4 (the
-section-attention ratio of the writer's section against the shuffled control).
+    python scripts/experiments/pretrained_dialogue_table.py [--results results/pretrained] [--reply-seed 1]
+        [--row "LABEL=NAME[,NAME...]"] ... [--csv results/pretrained_dialogue.csv]
+(NAME:nodoc reads the without-document files.) Prints Markdown: Table 2 (perplexity, with the read
+zeroed and their ratio, F1, ROUGE-1, ROUGE-L in %) and Figure 4 (the section-attention ratio of the
+writer's section against the shuffled control); --csv writes both one row per model for the Experiments page.
 """
 from __future__ import annotations
 
 import argparse
+import csv
 import json
+import re
 import statistics
 from pathlib import Path
+
+from infformer.experiments.dialogue.pooling import pool_parts
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_ROWS = ["SmolLM2, without document=baseline:nodoc", "SmolLM2, 512-token segments=baseline",
                 "Compressive=variant-compressive-s0", "∞-former=variant-ltm-s0,variant-ltm-s1",
                 "∞-former, sticky=infformer-mix,variant-sticky-s1"]
+CSV_COLUMNS = ("model", "runs", "conversations", "of", "perplexity", "perplexity_low", "perplexity_high",
+               "read_zeroed", "read_ratio", "read_ratio_low", "read_ratio_high", "generated", "f1", "rouge1",
+               "rougeL", "section_ratio", "control_ratio", "difference_low", "difference_high")
 
 
-def load(results: Path, name: str) -> dict | None:
+def load(results: Path, name: str, reply_seed: int) -> dict | None:
+    """{perplexity: pooled parts or None, replies: the replies report or None}; None when neither exists."""
     name, _, kind = name.partition(":")
-    path = results / name / ("dialogue-nodoc.json" if kind == "nodoc" else "dialogue.json")
-    return json.loads(path.read_text()) if path.is_file() else None
+    stem = "dialogue-nodoc" if kind == "nodoc" else "dialogue"
+    parts = {}
+    for path in sorted((results / name).glob(f"{stem}-part-*-of-*.json")):
+        m = re.fullmatch(rf"{stem}-part-(\d+)-of-(\d+)\.json", path.name)
+        if m:
+            parts.setdefault(int(m[2]), []).append(json.loads(path.read_text()))
+    # the cut with the most parts done, when a model was cut more than one way
+    pooled = pool_parts(max(parts.values(), key=len)) if parts else None
+    replies_path = results / name / f"{stem}-replies-seed{reply_seed}.json"
+    replies = json.loads(replies_path.read_text()) if replies_path.is_file() else None
+    return None if pooled is None and replies is None else {"perplexity": pooled, "replies": replies}
+
+
+def values(reports: list, get) -> list:
+    out = []
+    for r in reports:
+        try:
+            v = get(r)
+        except (KeyError, TypeError):
+            v = None
+        if v is not None:
+            out.append(v)
+    return out
 
 
 def cell(reports: list, value, interval=None, scale: float = 1.0, digits: int = 2) -> str:
     """Mean ± sd over seeds; one seed with its interval [low, high] when the report has one."""
-    values = [value(r) for r in reports if value(r) is not None]
-    if not values:
+    got = values(reports, value)
+    if not got:
         return "–"
-    if len(values) > 1:
-        return f"{scale * statistics.mean(values):.{digits}f} ± {scale * statistics.stdev(values):.{digits}f} (n={len(values)})"
-    ci = interval(reports[0]) if interval else None
-    text = f"{scale * values[0]:.{digits}f}"
+    if len(got) > 1:
+        return f"{scale * statistics.mean(got):.{digits}f} ± {scale * statistics.stdev(got):.{digits}f} (n={len(got)})"
+    ci = (values(reports, interval) or [None])[0] if interval else None
+    text = f"{scale * got[0]:.{digits}f}"
     return text + (f" [{scale * ci[0]:.{digits}f}, {scale * ci[1]:.{digits}f}]" if ci else "")
 
 
-def table2(results: Path, rows: list) -> str:
-    head = ["model", "ppl", "read zeroed", "F1 %", "ROUGE-1 %", "ROUGE-L %", "conversations / generated"]
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+def row_reports(results: Path, rows: list, reply_seed: int):
     for label, names in (r.split("=", 1) for r in rows):
-        reports = [x for x in (load(results, n) for n in names.split(",")) if x is not None]
-        if not reports:
-            continue
-        cells = [cell(reports, lambda r: r["perplexity"]),
-                 cell(reports, lambda r: r.get("without_ltm_read", {}).get("perplexity"))]
+        reports = [x for x in (load(results, n, reply_seed) for n in names.split(",")) if x is not None]
+        if reports:
+            yield label, reports
+
+
+def ppl(r):
+    return r["perplexity"]["perplexity"]
+
+
+def zeroed(r):
+    return r["perplexity"]["without_ltm_read"]["perplexity"]
+
+
+def ratio(r):
+    return r["perplexity"]["without_ltm_read"]["ratio"]
+
+
+def coverage(reports: list) -> str:
+    done = sorted({f"{p['conversations']}" + ("" if p["complete"] else f" ({len(p['parts'])} of {p['of']} parts)")
+                   for p in (r["perplexity"] for r in reports) if p})
+    generated = sorted({str(r["replies"]["generated_conversations"]) for r in reports if r["replies"]})
+    return f"{', '.join(done) or '–'} / {', '.join(generated) or '–'}"
+
+
+def table2(results: Path, rows: list, reply_seed: int = 1) -> str:
+    head = ["model", "perplexity", "read zeroed", "zeroed ÷ with", "F1 %", "ROUGE-1 %", "ROUGE-L %",
+            "conversations / generated"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for label, reports in row_reports(results, rows, reply_seed):
+        cells = [cell(reports, ppl, lambda r: r["perplexity"]["perplexity_ci95"]),
+                 cell(reports, zeroed),
+                 cell(reports, ratio, lambda r: r["perplexity"]["without_ltm_read"]["ratio_ci95"], digits=4)]
         for k in ("f1", "rouge1", "rougeL"):
-            cells.append(cell(reports, lambda r, k=k: r.get(k), lambda r, k=k: r.get(f"{k}_ci95"), scale=100))
-        counts = sorted({f"{r['conversations']} / {r.get('generated_conversations', 0)}" for r in reports})
-        lines.append(f"| {label} | " + " | ".join(cells) + f" | {', '.join(counts)} |")
+            cells.append(cell(reports, lambda r, k=k: r["replies"][k], lambda r, k=k: r["replies"][f"{k}_ci95"], scale=100))
+        lines.append(f"| {label} | " + " | ".join(cells) + f" | {coverage(reports)} |")
     return "\n".join(lines)
 
 
-def figure4(results: Path, rows: list) -> str:
+def sections(r):
+    return r["replies"]["section_attention"]
+
+
+def figure4(results: Path, rows: list, reply_seed: int = 1) -> str:
     head = ["model", "writer's section", "control (docIdx shuffled)", "writer's − control", "replies"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    for label, names in (r.split("=", 1) for r in rows):
-        reports = [x.get("section_attention") for x in (load(results, n) for n in names.split(",")) if x]
-        reports = [s for s in reports if s]
+    for label, reports in row_reports(results, rows, reply_seed):
+        reports = [r for r in reports if values([r], sections)]
         if not reports:
             continue
-        diff = [s["difference_ci95"] for s in reports if s.get("difference_ci95")]
-        lines.append(f"| {label} | {cell(reports, lambda s: s['mean_ratio'], lambda s: s.get('mean_ratio_ci95'), digits=3)}"
-                     f" | {cell(reports, lambda s: s['control_mean_ratio'], lambda s: s.get('control_mean_ratio_ci95'), digits=3)}"
+        diff = values(reports, lambda r: sections(r)["difference_ci95"])
+        lines.append(f"| {label} | {cell(reports, lambda r: sections(r)['mean_ratio'], lambda r: sections(r)['mean_ratio_ci95'], digits=3)}"
+                     f" | {cell(reports, lambda r: sections(r)['control_mean_ratio'], lambda r: sections(r)['control_mean_ratio_ci95'], digits=3)}"
                      f" | {'; '.join(f'[{a:.3f}, {b:.3f}]' for a, b in diff) or '–'}"
-                     f" | {', '.join(str(s['replies']) for s in reports)} |")
+                     f" | {', '.join(str(sections(r)['replies']) for r in reports)} |")
     return "\n".join(lines)
+
+
+def csv_rows(results: Path, rows: list, reply_seed: int = 1) -> list:
+    """One row per model: the mean over its seeds (a single seed's interval where there is one seed)."""
+    def mean(reports, get):
+        got = values(reports, get)
+        return statistics.mean(got) if got else None
+
+    def one(reports, get, k):
+        got = values(reports, get)
+        return got[0][k] if len(reports) == 1 and got else None
+
+    out = []
+    for label, reports in row_reports(results, rows, reply_seed):
+        parts = [r["perplexity"] for r in reports if r["perplexity"]]
+        out.append({"model": label, "runs": len(reports),
+                    "conversations": parts[0]["conversations"] if len(parts) == 1 else mean(parts, lambda p: p["conversations"]),
+                    "of": parts[0]["of"] if parts else None,
+                    "perplexity": mean(reports, ppl),
+                    "perplexity_low": one(reports, lambda r: r["perplexity"]["perplexity_ci95"], 0),
+                    "perplexity_high": one(reports, lambda r: r["perplexity"]["perplexity_ci95"], 1),
+                    "read_zeroed": mean(reports, zeroed), "read_ratio": mean(reports, ratio),
+                    "read_ratio_low": one(reports, lambda r: r["perplexity"]["without_ltm_read"]["ratio_ci95"], 0),
+                    "read_ratio_high": one(reports, lambda r: r["perplexity"]["without_ltm_read"]["ratio_ci95"], 1),
+                    "generated": mean(reports, lambda r: r["replies"]["generated_conversations"]),
+                    **{k: mean(reports, lambda r, k=k: r["replies"][k]) for k in ("f1", "rouge1", "rougeL")},
+                    "section_ratio": mean(reports, lambda r: sections(r)["mean_ratio"]),
+                    "control_ratio": mean(reports, lambda r: sections(r)["control_mean_ratio"]),
+                    "difference_low": one(reports, lambda r: sections(r)["difference_ci95"], 0),
+                    "difference_high": one(reports, lambda r: sections(r)["difference_ci95"], 1)})
+    return out
 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--results", type=Path, default=ROOT / "results" / "pretrained")
+    p.add_argument("--reply-seed", type=int, default=1, help="which replies files (dialogue-replies-seedS.json)")
     p.add_argument("--row", action="append", help="LABEL=NAME[,NAME...] (seeds pooled; NAME:nodoc)")
+    p.add_argument("--csv", type=Path, help="also write the rows here, for the Experiments page")
     args = p.parse_args()
     rows = args.row or DEFAULT_ROWS
     print("Table 2, CMU-DoG test (document first; F1 / ROUGE in %)\n")
-    print(table2(args.results, rows))
+    print(table2(args.results, rows, args.reply_seed))
     print("\nFigure 4, the section-attention ratio (1.0 is chance)\n")
-    print(figure4(args.results, rows))
+    print(figure4(args.results, rows, args.reply_seed))
+    if args.csv:
+        with args.csv.open("w", newline="") as f:
+            w = csv.DictWriter(f, fieldnames=CSV_COLUMNS)
+            w.writeheader()
+            w.writerows(csv_rows(args.results, rows, args.reply_seed))
+        print(f"\n{args.csv}")
 
 
 if __name__ == "__main__":

@@ -1,19 +1,35 @@
-"""Issue 27's Table 2 / Figure 4 script on fixture JSON: one seed with its interval, seeds pooled as
-mean ± sd, the without-document row read from dialogue-nodoc.json, missing models left out."""
+"""Issue 27's Table 2 / Figure 4 script on fixture JSON: perplexity pooled over the parts of the split,
+one seed with its interval, seeds pooled as mean ± sd, the without-document row read from the -nodoc
+files, an incomplete set of parts said so, missing models left out."""
+import csv
 import json
+import math
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts" / "experiments"))
-from pretrained_dialogue_table import figure4, table2  # noqa: E402
+from pretrained_dialogue_table import csv_rows, figure4, table2  # noqa: E402
 
 
-def report(ppl, f1, zeroed=None, ratio=None):
-    r = {"perplexity": ppl, "conversations": 619, "generated_conversations": 30, "f1": f1, "f1_ci95": [f1 - 0.01, f1 + 0.01],
-         "rouge1": 0.1, "rouge1_ci95": None, "rougeL": 0.08}
-    if zeroed is not None:
-        r["without_ltm_read"] = {"perplexity": zeroed}
+def part(i, n, per_token, zeroed=None, conversations=("a", "b", "c", "d")):
+    """Part i of n: 4 conversations of 100 tokens, 400 characters, `per_token` nats a token (±10%)."""
+    rows = []
+    for k, c in enumerate(conversations):
+        scale = 0.9 + 0.2 * k / 3
+        row = {"conversation": f"{c}{i}", "tokens": 100, "characters": 400, "nats": 100 * per_token * scale}
+        if zeroed is not None:
+            row["nats_without_ltm_read"] = 100 * zeroed * scale
+        rows.append(row)
+    return {"model": "m", "data": "d", "split": "test", "with_document": True, "seed": 0, "part": [i, n],
+            "settings": {}, "per_conversation": rows}
+
+
+def replies(f1, ratio=None):
+    r = {"generated_conversations": 30, "f1": f1, "f1_ci95": [f1 - 0.01, f1 + 0.01], "rouge1": 0.1,
+         "rouge1_ci95": None, "rougeL": 0.08, "section_attention": None}
     if ratio is not None:
         r["section_attention"] = {"mean_ratio": ratio, "control_mean_ratio": 1.0, "replies": 800,
                                   "mean_ratio_ci95": [ratio - 0.1, ratio + 0.1], "control_mean_ratio_ci95": [0.9, 1.1],
@@ -26,19 +42,52 @@ def write(root: Path, name: str, file: str, data: dict) -> None:
     (root / name / file).write_text(json.dumps(data))
 
 
-def test_table2_and_figure4(tmp_path):
-    write(tmp_path, "base", "dialogue.json", report(20.0, 0.08))
-    write(tmp_path, "base", "dialogue-nodoc.json", report(22.0, 0.07))
-    write(tmp_path, "s0", "dialogue.json", report(19.0, 0.09, zeroed=20.0, ratio=1.2))
-    write(tmp_path, "s1", "dialogue.json", report(19.2, 0.10, zeroed=20.1, ratio=1.3))
+def test_table2_pools_parts_and_figure4(tmp_path):
+    for i in (1, 2):
+        write(tmp_path, "base", f"dialogue-part-{i}-of-2.json", part(i, 2, math.log(20)))
+        write(tmp_path, "base", f"dialogue-nodoc-part-{i}-of-2.json", part(i, 2, math.log(22)))
+        write(tmp_path, "s0", f"dialogue-part-{i}-of-2.json", part(i, 2, math.log(19), zeroed=math.log(20)))
+    write(tmp_path, "s1", "dialogue-part-1-of-2.json", part(1, 2, math.log(19.2), zeroed=math.log(20.1)))
+    write(tmp_path, "base", "dialogue-replies-seed1.json", replies(0.08))
+    write(tmp_path, "base", "dialogue-nodoc-replies-seed1.json", replies(0.07))
+    write(tmp_path, "s0", "dialogue-replies-seed1.json", replies(0.09, ratio=1.2))
+    write(tmp_path, "s1", "dialogue-replies-seed1.json", replies(0.10, ratio=1.3))
+    write(tmp_path, "s1", "dialogue-replies-seed2.json", replies(0.50, ratio=9.0))   # another seed: not read
     rows = ["without document=base:nodoc", "backbone=base", "sticky=s0,s1", "missing=nothing"]
     t2 = table2(tmp_path, rows).splitlines()
-    assert t2[0].startswith("| model | ppl | read zeroed | F1 %")
-    assert t2[2] == "| without document | 22.00 | – | 7.00 [6.00, 8.00] | 10.00 | 8.00 | 619 / 30 |"
-    assert t2[3].startswith("| backbone | 20.00 | – | 8.00 [7.00, 9.00]")
+    assert t2[0].startswith("| model | perplexity | read zeroed | zeroed ÷ with | F1 %")
+    nodoc = t2[2].split(" | ")
+    assert nodoc[0] == "| without document" and nodoc[1].startswith("22.00 [") and nodoc[2:4] == ["–", "–"]
+    low, high = map(float, nodoc[1][len("22.00 ["):-1].split(", "))
+    assert low < 22 < high                           # the conversations differ: a real interval
+    assert nodoc[4:] == ["7.00 [6.00, 8.00]", "10.00", "8.00", "8 / 30 |"]
+    assert t2[3].startswith("| backbone | 20.00 [")
     sticky = t2[4]
-    assert sticky.startswith("| sticky | 19.10 ± 0.14 (n=2) | 20.05 ± 0.07 (n=2) | 9.50 ± 0.71 (n=2)")
+    assert sticky.startswith("| sticky | 19.10 ± 0.14 (n=2) | 20.05 ± 0.07 (n=2) | ")
+    assert "| 9.50 ± 0.71 (n=2) |" in sticky
+    assert sticky.endswith("| 4 (1 of 2 parts), 8 / 30 |")   # s1 has half the split so far
     assert len(t2) == 5  # the missing model is left out
     f4 = figure4(tmp_path, rows).splitlines()
     assert len(f4) == 3 and f4[2].startswith("| sticky | 1.250 ± 0.071 (n=2) | 1.000 ± 0.000 (n=2)")
     assert "[0.100, 0.300]; [0.200, 0.400]" in f4[2] and f4[2].endswith("| 800, 800 |")
+    assert "9.000" in figure4(tmp_path, rows, reply_seed=2)
+
+    out = {r["model"]: r for r in csv_rows(tmp_path, rows)}
+    assert set(out) == {"without document", "backbone", "sticky"}
+    assert out["backbone"]["perplexity"] == pytest.approx(20) and out["backbone"]["read_zeroed"] is None
+    assert out["sticky"]["read_ratio"] == pytest.approx((20 / 19 + 20.1 / 19.2) / 2)
+    assert out["sticky"]["perplexity_low"] is None                # two seeds: no single interval
+    assert out["backbone"]["perplexity_low"] < 20 < out["backbone"]["perplexity_high"]
+
+
+def test_the_script_writes_the_csv(tmp_path):
+    import subprocess
+    for i in (1, 2):
+        write(tmp_path, "base", f"dialogue-part-{i}-of-2.json", part(i, 2, math.log(20)))
+    path = tmp_path / "t.csv"
+    r = subprocess.run([sys.executable, str(ROOT / "scripts/experiments/pretrained_dialogue_table.py"),
+                        "--results", str(tmp_path), "--row", "backbone=base", "--csv", str(path)],
+                       capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 0, r.stderr
+    rows = list(csv.DictReader(path.open()))
+    assert rows[0]["model"] == "backbone" and float(rows[0]["perplexity"]) == pytest.approx(20)

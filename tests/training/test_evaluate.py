@@ -132,8 +132,9 @@ def test_dialogue_scores_only_the_turns(tmp_path, tiny_tokenizer):
     from infformer.corpora import cmudog
     from infformer.experiments.dialogue.reading import dialogue_examples
     data = write_cmudog(tmp_path / "dog")
-    with_doc = dialogue_examples(tiny_tokenizer, data, "test")
-    without = dialogue_examples(tiny_tokenizer, data, "test", with_document=False)
+    convs = cmudog.conversations(data, "test")
+    with_doc = dialogue_examples(tiny_tokenizer, data, convs)
+    without = dialogue_examples(tiny_tokenizer, data, convs, with_document=False)
     assert [e.conversation for e in with_doc] == ["te0", "te1"]
     for a, b in zip(with_doc, without, strict=False):
         assert len(a.ids) > len(b.ids) and a.scored.sum() == b.scored.sum()   # the same turn tokens scored

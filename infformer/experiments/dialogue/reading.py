@@ -34,6 +34,20 @@ def select_conversations(convs: list, count: int | None, seed: int) -> list:
     return [convs[i] for i in keep]
 
 
+def conversation_part(convs: list, part: int, parts: int, seed: int) -> list:
+    """Part `part` (1 … `parts`) of the conversations put in a seeded order and cut into `parts`
+    pieces as equal as can be (kept in file order): the parts of one seed are disjoint and cover
+    every conversation, so a split too long for one sitting is scored a part at a time and pooled
+    (experiments/dialogue/pooling.py), each part a fair sample of the films."""
+    if not 1 <= part <= parts:
+        raise ValueError(f"part {part} of {parts}: parts count from 1 to {parts}")
+    order = list(range(len(convs)))
+    random.Random(seed).shuffle(order)
+    n = len(convs)
+    keep = sorted(order[round(n * (part - 1) / parts):round(n * part / parts)])
+    return [convs[i] for i in keep]
+
+
 def conversation_text(document: cmudog.Document | None, conversation: cmudog.Conversation) -> tuple[str, list]:
     """The text the model reads ([document, blank line,] turns as lines) and each turn's characters
     [start, end): its text and the newline that ends it, not the "A: " label."""
@@ -57,8 +71,6 @@ def dialogue_example(tokenizer, document: cmudog.Document | None, conversation: 
     return DialogueExample(conversation.id, ids, predicted_characters(offsets), in_turn[last])
 
 
-def dialogue_examples(tokenizer, data_dir, split: str = "test", with_document: bool = True,
-                      conversations: int | None = None, seed: int = 0) -> list:
+def dialogue_examples(tokenizer, data_dir, convs: list, with_document: bool = True) -> list:
     docs = cmudog.documents(data_dir)
-    convs = select_conversations(cmudog.conversations(data_dir, split), conversations, seed)
     return [dialogue_example(tokenizer, docs[c.document] if with_document else None, c) for c in convs]

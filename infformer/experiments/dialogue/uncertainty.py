@@ -21,11 +21,19 @@ def cluster_interval(values, clusters, *, level: float = 0.95, reps: int = 2000,
     keep = np.isfinite(values)
     values, clusters = values[keep], clusters[keep]
     labels, index = np.unique(clusters, return_inverse=True)
-    if len(labels) < 2:
-        return None
     sums = np.bincount(index, weights=values, minlength=len(labels))
     counts = np.bincount(index, minlength=len(labels)).astype(float)
-    draws = np.random.default_rng(seed).integers(0, len(labels), size=(reps, len(labels)))
+    return ratio_interval(sums, counts, level=level, reps=reps, seed=seed)
+
+
+def ratio_interval(sums, counts, *, level: float = 0.95, reps: int = 2000, seed: int = 0) -> list | None:
+    """[low, high]: the percentile bootstrap interval of sum(sums) / sum(counts), one entry per
+    cluster resampled with replacement (e.g. a conversation's nats and its tokens: the interval of
+    the pooled nats per token). None with fewer than two clusters."""
+    sums, counts = np.asarray(sums, dtype=float), np.asarray(counts, dtype=float)
+    if len(sums) < 2:
+        return None
+    draws = np.random.default_rng(seed).integers(0, len(sums), size=(reps, len(sums)))
     means = sums[draws].sum(axis=1) / counts[draws].sum(axis=1)
     tail = (1 - level) / 2 * 100
     low, high = np.percentile(means, [tail, 100 - tail])

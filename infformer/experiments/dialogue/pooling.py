@@ -1,0 +1,57 @@
+"""Reports of the parts of one split (`dialogue evaluate --part I/N`) pooled into one, exactly:
+each part lists every conversation's tokens, characters and nats (and nats with the long-term
+read zeroed), so the pooled perplexity is that of one run over all the parts' conversations.
+
+Intervals resample whole conversations (uncertainty.ratio_interval): for the perplexity, and for
+what the long-term read is worth (perplexity with the read zeroed over perplexity, paired on the
+same tokens, so the spread of conversations' difficulty cancels).
+"""
+from __future__ import annotations
+
+import math
+
+from .uncertainty import ratio_interval
+
+AGREE = ("model", "data", "split", "with_document", "seed")   # what the parts of one evaluation share
+
+
+def pool_parts(reports: list) -> dict:
+    """{model, …AGREE, parts, of, complete, conversations, tokens, characters, perplexity,
+    perplexity_ci95, bits_per_character, [without_ltm_read: {perplexity, bits_per_character,
+    ratio, ratio_ci95}]}. Raises ValueError on reports that are not disjoint parts of one evaluation."""
+    if not reports:
+        raise ValueError("no reports to pool")
+    if any("part" not in r or "per_conversation" not in r for r in reports):
+        raise ValueError("only reports of `dialogue evaluate --part I/N` pool")
+    first = reports[0]
+    for r in reports[1:]:
+        for key in AGREE + ("settings",):
+            if r.get(key) != first.get(key):
+                raise ValueError(f"parts disagree on {key}: {first.get(key)!r} and {r.get(key)!r}")
+    of = {r["part"][1] for r in reports}
+    if len(of) > 1:
+        raise ValueError(f"parts of different cuts: of {sorted(of)}")
+    parts = [r["part"][0] for r in reports]
+    if len(set(parts)) < len(parts):
+        raise ValueError(f"a part appears twice: {sorted(parts)}")
+    rows = [c for r in reports for c in r["per_conversation"] if c.get("tokens")]
+    ids = [c["conversation"] for c in rows]
+    if len(set(ids)) < len(ids):
+        raise ValueError("a conversation appears in two parts")
+    tokens = sum(c["tokens"] for c in rows)
+    characters = sum(c["characters"] for c in rows)
+    nats = sum(c["nats"] for c in rows)
+    ci = ratio_interval([c["nats"] for c in rows], [c["tokens"] for c in rows])
+    n = of.pop()
+    out = {**{k: first.get(k) for k in AGREE}, "parts": sorted(parts), "of": n,
+           "complete": sorted(parts) == list(range(1, n + 1)), "conversations": len(rows), "tokens": tokens, "characters": characters,
+           "perplexity": math.exp(nats / tokens), "perplexity_ci95": [math.exp(x) for x in ci] if ci else None,
+           "bits_per_character": nats / math.log(2) / characters}
+    if all("nats_without_ltm_read" in c for c in rows):
+        zeroed = sum(c["nats_without_ltm_read"] for c in rows)
+        worth = ratio_interval([c["nats_without_ltm_read"] - c["nats"] for c in rows], [c["tokens"] for c in rows])
+        out["without_ltm_read"] = {"perplexity": math.exp(zeroed / tokens),
+                                   "bits_per_character": zeroed / math.log(2) / characters,
+                                   "ratio": math.exp((zeroed - nats) / tokens),
+                                   "ratio_ci95": [math.exp(x) for x in worth] if worth else None}
+    return out

@@ -1,0 +1,83 @@
+"""A split scored a part at a time (`dialogue evaluate --part I/N`) pools to the whole split."""
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from infformer.experiments.dialogue.pooling import pool_parts
+from infformer.experiments.dialogue.reading import conversation_part
+from infformer.experiments.dialogue.uncertainty import ratio_interval
+
+
+@given(n=st.integers(0, 60), parts=st.integers(1, 9), seed=st.integers(0, 5))
+def test_parts_are_disjoint_cover_the_split_and_keep_file_order(n, parts, seed):
+    convs = [f"c{i}" for i in range(n)]
+    pieces = [conversation_part(convs, p, parts, seed) for p in range(1, parts + 1)]
+    assert sorted(c for piece in pieces for c in piece) == sorted(convs)
+    assert all(piece == sorted(piece, key=convs.index) for piece in pieces)
+    assert max(map(len, pieces)) - min(map(len, pieces)) <= 1
+    assert pieces == [conversation_part(convs, p, parts, seed) for p in range(1, parts + 1)]  # seeded
+
+
+def test_a_part_out_of_range_is_refused():
+    with pytest.raises(ValueError, match="part 3 of 2"):
+        conversation_part(["a", "b"], 3, 2, 0)
+
+
+def test_ratio_interval_holds_the_pooled_ratio_and_needs_two_clusters():
+    low, high = ratio_interval([1.0, 2.0, 6.0], [1, 1, 2])
+    assert low <= 9 / 4 <= high
+    assert ratio_interval([3.0, 6.0], [1, 2]) == pytest.approx([3.0, 3.0])   # every cluster alike
+    assert ratio_interval([1.0], [1]) is None
+
+
+def test_parts_pool_to_one_run_over_the_split(cli, tiny_checkpoint, tmp_path):
+    from cmudog_fixture import write_cmudog
+    data = write_cmudog(tmp_path / "dog")
+
+    def run(*extra):
+        r = cli(["dialogue", "evaluate", "--model", tiny_checkpoint, "--data", data, "--quiet", "--threads", "1",
+                 "--ablate-ltm", "--generate-conversations", "0", *extra], cwd=tmp_path)
+        assert r.returncode == 0, r.stderr
+        return json.loads(r.stdout)
+
+    whole = run()
+    parts = [run("--part", f"{i}/2") for i in (1, 2)]
+    assert [p["part"] for p in parts] == [[1, 2], [2, 2]]
+    assert sorted(c["conversation"] for p in parts for c in p["per_conversation"]) == ["te0", "te1"]
+    pooled = pool_parts(parts)
+    assert pooled["complete"] and pooled["conversations"] == 2 and pooled["tokens"] == whole["tokens"]
+    assert pooled["perplexity"] == pytest.approx(whole["perplexity"], rel=1e-4)
+    assert pooled["bits_per_character"] == pytest.approx(whole["bits_per_character"], abs=1e-4)
+    zeroed = pooled["without_ltm_read"]
+    assert zeroed["perplexity"] == pytest.approx(whole["without_ltm_read"]["perplexity"], rel=1e-4)
+    assert zeroed["ratio"] == pytest.approx(zeroed["perplexity"] / pooled["perplexity"])
+    low, high = pooled["perplexity_ci95"]
+    assert low <= pooled["perplexity"] <= high
+    assert not pool_parts(parts[:1])["complete"]
+    # the whole run's conversations hold its nats exactly
+    rows = whole["per_conversation"]
+    assert sum(c["tokens"] for c in rows) == whole["tokens"]
+    assert math.exp(sum(c["nats"] for c in rows) / whole["tokens"]) == pytest.approx(whole["perplexity"], rel=1e-4)
+    with pytest.raises(ValueError, match="twice"):
+        pool_parts([parts[0], parts[0]])
+    with pytest.raises(ValueError, match="only reports of"):
+        pool_parts([whole])
+    with pytest.raises(ValueError, match="disagree on seed"):
+        pool_parts([parts[0], {**parts[1], "seed": 7}])
+
+
+@pytest.mark.parametrize("bad", ["3/2", "0/2", "1/0", "half", "1/"])
+def test_bad_parts_are_named(cli, tiny_checkpoint, tmp_path, bad):
+    r = cli(["dialogue", "evaluate", "--model", tiny_checkpoint, "--data", tmp_path, "--part", bad], cwd=tmp_path)
+    assert r.returncode == 2 and "--part" in r.stderr and "I/N" in r.stderr
+
+
+def test_part_and_sample_are_exclusive(cli, tiny_checkpoint, tmp_path):
+    r = cli(["dialogue", "evaluate", "--model", tiny_checkpoint, "--data", tmp_path, "--part", "1/2",
+             "--conversations", "3"], cwd=tmp_path)
+    assert r.returncode == 2 and "not allowed with" in r.stderr
