@@ -10,6 +10,7 @@ import streamlit as st
 
 from infformer.experiments.sorting.trends import basis_trends, sorting_trends, table_rows
 from infformer.viz import experiments as ve
+from infformer.viz import sticky as vk
 from pages._docs import ROOT
 from pages._widgets import intro, persistent, show
 
@@ -31,7 +32,8 @@ HEADINGS = {"num_basis": "N", "paper_num_basis": "paper's N", "accuracy": "accur
             "rougeL": "ROUGE-L (%)", "rouge1_recall": "ROUGE-1 recall (%)", "rougeL_recall": "ROUGE-L recall (%)",
             "paper_perplexity": "paper ppl", "paper_f1": "paper F1", "paper_rouge1": "paper ROUGE-1",
             "paper_rougeL": "paper ROUGE-L", "paper_meteor": "paper METEOR", "mean_ratio": "writer's section",
-            "control_mean_ratio": "control (docIdx shuffled)"}
+            "control_mean_ratio": "control (docIdx shuffled)", "read_zeroed": "ppl, read zeroed",
+            "read_ratio": "read zeroed ÷ with", "section_ratio": "writer's section", "control_ratio": "control"}
 st.caption(f"Results from `{RESULTS}`.")
 
 
@@ -201,6 +203,42 @@ if pretrained is not None:
                "seeds). Each memory added to the frozen SmolLM2-135M and fine-tuned under one recipe, data order and "
                "budget (900 steps of 512 tokens), beside SmolLM2 alone with the same 512-token segments (the paper's "
                "\"GPT-2\" row). docs/experiments.md has the commands and what reproduces.")
+
+PRETRAINED_DIALOGUE = "scripts/experiments/pretrained_dialogue_table.py"
+dialogue_pt = read("pretrained_dialogue.csv", PRETRAINED_DIALOGUE, ("model", "perplexity", "read_ratio", "f1"),
+                   writer=PRETRAINED_DIALOGUE, optional=True)
+if dialogue_pt is not None:
+    st.subheader("Document-grounded dialogue on the pretrained backbone (Table 2, Figure 4)")
+    table(dialogue_pt)
+    st.caption("CMU-DoG test conversations, the film's document read first; perplexity of the turns alone, pooled "
+               "over `conversations` of the 619 (the split is scored in seeded parts, `of` of them, a few a session); "
+               "`read_ratio`: perplexity with the memory's read zeroed over perplexity, on the same tokens (above 1: "
+               "the read helps). F1 / ROUGE (%) of replies sampled for every turn of `generated` conversations; "
+               "`section_ratio`: the memory's attention on the section the writer saw, against the shuffled `control_ratio` "
+               "(1.0 is chance). `_low` / `_high`: 95% intervals resampling conversations (one seed). Means over the "
+               "seeds of a row where there are several.")
+FIGURE5 = RESULTS / "pretrained" / "figure5.json"
+if FIGURE5.is_file():
+    try:
+        fig5 = json.loads(FIGURE5.read_text(encoding="utf-8"))
+        phrase_tables = {name: pd.DataFrame(m["phrases"], columns=["phrase", "first_token", "tokens", "share"])
+                         for name, m in fig5["models"].items()}
+        counts = {name: (m["top_tenth_share"], m["effective_phrases"]) for name, m in fig5["models"].items()}
+    except (ValueError, KeyError, TypeError, AttributeError) as e:
+        st.error(f"`{FIGURE5}` could not be read ({type(e).__name__}: {e}): rerun "
+                 "`scripts/experiments/pretrained_figure5.py`.")
+    else:
+        st.subheader(f"The phrases that hold the memory (Figure 5): {fig5.get('film', '?')}")
+        show(vk.phrase_figure(phrase_tables, top=12, title="Share of the final memory held by each sentence, "
+                                                           "averaged over layers"), "pretrained_figure5")
+        st.caption(f"A CMU-DoG test conversation ({fig5.get('tokens', 0):,} tokens: the document, then the turns) read "
+                   "by the two ∞-formers trained on SmolLM2 with each sampling. "
+                   + "; ".join(f"{name}: the top tenth of phrases hold {top:.0%} of the memory, about {eff:.0f} "
+                               "phrases' worth" for name, (top, eff) in counts.items())
+                   + ". `scripts/experiments/pretrained_figure5.py` made it.")
+else:
+    st.caption(f"No `{FIGURE5.relative_to(RESULTS)}` in the results (optional): "
+               "`scripts/experiments/pretrained_figure5.py` writes it.")
 
 # ------------------------------------------------------------------ learning curves
 st.header("Learning curves")

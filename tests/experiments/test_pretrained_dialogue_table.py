@@ -91,3 +91,57 @@ def test_the_script_writes_the_csv(tmp_path):
     assert r.returncode == 0, r.stderr
     rows = list(csv.DictReader(path.open()))
     assert rows[0]["model"] == "backbone" and float(rows[0]["perplexity"]) == pytest.approx(20)
+
+
+def test_the_experiments_page_shows_table2_and_figure5(tmp_path, monkeypatch):
+    import pandas as pd
+    from app_helpers import assert_clean
+    from streamlit.testing.v1 import AppTest
+    for i in (1, 2):
+        write(tmp_path, "base", f"dialogue-part-{i}-of-2.json", part(i, 2, math.log(20)))
+    write(tmp_path, "s0", "dialogue-part-1-of-2.json", part(1, 2, math.log(19), zeroed=math.log(20)))
+    write(tmp_path, "s0", "dialogue-replies-seed1.json", replies(0.09, ratio=1.2))
+    results = tmp_path / "results"
+    (results / "pretrained").mkdir(parents=True)
+    pd.DataFrame(csv_rows(tmp_path, ["backbone=base", "sticky=s0"])).to_csv(results / "pretrained_dialogue.csv",
+                                                                           index=False)
+    phrases = [{"phrase": f"Sentence {k}.", "first_token": 4 * k, "tokens": 4, "share": s}
+               for k, s in enumerate([0.5, 0.3, 0.2])]
+    figure5 = {"film": "A Film", "tokens": 12, "models": {
+        "sticky": {"top_tenth_share": 0.5, "effective_phrases": 2.8, "phrases": phrases},
+        "linear": {"top_tenth_share": 0.34, "effective_phrases": 3.0,
+                   "phrases": [{**p, "share": 1 / 3} for p in phrases]}}}
+    (results / "pretrained" / "figure5.json").write_text(json.dumps(figure5))
+    monkeypatch.setenv("INFFORMER_RESULTS", str(results))
+    at = AppTest.from_file(str(ROOT / "pages" / "experiments.py"), default_timeout=60).run()
+    assert_clean(at)
+    shown = next(d.value for d in at.dataframe if "read_ratio" in d.value.columns)
+    assert list(shown["model"]) == ["backbone", "sticky"]
+    assert shown["read_ratio"].iloc[1] == pytest.approx(20 / 19) and shown["section_ratio"].iloc[1] == 1.2
+    fig = next(json.loads(c.proto.spec) for c in at.get("plotly_chart") if "Share of the final memory" in c.proto.spec)
+    assert [t["name"] for t in fig["data"]] == ["sticky", "linear"]
+    assert fig["data"][0]["y"][-1].startswith("Sentence 0.")          # the largest share on top
+    assert "sticky: the top tenth of phrases hold 50%" in " ".join(c.value for c in at.caption)
+    (results / "pretrained" / "figure5.json").write_text('{"models": {"sticky": {"phrases": 3}}}')
+    at = AppTest.from_file(str(ROOT / "pages" / "experiments.py"), default_timeout=60).run()
+    assert not at.exception and "figure5.json" in " ".join(e.value for e in at.error)
+
+
+def test_figure5_script_on_a_tiny_model(cli, tiny_checkpoint, tmp_path):
+    import subprocess
+
+    from cmudog_fixture import write_cmudog
+    data = write_cmudog(tmp_path / "dog")
+    out = tmp_path / "figure5.json"
+    r = subprocess.run([sys.executable, str(ROOT / "scripts/experiments/pretrained_figure5.py"), "--data", str(data),
+                        "--sticky", str(tiny_checkpoint), "--linear", str(tiny_checkpoint), "--out", str(out)],
+                       capture_output=True, text=True, cwd=ROOT, env={**__import__("os").environ, "HF_HUB_OFFLINE": "1"})
+    assert r.returncode == 0, r.stderr
+    fig = json.loads(out.read_text())
+    assert fig["conversation"] in ("te0", "te1") and set(fig["models"]) == {"sticky", "linear"}
+    for m in fig["models"].values():
+        shares = [p["share"] for p in m["phrases"]]
+        assert m["phrase_count"] == len(shares) > 1 and min(shares) >= 0
+        assert sum(shares) == pytest.approx(1.0, abs=1e-4)   # each layer's shares of its whole memory, averaged
+        assert 0 < m["top_tenth_share"] <= 1 and 1 <= m["effective_phrases"] <= len(shares)
+    assert "top tenth of" in r.stdout
