@@ -6,7 +6,7 @@ import torch
 
 from ..corpora import cmudog
 from ..experiments.dialogue.reading import conversation_part, dialogue_examples, select_conversations
-from ..experiments.dialogue.report import generation_report
+from ..experiments.dialogue.report import generation_report, section_rows_of, summarize_rows
 from ..io.checkpoint import DEFAULT_MODEL, read_config
 from ..training.evaluate import perplexity_report
 from .options import (
@@ -31,7 +31,11 @@ PER_CONVERSATION = ("tokens", "characters", "nats", "nats_without_ltm_read")
 def cmd_dialogue_evaluate(args) -> int:
     set_threads(args.threads)
     seed = args.seed or 0  # one seed for the run: which conversations, and the sticky sampling
-    if read_config(args.model or DEFAULT_MODEL)[0].ltm is None:
+    has_ltm = read_config(args.model or DEFAULT_MODEL)[0].ltm is not None
+    if args.section_attention and (not has_ltm or args.no_document):
+        raise UsageError("--section-attention measures a long-term memory's attention on the document: "
+                         + ("this model has no long-term memory" if not has_ltm else "not with --no-document"))
+    if not has_ltm:
         args.seed = None
     model, tokenizer, _ = load_model(args)
     ablated = ablated_copy(model, args)
@@ -53,6 +57,12 @@ def cmd_dialogue_evaluate(args) -> int:
     # each conversation's exact totals, so that parts of the split pool (experiments/dialogue/pooling.py)
     per_conversation = [{"conversation": e.conversation, **{k: d[k] for k in PER_CONVERSATION if k in d}}
                         for e, d in zip(examples, report.pop("documents"), strict=True)]
+    sections = {}
+    if args.section_attention:
+        bar, progress = progress_bar(args, "sections")
+        rows = section_rows_of(model, tokenizer, cmudog.documents(args.data), convs, progress)
+        bar.close()
+        sections = {"section_attention_all": summarize_rows(rows, seed), "section_rows": rows}
     generated = {}
     if args.generate_conversations:
         convs = select_conversations(convs, args.generate_conversations, seed)
@@ -69,7 +79,7 @@ def cmd_dialogue_evaluate(args) -> int:
                 "with_document": not args.no_document, "conversations": len(examples),
                 **({"part": list(args.part)} if args.part else {}),
                 "seed": seed, "scored": "turn text and its newline", **report, **generated,
-                "per_conversation": per_conversation})
+                "per_conversation": per_conversation, **sections})
     return 0
 
 
@@ -93,6 +103,10 @@ def register(sub) -> None:
                     help="generate a reply for every turn from the second on in a seeded sample of G of those "
                          "conversations; score F1 and ROUGE against the real turns and, with a long-term memory, "
                          "measure its attention on the section each real reply's writer saw (0: perplexity only)")
+    de.add_argument("--section-attention", action="store_true",
+                    help="Figure 4 on every evaluated conversation, not only the generated ones: one trace each "
+                         "(about twice a perplexity pass), every real reply's attention ratio on each section kept "
+                         "(section_rows) so that parts pool")
     de.add_argument("--top-p", type=top_p_float, default=0.9, help="nucleus sampling of the replies")
     de.add_argument("--max-new-tokens", type=positive_int, default=50, help="longest reply, in tokens")
     add_model_options(de)

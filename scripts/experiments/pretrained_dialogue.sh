@@ -9,11 +9,14 @@
 #    all, "1 2 … PARTS"; empty: none) says which parts to run now. Each part writes
 #    results/pretrained/NAME/dialogue[-nodoc]-part-I-of-N.json with every conversation's nats, and with a
 #    long-term memory the nats with its read zeroed; pretrained_dialogue_table.py pools the parts exactly.
+#    SECTIONS=1 (a long-term memory, with the document): also Figure 4 on every conversation of the part
+#    (`--section-attention`, one trace each: about twice the part's time); the table uses it when every part has it.
 # 2. Replies (REPLIES=G, default 30; 0: none): a seeded sample of G conversations (REPLY_SEED, default 1),
 #    a reply generated for every turn from the second on (top-p 0.9, ≤ 50 tokens) scored by F1 / ROUGE-1 /
 #    ROUGE-L, and with a long-term memory the section attention of the real replies against the shuffled
 #    control (Figure 4): results/pretrained/NAME/dialogue[-nodoc]-replies-seedS.json.
 # Every file is written whole and skipped when it exists, so a queue resumes where it stopped.
+# RESULTS=DIR writes under DIR/NAME instead of results/pretrained/NAME.
 # Cost measured on one core of an AMD EPYC without AMX (2026-12-06), SmolLM2 with the memory, float32:
 # ~14 s a conversation for perplexity (twice that with the read-zeroed pass): a part ~25-50 minutes;
 # ~70-100 s a conversation for the replies and section attention.
@@ -23,7 +26,7 @@ cd "$(dirname "$0")/../.."
 MODEL=${1:?model directory}; NAME=${2:?name}; shift 2
 PY=${PY:-.venv/bin/python}
 source scripts/experiments/ablation.sh
-OUT=results/pretrained/$NAME
+OUT=${RESULTS:-results/pretrained}/$NAME
 mkdir -p "$OUT"
 stem=$OUT/dialogue
 extra=()
@@ -31,6 +34,8 @@ if [ "${1:-}" = --no-document ]; then stem=$OUT/dialogue-nodoc; extra=(--no-docu
 PARTS=${PARTS:-6}
 mapfile -t ablate < <(ablation "$MODEL")
 [ ${#extra[@]} -gt 0 ] && ablate=()  # without the document the read-zeroed column is not asked for
+sections=()
+[ "${SECTIONS:-0}" = 1 ] && [ ${#ablate[@]} -gt 0 ] && sections=(--section-attention)
 export HF_HUB_OFFLINE=1
 evaluate() {  # evaluate FILE ARGS...: one `dialogue evaluate` into FILE, unless it exists
   local file=$1; shift
@@ -42,7 +47,7 @@ evaluate() {  # evaluate FILE ARGS...: one `dialogue evaluate` into FILE, unless
 }
 for part in ${PART_LIST-$(seq 1 "$PARTS")}; do
   evaluate "$stem-part-$part-of-$PARTS.json" --part "$part/$PARTS" --seed "${SEED:-0}" \
-      --generate-conversations 0 "${ablate[@]}"
+      --generate-conversations 0 "${ablate[@]}" "${sections[@]}"
 done
 G=${REPLIES:-30}
 if [ "$G" -gt 0 ]; then

@@ -111,11 +111,19 @@ def table2(results: Path, rows: list, reply_seed: int = 1) -> str:
 
 
 def sections(r):
-    return r["replies"]["section_attention"]
+    """Figure 4 over every conversation of the parts where they measured it, else over the replies' sample."""
+    pooled = (r["perplexity"] or {}).get("section_attention")
+    return pooled if pooled else r["replies"]["section_attention"]
+
+
+def sections_over(r) -> str:
+    p = r["perplexity"] or {}
+    return f"{p['conversations']} conversations" if p.get("section_attention") else \
+        f"{r['replies']['generated_conversations']} conversations (replies' sample)"
 
 
 def figure4(results: Path, rows: list, reply_seed: int = 1) -> str:
-    head = ["model", "writer's section", "control (docIdx shuffled)", "writer's − control", "replies"]
+    head = ["model", "writer's section", "control (docIdx shuffled)", "writer's − control", "replies", "over"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for label, reports in row_reports(results, rows, reply_seed):
         reports = [r for r in reports if values([r], sections)]
@@ -125,7 +133,8 @@ def figure4(results: Path, rows: list, reply_seed: int = 1) -> str:
         lines.append(f"| {label} | {cell(reports, lambda r: sections(r)['mean_ratio'], lambda r: sections(r)['mean_ratio_ci95'], digits=3)}"
                      f" | {cell(reports, lambda r: sections(r)['control_mean_ratio'], lambda r: sections(r)['control_mean_ratio_ci95'], digits=3)}"
                      f" | {'; '.join(f'[{a:.3f}, {b:.3f}]' for a, b in diff) or '–'}"
-                     f" | {', '.join(str(sections(r)['replies']) for r in reports)} |")
+                     f" | {', '.join(str(sections(r)['replies']) for r in reports)}"
+                     f" | {', '.join(sections_over(r) for r in reports)} |")
     return "\n".join(lines)
 
 

@@ -81,3 +81,59 @@ def test_part_and_sample_are_exclusive(cli, tiny_checkpoint, tmp_path):
     r = cli(["dialogue", "evaluate", "--model", tiny_checkpoint, "--data", tmp_path, "--part", "1/2",
              "--conversations", "3"], cwd=tmp_path)
     assert r.returncode == 2 and "not allowed with" in r.stderr
+
+
+def test_section_attention_on_every_conversation_pools_over_parts(cli, tiny_checkpoint, tmp_path):
+    from cmudog_fixture import write_cmudog
+    data = write_cmudog(tmp_path / "dog")
+
+    def run(*extra):
+        r = cli(["dialogue", "evaluate", "--model", tiny_checkpoint, "--data", data, "--quiet", "--threads", "1",
+                 "--section-attention", *extra], cwd=tmp_path)
+        assert r.returncode == 0, r.stderr
+        return json.loads(r.stdout)
+
+    whole = run("--generate-conversations", "2", "--max-new-tokens", "4", "--seed", "1")
+    # the same conversations and seed: the generated replies' measure and the every-conversation one agree
+    assert whole["section_attention_all"] == whole["section_attention"]
+    rows = whole["section_rows"]
+    assert len(rows) == 4 and {r["conversation"] for r in rows} == {"te0", "te1"}
+    assert all(len(r["ratios"]) == 4 and r["turn"] >= 1 for r in rows)
+    parts = [run("--generate-conversations", "0", "--seed", "1", "--part", f"{i}/2") for i in (1, 2)]
+    pooled = pool_parts(parts)["section_attention"]
+    assert pooled["replies"] + pooled["replies_without_section_in_memory"] == 4
+    values = [r["ratios"][r["doc_idx"]] for r in rows if r["ratios"][r["doc_idx"]] is not None]
+    if values:
+        assert pooled["mean_ratio"] == pytest.approx(sum(values) / len(values))
+    r = cli(["dialogue", "evaluate", "--model", tiny_checkpoint, "--data", data, "--section-attention",
+             "--no-document"], cwd=tmp_path)
+    assert r.returncode == 2 and "--section-attention" in r.stderr and "--no-document" in r.stderr
+
+
+def test_the_dialogue_script_runs_parts_and_replies_and_resumes(tiny_checkpoint, tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from cmudog_fixture import write_cmudog
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "CMUDOG": str(write_cmudog(tmp_path / "dog")), "RESULTS": str(tmp_path / "out"),
+           "PARTS": "2", "REPLIES": "1", "SECTIONS": "1", "PY": sys.executable, "HF_HUB_OFFLINE": "1"}
+    script = [str(root / "scripts/experiments/pretrained_dialogue.sh"), str(tiny_checkpoint), "tiny"]
+    r = subprocess.run(["bash", *script], capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    out = tmp_path / "out" / "tiny"
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ["dialogue-part-1-of-2.json", "dialogue-part-2-of-2.json", "dialogue-replies-seed1.json"]
+    parts = [json.loads((out / n).read_text()) for n in names[:2]]
+    assert all("without_ltm_read" in p and "section_rows" in p for p in parts)   # read zeroed, Figure 4
+    replies = json.loads((out / names[2]).read_text())
+    assert replies["generated_conversations"] == 1 and replies["seed"] == 1
+    r = subprocess.run(["bash", *script], capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert r.returncode == 0 and r.stdout.count("exists: skipped") == 3
+    table = subprocess.run([sys.executable, str(root / "scripts/experiments/pretrained_dialogue_table.py"),
+                            "--results", str(tmp_path / "out"), "--row", "tiny=tiny"],
+                           capture_output=True, text=True, cwd=root)
+    assert table.returncode == 0, table.stderr
+    assert "| tiny | " in table.stdout and "2 conversations" in table.stdout

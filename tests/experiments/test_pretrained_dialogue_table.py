@@ -69,8 +69,17 @@ def test_table2_pools_parts_and_figure4(tmp_path):
     assert len(t2) == 5  # the missing model is left out
     f4 = figure4(tmp_path, rows).splitlines()
     assert len(f4) == 3 and f4[2].startswith("| sticky | 1.250 ± 0.071 (n=2) | 1.000 ± 0.000 (n=2)")
-    assert "[0.100, 0.300]; [0.200, 0.400]" in f4[2] and f4[2].endswith("| 800, 800 |")
+    assert "[0.100, 0.300]; [0.200, 0.400]" in f4[2]
     assert "9.000" in figure4(tmp_path, rows, reply_seed=2)
+    assert f4[2].endswith("| 800, 800 | 30 conversations (replies' sample), 30 conversations (replies' sample) |")
+    # parts that measured every conversation's replies: Figure 4 over them, not over the replies' sample
+    for i in (1, 2):
+        p = part(i, 2, math.log(19), zeroed=math.log(20))
+        p["section_rows"] = [{"conversation": f"a{i}", "turn": 1, "doc_idx": 0, "ratios": [2.0, 1.0, None, 0.5]},
+                             {"conversation": f"b{i}", "turn": 1, "doc_idx": 1, "ratios": [2.0, 1.0, None, 0.5]}]
+        write(tmp_path, "s0", f"dialogue-part-{i}-of-2.json", p)
+    f4 = figure4(tmp_path, ["sticky=s0"]).splitlines()
+    assert f4[2].startswith("| sticky | 1.500 [") and f4[2].endswith("| 4 | 8 conversations |")
 
     out = {r["model"]: r for r in csv_rows(tmp_path, rows)}
     assert set(out) == {"without document", "backbone", "sticky"}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 
+from .section_attention import summarize_rows
 from .uncertainty import ratio_interval
 
 AGREE = ("model", "data", "split", "with_document", "seed")   # what the parts of one evaluation share
@@ -18,7 +19,8 @@ AGREE = ("model", "data", "split", "with_document", "seed")   # what the parts o
 def pool_parts(reports: list) -> dict:
     """{model, …AGREE, parts, of, complete, conversations, tokens, characters, perplexity,
     perplexity_ci95, bits_per_character, [without_ltm_read: {perplexity, bits_per_character,
-    ratio, ratio_ci95}]}. Raises ValueError on reports that are not disjoint parts of one evaluation."""
+    ratio, ratio_ci95}], [section_attention: Figure 4 over the parts' conversations, when every part
+    measured it]}. Raises ValueError on reports that are not disjoint parts of one evaluation."""
     if not reports:
         raise ValueError("no reports to pool")
     if any("part" not in r or "per_conversation" not in r for r in reports):
@@ -54,4 +56,6 @@ def pool_parts(reports: list) -> dict:
                                    "bits_per_character": zeroed / math.log(2) / characters,
                                    "ratio": math.exp((zeroed - nats) / tokens),
                                    "ratio_ci95": [math.exp(x) for x in worth] if worth else None}
+    if all("section_rows" in r for r in reports):   # Figure 4 over every conversation of the parts
+        out["section_attention"] = summarize_rows([row for r in reports for row in r["section_rows"]], first["seed"] or 0)
     return out

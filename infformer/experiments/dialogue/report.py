@@ -7,13 +7,35 @@ writer's section is measured (section_attention.py).
 """
 from __future__ import annotations
 
+import numpy as np
 import torch
 
 from ...tracing.run import trace_text
 from .metrics import mean_scores, reply_scores
 from .reading import conversation_text
 from .replies import conversation_replies, newline_tokens
-from .section_attention import section_ratios, summarize
+from .section_attention import section_ratios, summarize_rows
+
+
+@torch.no_grad()
+def section_rows_of(model, tokenizer, documents: dict, conversations: list, progress=None) -> list:
+    """Figure 4's raw material: for every real reply (every turn from the second on) of each
+    conversation, read with its film's document first, {conversation, turn, doc_idx, ratios}: the
+    memory's attention ratio on each document section (section_attention.section_ratios; None where
+    the memory held none of a section). One trace per conversation; kept per reply so that reports
+    of parts of a split pool (pooling.py)."""
+    rows = []
+    for i, conv in enumerate(conversations):
+        document = documents[conv.document]
+        text, turn_chars = conversation_text(document, conv)
+        _, _, trace = trace_text(model, tokenizer, text)
+        for k in range(1, len(conv.turns)):
+            ratios = section_ratios(trace, document.sections, *turn_chars[k])
+            rows.append({"conversation": conv.id, "turn": k, "doc_idx": int(conv.turns[k][1]),
+                         "ratios": [float(r) if np.isfinite(r) else None for r in ratios]})
+        if progress is not None:
+            progress(i + 1, len(conversations))
+    return rows
 
 
 @torch.no_grad()
@@ -27,7 +49,7 @@ def generation_report(model, tokenizer, documents: dict, conversations: list, *,
     stops = newline_tokens(tokenizer)
     measure_sections = with_document and model.cfg.ltm is not None
     scores, rows, shown = [], [], []
-    score_convs, row_convs = [], []   # each reply's conversation, for the intervals
+    score_convs = []   # each reply's conversation, for the intervals
     for i, conv in enumerate(conversations):
         document = documents[conv.document] if with_document else None
         for reply in conversation_replies(model, tokenizer, document, conv, top_p=top_p,
@@ -38,14 +60,9 @@ def generation_report(model, tokenizer, documents: dict, conversations: list, *,
                 shown.append({"conversation": reply.conversation, "turn": reply.turn, "speaker": reply.speaker,
                               "reference": reply.reference, "generated": reply.generated})
         if measure_sections:
-            text, turn_chars = conversation_text(document, conv)
-            _, _, trace = trace_text(model, tokenizer, text)
-            for k in range(1, len(conv.turns)):
-                rows.append((conv.turns[k][1], section_ratios(trace, document.sections, *turn_chars[k])))
-                row_convs.append(conv.id)
+            rows += section_rows_of(model, tokenizer, documents, [conv])
         if progress is not None:
             progress(i + 1, len(conversations))
     return {"conversations": len(conversations), "turns": len(scores), **mean_scores(scores, score_convs, seed),
-            "section_attention": summarize(rows, seed, row_convs) if measure_sections else None,
+            "section_attention": summarize_rows(rows, seed) if measure_sections else None,
             "examples": shown}
-

@@ -66,3 +66,10 @@ def summarize(rows: list, seed: int = 0, conversations: list | None = None) -> d
                         "control_mean_ratio_ci95": cluster_interval(control, conversations, seed=seed),
                         "difference_ci95": cluster_interval(difference, conversations, seed=seed)})
     return summary
+
+
+def summarize_rows(rows: list, seed: int = 0) -> dict:
+    """`summarize` over `report.section_rows_of` rows (None ratios as NaN), with intervals
+    over conversations."""
+    pairs = [(r["doc_idx"], np.array([np.nan if x is None else x for x in r["ratios"]])) for r in rows]
+    return summarize(pairs, seed, [r["conversation"] for r in rows])
