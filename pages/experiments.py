@@ -224,6 +224,7 @@ if FIGURE5.is_file():
         phrase_tables = {name: pd.DataFrame(m["phrases"], columns=["phrase", "first_token", "tokens", "share"])
                          for name, m in fig5["models"].items()}
         counts = {name: (m["top_tenth_share"], m["effective_phrases"]) for name, m in fig5["models"].items()}
+        by_section = {name: m.get("section_shares") for name, m in fig5["models"].items()}
     except (ValueError, KeyError, TypeError, AttributeError) as e:
         st.error(f"`{FIGURE5}` could not be read ({type(e).__name__}: {e}): rerun "
                  "`scripts/experiments/pretrained_figure5.py`.")
@@ -235,7 +236,11 @@ if FIGURE5.is_file():
                    "by the two ∞-formers trained on SmolLM2 with each sampling. "
                    + "; ".join(f"{name}: the top tenth of phrases hold {top:.0%} of the memory, about {eff:.0f} "
                                "phrases' worth" for name, (top, eff) in counts.items())
-                   + ". `scripts/experiments/pretrained_figure5.py` made it.")
+                   + ". Each document section's share of the memory: "
+                   + "; ".join(f"{name} " + ", ".join(f"{x:.0%}" for x in shares)
+                               for name, shares in by_section.items() if shares)
+                   + f" (the conversation's turns written looking at each: {fig5.get('turns_by_section', '?')}). "
+                   "`scripts/experiments/pretrained_figure5.py` made it.")
 else:
     st.caption(f"No `{FIGURE5.relative_to(RESULTS)}` in the results (optional): "
                "`scripts/experiments/pretrained_figure5.py` writes it.")

@@ -23,7 +23,7 @@ from infformer.corpora import cmudog
 from infformer.experiments.dialogue.reading import conversation_text, select_conversations
 from infformer.io.atomic import write_atomically
 from infformer.io.checkpoint import load_checkpoint
-from infformer.tracing.regions import phrase_table
+from infformer.tracing.regions import memory_share, phrase_table, tokens_in_chars
 from infformer.tracing.run import trace_text
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -48,6 +48,12 @@ def concentration(phrases: list) -> dict:
             "effective_phrases": float(math.exp(-(nz * np.log(nz)).sum())) if len(nz) else 0.0}
 
 
+def section_shares(trace, sections) -> list:
+    """Each document section's share of the final memory (characters [a, b) of the text), averaged over layers."""
+    share = np.mean([memory_share(trace, layer) for layer in range(trace.num_layers)], axis=0)
+    return [float(share[tokens_in_chars(trace.offsets[: len(share)], a, b)].sum()) for a, b in sections]
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--data", required=True, help="the condensed CMU-DoG directory")
@@ -62,7 +68,9 @@ def main() -> None:
     conv = select_conversations(cmudog.conversations(args.data, "test"), 1, args.seed)[0]
     document = cmudog.documents(args.data)[conv.document]
     text, _ = conversation_text(document, conv)
+    looked = [int(d) for _, d, _ in conv.turns]
     out = {"conversation": conv.id, "film": document.title, "seed": args.seed, "characters": len(text),
+           "turns_by_section": [looked.count(k) for k in range(len(document.sections))],
            "share": "Σ span widths in the final memory, averaged over layers", "models": {}}
     for name, path in (("sticky", args.sticky), ("linear", args.linear)):
         model, tokenizer, _ = load_checkpoint(path, seed=args.seed)
@@ -70,13 +78,16 @@ def main() -> None:
         phrases = layer_averaged_phrases(trace)
         out["tokens"] = int(trace.num_text_tokens)
         out["models"][name] = {"model": str(path), "sticky": bool(trace.ltm["sticky"]),
-                               **concentration(phrases), "phrases": phrases}
+                               **concentration(phrases), "section_shares": section_shares(trace, document.sections),
+                               "phrases": phrases}
     body = json.dumps(out, indent=1, ensure_ascii=False) + "\n"
     write_atomically(args.out, lambda tmp: tmp.write_text(body, encoding="utf-8"))
     print(f"{document.title}, test conversation {conv.id}: {out['tokens']:,} tokens ({args.out})")
     for name, m in out["models"].items():
         print(f"\n{name} ({m['model']}): top tenth of {m['phrase_count']} phrases hold {m['top_tenth_share']:.1%}; "
-              f"effective phrases {m['effective_phrases']:.1f}")
+              f"effective phrases {m['effective_phrases']:.1f}; sections' shares "
+              + ", ".join(f"{x:.1%}" for x in m["section_shares"])
+              + f" (turns written looking at each: {out['turns_by_section']})")
         for ph in sorted(m["phrases"], key=lambda r: -r["share"])[: args.top]:
             print(f"  {ph['share']:6.2%}  [{ph['first_token']:>5}] {ph['phrase']}")
 

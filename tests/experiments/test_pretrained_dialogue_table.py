@@ -153,4 +153,7 @@ def test_figure5_script_on_a_tiny_model(cli, tiny_checkpoint, tmp_path):
         assert m["phrase_count"] == len(shares) > 1 and min(shares) >= 0
         assert sum(shares) == pytest.approx(1.0, abs=1e-4)   # each layer's shares of its whole memory, averaged
         assert 0 < m["top_tenth_share"] <= 1 and 1 <= m["effective_phrases"] <= len(shares)
-    assert "top tenth of" in r.stdout
+    assert sum(fig["turns_by_section"]) == 3                  # the fixture's conversations have 3 turns
+    for m in fig["models"].values():
+        assert len(m["section_shares"]) == 4 and 0 <= sum(m["section_shares"]) <= 1 + 1e-6
+    assert "top tenth of" in r.stdout and "sections' shares" in r.stdout
