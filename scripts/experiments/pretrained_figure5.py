@@ -4,7 +4,7 @@ trained with sticky memories and the one trained with linear sampling, both on f
 
     python scripts/experiments/pretrained_figure5.py --data ../shared/data/cmu_dog/full
         [--sticky assets/models/smollm2-sticky] [--linear runs/smollm2-mix-ltm] [--seed 1]
-        [--out results/pretrained/figure5.json] [--threads 1]
+        [--out results/pretrained/figure5.json] [--threads 1] [--also K]
 A phrase's share is Σ (b − a) of its tokens' spans in the final memory, averaged over the layers
 (tracing.regions.phrase_table per layer). Writes the JSON the Experiments page draws (every phrase,
 both models) and prints the top phrases and how concentrated each memory is.
@@ -63,6 +63,9 @@ def main() -> None:
     p.add_argument("--out", type=Path, default=ROOT / "results" / "pretrained" / "figure5.json")
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--top", type=int, default=12)
+    p.add_argument("--also", type=int, default=0, metavar="K",
+                   help="also each section's share of the memory on K more test conversations (seeds S+1 … S+K), "
+                        "to see whether the one shown is typical")
     args = p.parse_args()
     torch.set_num_threads(args.threads)
     conv = select_conversations(cmudog.conversations(args.data, "test"), 1, args.seed)[0]
@@ -72,8 +75,16 @@ def main() -> None:
     out = {"conversation": conv.id, "film": document.title, "seed": args.seed, "characters": len(text),
            "turns_by_section": [looked.count(k) for k in range(len(document.sections))],
            "share": "Σ span widths in the final memory, averaged over layers", "models": {}}
+    tests, documents = cmudog.conversations(args.data, "test"), cmudog.documents(args.data)
+    more = list(dict.fromkeys(select_conversations(tests, 1, args.seed + j)[0] for j in range(1, args.also + 1)))
+    more = [c for c in more if c.id != conv.id]
+    out["more"] = [{"conversation": c.id, "film": documents[c.document].title,
+                    "turns_by_section": [[int(d) for _, d, _ in c.turns].count(k) for k in range(4)]} for c in more]
     for name, path in (("sticky", args.sticky), ("linear", args.linear)):
         model, tokenizer, _ = load_checkpoint(path, seed=args.seed)
+        for row, c in zip(out["more"], more, strict=True):
+            d = documents[c.document]
+            row[name] = section_shares(trace_text(model, tokenizer, conversation_text(d, c)[0])[2], d.sections)
         _, _, trace = trace_text(model, tokenizer, text)
         phrases = layer_averaged_phrases(trace)
         out["tokens"] = int(trace.num_text_tokens)
@@ -90,6 +101,9 @@ def main() -> None:
               + f" (turns written looking at each: {out['turns_by_section']})")
         for ph in sorted(m["phrases"], key=lambda r: -r["share"])[: args.top]:
             print(f"  {ph['share']:6.2%}  [{ph['first_token']:>5}] {ph['phrase']}")
+    for row in out["more"]:
+        print(f"\n{row['film']} ({row['conversation'][:8]}, turns looking at each section {row['turns_by_section']}): "
+              + "; ".join(f"{name} " + ", ".join(f"{x:.1%}" for x in row[name]) for name in ("sticky", "linear")))
 
 
 if __name__ == "__main__":
