@@ -15,6 +15,9 @@
 #    a reply generated for every turn from the second on (top-p 0.9, ≤ 50 tokens) scored by F1 / ROUGE-1 /
 #    ROUGE-L, and with a long-term memory the section attention of the real replies against the shuffled
 #    control (Figure 4): results/pretrained/NAME/dialogue[-nodoc]-replies-seedS.json.
+# 3. Figure 4 alone (FIGURE4=K, default 0: none; a long-term memory, with the document): the section attention
+#    of the real replies on a seeded sample of K conversations (REPLY_SEED), no replies generated (~40 s a
+#    conversation): results/pretrained/NAME/dialogue-sections-seedS.json.
 # Every file is written whole and skipped when it exists, so a queue resumes where it stopped.
 # RESULTS=DIR writes under DIR/NAME instead of results/pretrained/NAME.
 # Cost measured on one core of an AMD EPYC without AMX (2026-12-06), SmolLM2 with the memory, float32:
@@ -50,6 +53,11 @@ for part in ${PART_LIST-$(seq 1 "$PARTS")}; do
   evaluate "$stem-part-$part-of-$PARTS.json" --part "$part/$PARTS" --seed "${SEED:-0}" \
       --generate-conversations 0 "${ablate[@]}" "${sections[@]}"
 done
+K=${FIGURE4:-0}
+if [ "$K" -gt 0 ] && [ ${#ablate[@]} -gt 0 ]; then
+  evaluate "$stem-sections-seed${REPLY_SEED:-1}.json" --conversations "$K" --seed "${REPLY_SEED:-1}" \
+      --generate-conversations 0 --section-attention
+fi
 G=${REPLIES:-30}
 if [ "$G" -gt 0 ]; then
   S=${REPLY_SEED:-1}

@@ -1,7 +1,8 @@
 """Issue 27's Table 2 and Figure 4 on the pretrained backbone, from scripts/experiments/pretrained_dialogue.sh:
 perplexity pooled over the parts of the test split (results/pretrained/NAME/dialogue-part-I-of-N.json,
 dialogue-nodoc-… for the "without document" row), replies and section attention from
-dialogue-replies-seedS.json. Seeds of one variant are shown as mean ± standard deviation, one seed with
+dialogue-replies-seedS.json (Figure 4 also from dialogue-sections-seedS.json: `--section-attention` on a
+seeded sample, no replies generated). Seeds of one variant are shown as mean ± standard deviation, one seed with
 its 95% bootstrap interval over conversations.
 
     python scripts/experiments/pretrained_dialogue_table.py [--results results/pretrained] [--reply-seed 1]
@@ -41,9 +42,13 @@ def load(results: Path, name: str, reply_seed: int) -> dict | None:
             parts.setdefault(int(m[2]), []).append(json.loads(path.read_text()))
     # the cut with the most parts done, when a model was cut more than one way
     pooled = pool_parts(max(parts.values(), key=len)) if parts else None
-    replies_path = results / name / f"{stem}-replies-seed{reply_seed}.json"
-    replies = json.loads(replies_path.read_text()) if replies_path.is_file() else None
-    return None if pooled is None and replies is None else {"perplexity": pooled, "replies": replies}
+    found = {}
+    for kind in ("replies", "sections"):
+        path = results / name / f"{stem}-{kind}-seed{reply_seed}.json"
+        found[kind] = json.loads(path.read_text()) if path.is_file() else None
+    if pooled is None and not any(found.values()):
+        return None
+    return {"perplexity": pooled, **found}
 
 
 def values(reports: list, get) -> list:
@@ -110,16 +115,27 @@ def table2(results: Path, rows: list, reply_seed: int = 1) -> str:
     return "\n".join(lines)
 
 
+def sections_source(r) -> tuple[dict | None, str]:
+    """Figure 4 and what it was measured over: every conversation of the parts where they all measured it,
+    else the sections file's seeded sample (`--section-attention`), else the replies' sample."""
+    p = r["perplexity"] or {}
+    if p.get("section_attention"):
+        return p["section_attention"], f"{p['conversations']} conversations"
+    if (r.get("sections") or {}).get("section_attention_all"):
+        s = r["sections"]
+        return s["section_attention_all"], f"{s['conversations']} conversations (seed {s['seed']})"
+    if (r.get("replies") or {}).get("section_attention"):
+        s = r["replies"]
+        return s["section_attention"], f"{s['generated_conversations']} conversations (replies' sample, seed {s['seed']})"
+    return None, ""
+
+
 def sections(r):
-    """Figure 4 over every conversation of the parts where they measured it, else over the replies' sample."""
-    pooled = (r["perplexity"] or {}).get("section_attention")
-    return pooled if pooled else r["replies"]["section_attention"]
+    return sections_source(r)[0]
 
 
 def sections_over(r) -> str:
-    p = r["perplexity"] or {}
-    return f"{p['conversations']} conversations" if p.get("section_attention") else \
-        f"{r['replies']['generated_conversations']} conversations (replies' sample)"
+    return sections_source(r)[1]
 
 
 def figure4(results: Path, rows: list, reply_seed: int = 1) -> str:

@@ -119,19 +119,21 @@ def test_the_dialogue_script_runs_parts_and_replies_and_resumes(tiny_checkpoint,
     from cmudog_fixture import write_cmudog
     root = Path(__file__).resolve().parents[2]
     env = {**os.environ, "CMUDOG": str(write_cmudog(tmp_path / "dog")), "RESULTS": str(tmp_path / "out"),
-           "PARTS": "2", "REPLIES": "1", "SECTIONS": "1", "PY": sys.executable, "HF_HUB_OFFLINE": "1"}
+           "PARTS": "2", "REPLIES": "1", "SECTIONS": "1", "FIGURE4": "2", "PY": sys.executable, "HF_HUB_OFFLINE": "1"}
     script = [str(root / "scripts/experiments/pretrained_dialogue.sh"), str(tiny_checkpoint), "tiny"]
     r = subprocess.run(["bash", *script], capture_output=True, text=True, env=env, cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     out = tmp_path / "out" / "tiny"
     names = sorted(p.name for p in out.iterdir())
-    assert names == ["dialogue-part-1-of-2.json", "dialogue-part-2-of-2.json", "dialogue-replies-seed1.json"]
+    assert names == ["dialogue-part-1-of-2.json", "dialogue-part-2-of-2.json", "dialogue-replies-seed1.json",
+                     "dialogue-sections-seed1.json"]
+    assert "section_attention_all" in json.loads((out / names[3]).read_text())
     parts = [json.loads((out / n).read_text()) for n in names[:2]]
     assert all("without_ltm_read" in p and "section_rows" in p for p in parts)   # read zeroed, Figure 4
     replies = json.loads((out / names[2]).read_text())
     assert replies["generated_conversations"] == 1 and replies["seed"] == 1
     r = subprocess.run(["bash", *script], capture_output=True, text=True, env=env, cwd=tmp_path)
-    assert r.returncode == 0 and r.stdout.count("exists: skipped") == 3
+    assert r.returncode == 0 and r.stdout.count("exists: skipped") == 4
     table = subprocess.run([sys.executable, str(root / "scripts/experiments/pretrained_dialogue_table.py"),
                             "--results", str(tmp_path / "out"), "--row", "tiny=tiny"],
                            capture_output=True, text=True, cwd=root)

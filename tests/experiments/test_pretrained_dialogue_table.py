@@ -28,7 +28,7 @@ def part(i, n, per_token, zeroed=None, conversations=("a", "b", "c", "d")):
 
 
 def replies(f1, ratio=None):
-    r = {"generated_conversations": 30, "f1": f1, "f1_ci95": [f1 - 0.01, f1 + 0.01], "rouge1": 0.1,
+    r = {"generated_conversations": 30, "seed": 1, "f1": f1, "f1_ci95": [f1 - 0.01, f1 + 0.01], "rouge1": 0.1,
          "rouge1_ci95": None, "rougeL": 0.08, "section_attention": None}
     if ratio is not None:
         r["section_attention"] = {"mean_ratio": ratio, "control_mean_ratio": 1.0, "replies": 800,
@@ -71,7 +71,13 @@ def test_table2_pools_parts_and_figure4(tmp_path):
     assert len(f4) == 3 and f4[2].startswith("| sticky | 1.250 ± 0.071 (n=2) | 1.000 ± 0.000 (n=2)")
     assert "[0.100, 0.300]; [0.200, 0.400]" in f4[2]
     assert "9.000" in figure4(tmp_path, rows, reply_seed=2)
-    assert f4[2].endswith("| 800, 800 | 30 conversations (replies' sample), 30 conversations (replies' sample) |")
+    assert f4[2].endswith("| 800, 800 | 30 conversations (replies' sample, seed 1), "
+                          "30 conversations (replies' sample, seed 1) |")
+    # a sections file (--section-attention on a seeded sample) comes before the replies' sample
+    write(tmp_path, "s1", "dialogue-sections-seed1.json", {"conversations": 20, "seed": 1, "section_attention_all": {
+        "mean_ratio": 2.0, "control_mean_ratio": 1.0, "replies": 500, "difference_ci95": [0.5, 1.5]}})
+    f4 = figure4(tmp_path, ["s1=s1"]).splitlines()
+    assert f4[2] == "| s1 | 2.000 | 1.000 | [0.500, 1.500] | 500 | 20 conversations (seed 1) |"
     # parts that measured every conversation's replies: Figure 4 over them, not over the replies' sample
     for i in (1, 2):
         p = part(i, 2, math.log(19), zeroed=math.log(20))
