@@ -6,7 +6,8 @@ import torch
 
 from ..corpora import cmudog
 from ..experiments.dialogue.reading import conversation_part, dialogue_examples, select_conversations
-from ..experiments.dialogue.report import generation_report, section_rows_of, summarize_rows
+from ..experiments.dialogue.report import generation_report, section_rows_of
+from ..experiments.dialogue.section_attention import summarize_rows
 from ..io.checkpoint import DEFAULT_MODEL, read_config
 from ..training.evaluate import perplexity_report
 from .options import (
