@@ -8,7 +8,7 @@
 #    order (SEED, default 0) and cut into PARTS (default 6, ~103 conversations each); PART_LIST (default
 #    all, "1 2 … PARTS"; empty: none) says which parts to run now. Each part writes
 #    results/pretrained/NAME/dialogue[-nodoc]-part-I-of-N.json with every conversation's nats, and with a
-#    long-term memory the nats with its read zeroed; pretrained_dialogue_table.py pools the parts exactly.
+#    long-term memory the nats with its read zeroed (ABLATE=0: not); pretrained_dialogue_table.py pools the parts exactly.
 #    SECTIONS=1 (a long-term memory, with the document): also Figure 4 on every conversation of the part
 #    (`--section-attention`, one trace each: about twice the part's time); the table uses it when every part has it.
 # 2. Replies (REPLIES=G, default 30; 0: none): a seeded sample of G conversations (REPLY_SEED, default 1),
@@ -36,10 +36,15 @@ stem=$OUT/dialogue
 extra=()
 if [ "${1:-}" = --no-document ]; then stem=$OUT/dialogue-nodoc; extra=(--no-document); fi
 PARTS=${PARTS:-6}
-mapfile -t ablate < <(ablation "$MODEL")
-[ ${#extra[@]} -gt 0 ] && ablate=()  # without the document the read-zeroed column is not asked for
+mapfile -t memory < <(ablation "$MODEL")   # --ablate-ltm with a long-term memory, else nothing
+[ ${#extra[@]} -gt 0 ] && memory=()  # the sections and the read-zeroed column need the document
+ablate=("${memory[@]}")
+# ABLATE=0: no read-zeroed pass (half the time). A memory fine-tuned from a zero output projection with the
+# backbone frozen, read zeroed, is the backbone on the same segments, so the baseline's own run
+# (build/models/w512-0, with the document) gives that column once for every memory variant.
+[ "${ABLATE:-1}" = 0 ] && ablate=()
 sections=()
-[ "${SECTIONS:-0}" = 1 ] && [ ${#ablate[@]} -gt 0 ] && sections=(--section-attention)
+[ "${SECTIONS:-0}" = 1 ] && [ ${#memory[@]} -gt 0 ] && sections=(--section-attention)
 export HF_HUB_OFFLINE=1
 evaluate() {  # evaluate FILE ARGS...: one `dialogue evaluate` into FILE, unless it exists
   local file=$1; shift
@@ -54,7 +59,7 @@ for part in ${PART_LIST-$(seq 1 "$PARTS")}; do
       --generate-conversations 0 "${ablate[@]}" "${sections[@]}"
 done
 K=${FIGURE4:-0}
-if [ "$K" -gt 0 ] && [ ${#ablate[@]} -gt 0 ]; then
+if [ "$K" -gt 0 ] && [ ${#memory[@]} -gt 0 ]; then
   evaluate "$stem-sections-seed${REPLY_SEED:-1}.json" --conversations "$K" --seed "${REPLY_SEED:-1}" \
       --generate-conversations 0 --section-attention
 fi
