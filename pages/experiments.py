@@ -217,6 +217,15 @@ if dialogue_pt is not None:
                "`section_ratio`: the memory's attention on the section the writer saw, against the shuffled `control_ratio` "
                "(1.0 is chance). `_low` / `_high`: 95% intervals resampling conversations (one seed). Means over the "
                "seeds of a row where there are several.")
+paired_pt = read("pretrained_dialogue_paired.csv", PRETRAINED_DIALOGUE, ("comparison", "ratio", "conversations"),
+                 writer=PRETRAINED_DIALOGUE, optional=True)
+if paired_pt is not None:
+    st.markdown("**Paired on the conversations both scored**")
+    table(paired_pt)
+    st.caption("`ratio`: the perplexity of `numerator` over that of `denominator` on the same conversations (above 1: "
+               "the denominator is better), with its 95% interval resampling conversations; rows whose parts of the "
+               "split differ are compared only where they overlap. `baseline` is SmolLM2 on the same 512-token "
+               "segments, which is either ∞-former with its read zeroed; `:nodoc` the turns without the document.")
 FIGURE5 = RESULTS / "pretrained" / "figure5.json"
 if FIGURE5.is_file():
     try:

@@ -8,8 +8,10 @@ its 95% bootstrap interval over conversations.
     python scripts/experiments/pretrained_dialogue_table.py [--results results/pretrained] [--reply-seed 1]
         [--row "LABEL=NAME[,NAME...]"] ... [--csv results/pretrained_dialogue.csv]
 (NAME:nodoc reads the without-document files.) Prints Markdown: Table 2 (perplexity, with the read
-zeroed and their ratio, F1, ROUGE-1, ROUGE-L in %) and Figure 4 (the section-attention ratio of the
-writer's section against the shuffled control); --csv writes both one row per model for the Experiments page.
+zeroed and their ratio, F1, ROUGE-1, ROUGE-L in %), Figure 4 (the section-attention ratio of the
+writer's section against the shuffled control) and paired comparisons (--pair "LABEL=A/B": A's perplexity
+÷ B's on the conversations both scored, so rows with different parts done still compare fairly);
+--csv writes Table 2 and Figure 4 one row per model, --paired-csv the comparisons, for the Experiments page.
 """
 from __future__ import annotations
 
@@ -20,9 +22,19 @@ import re
 import statistics
 from pathlib import Path
 
-from infformer.experiments.dialogue.pooling import pool_parts
+from infformer.experiments.dialogue.pooling import paired, pool_parts
 
 ROOT = Path(__file__).resolve().parents[2]
+# LABEL=A/B: A's perplexity ÷ B's on the conversations both scored, whatever parts each has done.
+# The backbone on 512-token segments is the ∞-former with its read zeroed (the memory's output
+# projection starts at zero and the backbone is frozen: same nats, conversation by conversation, on
+# part 1), so "baseline ÷ ∞-former" is what the read is worth without a second pass of each model.
+DEFAULT_PAIRS = ["the document, to SmolLM2=baseline:nodoc/baseline",
+                 "the document, to the ∞-former=variant-ltm-s0:nodoc/variant-ltm-s0",
+                 "the read, to the ∞-former=baseline/variant-ltm-s0",
+                 "the read, to sticky=baseline/infformer-mix",
+                 "linear against sticky=variant-ltm-s0/infformer-mix"]
+PAIR_COLUMNS = ("comparison", "numerator", "denominator", "conversations", "tokens", "ratio", "ratio_low", "ratio_high")
 DEFAULT_ROWS = ["SmolLM2, without document=baseline:nodoc", "SmolLM2, 512-token segments=baseline",
                 "Compressive=variant-compressive-s0", "∞-former=variant-ltm-s0,variant-ltm-s1",
                 "∞-former, sticky=infformer-mix,variant-sticky-s1"]
@@ -31,17 +43,29 @@ CSV_COLUMNS = ("model", "runs", "conversations", "of", "perplexity", "perplexity
                "rougeL", "section_ratio", "control_ratio", "difference_low", "difference_high")
 
 
-def load(results: Path, name: str, reply_seed: int) -> dict | None:
-    """{perplexity: pooled parts or None, replies: the replies report or None}; None when neither exists."""
+def stem_of(name: str) -> tuple[str, str]:
+    """NAME or NAME:nodoc -> (the model's folder, its files' stem)."""
     name, _, kind = name.partition(":")
-    stem = "dialogue-nodoc" if kind == "nodoc" else "dialogue"
+    return name, "dialogue-nodoc" if kind == "nodoc" else "dialogue"
+
+
+def parts_of(results: Path, name: str) -> list:
+    """The part reports of NAME (NAME:nodoc: without the document); of the cut with the most parts done,
+    when a model was cut more than one way."""
+    name, stem = stem_of(name)
     parts = {}
     for path in sorted((results / name).glob(f"{stem}-part-*-of-*.json")):
         m = re.fullmatch(rf"{stem}-part-(\d+)-of-(\d+)\.json", path.name)
         if m:
             parts.setdefault(int(m[2]), []).append(json.loads(path.read_text()))
-    # the cut with the most parts done, when a model was cut more than one way
-    pooled = pool_parts(max(parts.values(), key=len)) if parts else None
+    return max(parts.values(), key=len) if parts else []
+
+
+def load(results: Path, name: str, reply_seed: int) -> dict | None:
+    """{perplexity: pooled parts or None, replies: the replies report or None}; None when neither exists."""
+    parts = parts_of(results, name)
+    pooled = pool_parts(parts) if parts else None
+    name, stem = stem_of(name)
     found = {}
     for kind in ("replies", "sections"):
         path = results / name / f"{stem}-{kind}-seed{reply_seed}.json"
@@ -154,6 +178,28 @@ def figure4(results: Path, rows: list, reply_seed: int = 1) -> str:
     return "\n".join(lines)
 
 
+def pair_rows(results: Path, pairs: list) -> list:
+    """One row per LABEL=A/B whose two evaluations share conversations (PAIR_COLUMNS)."""
+    out = []
+    for label, ab in (p.split("=", 1) for p in pairs):
+        a, b = ab.split("/")
+        got = paired(parts_of(results, a), parts_of(results, b))
+        if got:
+            ci = got["ratio_ci95"] or [None, None]
+            out.append({"comparison": label, "numerator": a, "denominator": b, "conversations": got["conversations"],
+                        "tokens": got["tokens"], "ratio": got["ratio"], "ratio_low": ci[0], "ratio_high": ci[1]})
+    return out
+
+
+def paired_table(results: Path, pairs: list) -> str:
+    head = ["comparison", "A ÷ B (perplexity)", "A", "B", "conversations"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for r in pair_rows(results, pairs):
+        ci = f" [{r['ratio_low']:.4f}, {r['ratio_high']:.4f}]" if r["ratio_low"] is not None else ""
+        lines.append(f"| {r['comparison']} | {r['ratio']:.4f}{ci} | {r['numerator']} | {r['denominator']} | {r['conversations']} |")
+    return "\n".join(lines)
+
+
 def csv_rows(results: Path, rows: list, reply_seed: int = 1) -> list:
     """One row per model: the mean over its seeds (a single seed's interval where there is one seed)."""
     def mean(reports, get):
@@ -190,19 +236,30 @@ def main() -> None:
     p.add_argument("--results", type=Path, default=ROOT / "results" / "pretrained")
     p.add_argument("--reply-seed", type=int, default=1, help="which replies files (dialogue-replies-seedS.json)")
     p.add_argument("--row", action="append", help="LABEL=NAME[,NAME...] (seeds pooled; NAME:nodoc)")
+    p.add_argument("--pair", action="append", help="LABEL=A/B: A's perplexity ÷ B's on the conversations both scored")
     p.add_argument("--csv", type=Path, help="also write the rows here, for the Experiments page")
+    p.add_argument("--paired-csv", type=Path, help="also write the paired comparisons here, for the Experiments page")
     args = p.parse_args()
     rows = args.row or DEFAULT_ROWS
     print("Table 2, CMU-DoG test (document first; F1 / ROUGE in %)\n")
     print(table2(args.results, rows, args.reply_seed))
     print("\nFigure 4, the section-attention ratio (1.0 is chance)\n")
     print(figure4(args.results, rows, args.reply_seed))
+    pairs = args.pair or DEFAULT_PAIRS
+    print("\nPaired on the conversations both scored (A ÷ B > 1: B is better)\n")
+    print(paired_table(args.results, pairs))
     if args.csv:
         with args.csv.open("w", newline="") as f:
             w = csv.DictWriter(f, fieldnames=CSV_COLUMNS)
             w.writeheader()
             w.writerows(csv_rows(args.results, rows, args.reply_seed))
         print(f"\n{args.csv}")
+    if args.paired_csv:
+        with args.paired_csv.open("w", newline="") as f:
+            w = csv.DictWriter(f, fieldnames=PAIR_COLUMNS)
+            w.writeheader()
+            w.writerows(pair_rows(args.results, pairs))
+        print(args.paired_csv)
 
 
 if __name__ == "__main__":

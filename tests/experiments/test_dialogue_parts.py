@@ -139,3 +139,10 @@ def test_the_dialogue_script_runs_parts_and_replies_and_resumes(tiny_checkpoint,
                            capture_output=True, text=True, cwd=root)
     assert table.returncode == 0, table.stderr
     assert "| tiny | " in table.stdout and "2 conversations" in table.stdout
+    # ABLATE=0: no read-zeroed pass, the same nats, Figure 4 still measured
+    r = subprocess.run(["bash", *script[:2], "fast"], capture_output=True, text=True, cwd=tmp_path,
+                       env={**env, "ABLATE": "0", "REPLIES": "0", "FIGURE4": "0", "PART_LIST": "1"})
+    assert r.returncode == 0, r.stderr
+    fast = json.loads((tmp_path / "out" / "fast" / "dialogue-part-1-of-2.json").read_text())
+    assert "without_ltm_read" not in fast and fast["section_rows"] == parts[0]["section_rows"]
+    assert [c["nats"] for c in fast["per_conversation"]] == [c["nats"] for c in parts[0]["per_conversation"]]

@@ -99,13 +99,18 @@ def test_the_script_writes_the_csv(tmp_path):
     import subprocess
     for i in (1, 2):
         write(tmp_path, "base", f"dialogue-part-{i}-of-2.json", part(i, 2, math.log(20)))
-    path = tmp_path / "t.csv"
+        write(tmp_path, "base", f"dialogue-nodoc-part-{i}-of-2.json", part(i, 2, math.log(25)))
+    path, pairs = tmp_path / "t.csv", tmp_path / "pairs.csv"
     r = subprocess.run([sys.executable, str(ROOT / "scripts/experiments/pretrained_dialogue_table.py"),
-                        "--results", str(tmp_path), "--row", "backbone=base", "--csv", str(path)],
+                        "--results", str(tmp_path), "--row", "backbone=base", "--csv", str(path),
+                        "--pair", "the document=base:nodoc/base", "--paired-csv", str(pairs)],
                        capture_output=True, text=True, cwd=ROOT)
     assert r.returncode == 0, r.stderr
     rows = list(csv.DictReader(path.open()))
     assert rows[0]["model"] == "backbone" and float(rows[0]["perplexity"]) == pytest.approx(20)
+    rows = list(csv.DictReader(pairs.open()))
+    assert [r["comparison"] for r in rows] == ["the document"] and float(rows[0]["ratio"]) == pytest.approx(25 / 20)
+    assert "| the document | 1.2500 [" in r.stdout
 
 
 def test_the_experiments_page_shows_table2_and_figure5(tmp_path, monkeypatch):
@@ -120,6 +125,8 @@ def test_the_experiments_page_shows_table2_and_figure5(tmp_path, monkeypatch):
     (results / "pretrained").mkdir(parents=True)
     pd.DataFrame(csv_rows(tmp_path, ["backbone=base", "sticky=s0"])).to_csv(results / "pretrained_dialogue.csv",
                                                                            index=False)
+    from pretrained_dialogue_table import pair_rows
+    pd.DataFrame(pair_rows(tmp_path, ["the read=base/s0"])).to_csv(results / "pretrained_dialogue_paired.csv", index=False)
     phrases = [{"phrase": f"Sentence {k}.", "first_token": 4 * k, "tokens": 4, "share": s}
                for k, s in enumerate([0.5, 0.3, 0.2])]
     figure5 = {"film": "A Film", "tokens": 12, "models": {
@@ -133,6 +140,9 @@ def test_the_experiments_page_shows_table2_and_figure5(tmp_path, monkeypatch):
     shown = next(d.value for d in at.dataframe if "read_ratio" in d.value.columns)
     assert list(shown["model"]) == ["backbone", "sticky"]
     assert shown["read_ratio"].iloc[1] == pytest.approx(20 / 19) and shown["section_ratio"].iloc[1] == 1.2
+    pairs = next(d.value for d in at.dataframe if "comparison" in d.value.columns)
+    assert list(pairs["comparison"]) == ["the read"] and pairs["conversations"].iloc[0] == 4   # s0 has part 1 only
+    assert pairs["ratio"].iloc[0] == pytest.approx(20 / 19)
     fig = next(json.loads(c.proto.spec) for c in at.get("plotly_chart") if "Share of the final memory" in c.proto.spec)
     assert [t["name"] for t in fig["data"]] == ["sticky", "linear"]
     assert fig["data"][0]["y"][-1].startswith("Sentence 0.")          # the largest share on top
@@ -167,3 +177,27 @@ def test_figure5_script_on_a_tiny_model(cli, tiny_checkpoint, tmp_path):
     # seed 4 shows te0; seeds 5-7 choose te1, te0, te1: one more conversation, once
     assert fig["conversation"] == "te0" and [m["conversation"] for m in fig["more"]] == ["te1"]
     assert len(fig["more"][0]["sticky"]) == len(fig["more"][0]["linear"]) == 4
+
+
+def test_paired_comparisons_use_only_the_conversations_both_scored(tmp_path):
+    from pretrained_dialogue_table import pair_rows, paired_table
+    for i in (1, 2, 3):
+        write(tmp_path, "base", f"dialogue-part-{i}-of-3.json", part(i, 3, math.log(20)))
+    write(tmp_path, "mem", "dialogue-part-2-of-3.json", part(2, 3, math.log(18)))
+    p3 = part(3, 3, math.log(16))   # part 3 much better: a pooled ratio over all of base would differ
+    write(tmp_path, "mem", "dialogue-part-3-of-3.json", p3)
+    write(tmp_path, "alone", "dialogue-part-1-of-3.json", part(1, 3, math.log(30)))
+    pairs = ["read=base/mem", "nothing shared=alone/mem", "missing=base/nothing"]
+    rows = pair_rows(tmp_path, pairs)
+    assert [r["comparison"] for r in rows] == ["read"]      # no common conversation, no file: left out
+    read = rows[0]
+    assert (read["conversations"], read["tokens"]) == (8, 800)
+    assert read["ratio"] == pytest.approx(math.exp((2 * math.log(20) - math.log(18) - math.log(16)) / 2), rel=1e-9)
+    assert read["ratio_low"] < read["ratio"] < read["ratio_high"]   # parts 2 and 3 differ: a real interval
+    table = paired_table(tmp_path, pairs).splitlines()
+    assert len(table) == 3 and table[2].startswith(f"| read | {read['ratio']:.4f} [") and table[2].endswith("| base | mem | 8 |")
+    # the same conversation with another number of tokens: not the same text, named
+    p3["per_conversation"][0]["tokens"] = 99
+    write(tmp_path, "mem", "dialogue-part-3-of-3.json", p3)
+    with pytest.raises(ValueError, match="a3: 100 tokens in one and 99 in the other"):
+        pair_rows(tmp_path, ["read=base/mem"])

@@ -4,7 +4,9 @@ read zeroed), so the pooled perplexity is that of one run over all the parts' co
 
 Intervals resample whole conversations (uncertainty.ratio_interval): for the perplexity, and for
 what the long-term read is worth (perplexity with the read zeroed over perplexity, paired on the
-same tokens, so the spread of conversations' difficulty cancels).
+same tokens, so the spread of conversations' difficulty cancels), and for two evaluations compared
+on the conversations both scored (`paired`: e.g. the backbone ÷ the ∞-former, or without ÷ with the
+document), whatever parts each has done so far.
 """
 from __future__ import annotations
 
@@ -36,10 +38,7 @@ def pool_parts(reports: list) -> dict:
     parts = [r["part"][0] for r in reports]
     if len(set(parts)) < len(parts):
         raise ValueError(f"a part appears twice: {sorted(parts)}")
-    rows = [c for r in reports for c in r["per_conversation"] if c.get("tokens")]
-    ids = [c["conversation"] for c in rows]
-    if len(set(ids)) < len(ids):
-        raise ValueError("a conversation appears in two parts")
+    rows = conversation_rows(reports)
     tokens = sum(c["tokens"] for c in rows)
     characters = sum(c["characters"] for c in rows)
     nats = sum(c["nats"] for c in rows)
@@ -59,3 +58,33 @@ def pool_parts(reports: list) -> dict:
     if all("section_rows" in r for r in reports):   # Figure 4 over every conversation of the parts
         out["section_attention"] = summarize_rows([row for r in reports for row in r["section_rows"]], first["seed"] or 0)
     return out
+
+
+def conversation_rows(reports: list) -> list:
+    """Every scored conversation's row (tokens, characters, nats, …) of the parts; a ValueError when one
+    appears twice."""
+    rows = [c for r in reports for c in r["per_conversation"] if c.get("tokens")]
+    ids = [c["conversation"] for c in rows]
+    if len(set(ids)) < len(ids):
+        raise ValueError("a conversation appears in two parts")
+    return rows
+
+
+def paired(a: list, b: list) -> dict | None:
+    """Perplexity of evaluation `a` over that of `b` (each a list of part reports) on the conversations both
+    scored: {conversations, tokens, ratio, ratio_ci95 (resampling conversations; paired, so how hard each
+    conversation is cancels)}. None when they share no conversation. A ValueError when a shared conversation
+    has different token counts: then the two did not score the same text."""
+    a_rows = {c["conversation"]: c for c in conversation_rows(a)}
+    b_rows = {c["conversation"]: c for c in conversation_rows(b)}
+    common = sorted(a_rows.keys() & b_rows.keys())
+    if not common:
+        return None
+    for c in common:
+        if a_rows[c]["tokens"] != b_rows[c]["tokens"]:
+            raise ValueError(f"conversation {c}: {a_rows[c]['tokens']} tokens in one and {b_rows[c]['tokens']} in the other")
+    tokens = [a_rows[c]["tokens"] for c in common]
+    diff = [a_rows[c]["nats"] - b_rows[c]["nats"] for c in common]
+    ci = ratio_interval(diff, tokens)
+    return {"conversations": len(common), "tokens": sum(tokens), "ratio": math.exp(sum(diff) / sum(tokens)),
+            "ratio_ci95": [math.exp(x) for x in ci] if ci else None}
