@@ -14,12 +14,13 @@ SCORES = sorted((ROOT / "assets" / "models").glob("*/scores.json"))
 def test_scores_are_the_evaluation_files_numbers(path):
     import sys
     sys.path.insert(0, str(ROOT / "scripts" / "experiments"))
-    from model_scores import later_half
+    from model_scores import digests, later_half
     scores = json.loads(path.read_text())
     assert scores["model"] == path.parent.name and scores["scores"]
     for row in scores["scores"]:
         report = json.loads((ROOT / row["file"]).read_text())
-        assert Path(report["model"]).name == path.parent.name  # evaluated on this very model
+        if Path(report["model"]).name != path.parent.name:   # evaluated on a copy: these very files
+            assert report["model"] == scores["evaluated"] and digests(path.parent) == scores["sha256"]
         assert (row["bits_per_character"], row["tokens"]) == (report["bits_per_character"], report["tokens"])
         assert row["later_half_bits_per_character"] == later_half(report)
 
@@ -35,3 +36,27 @@ def test_the_experiments_page_shows_every_shipped_models_scores(monkeypatch, tmp
         scores = json.loads(path.read_text())
         column = f"{scores['model']}: bits/char"
         assert list(shown[column]) == [r["bits_per_character"] for r in scores["scores"]]
+
+
+def test_scores_of_a_copy_need_the_same_files(tmp_path, monkeypatch):
+    import sys
+    sys.path.insert(0, str(ROOT / "scripts" / "experiments"))
+    import model_scores
+    run, shipped, results = tmp_path / "runs" / "r", tmp_path / "assets" / "shipped", tmp_path / "results" / "x"
+    for d in (run, shipped, results):
+        d.mkdir(parents=True)
+    for d in (run, shipped):
+        (d / "config.json").write_text("{}")
+        (d / "model-00001-of-00001.safetensors").write_bytes(b"weights")
+    report = {"model": "runs/r", "tokens": 10, "bits_per_character": 1.0, "perplexity": 2.0,
+              "by_position": [{"start_fraction": 0.5, "characters": 4, "bits_per_character": 1.0}]}
+    (results / "legal-gpl3.json").write_text(json.dumps(report))
+    monkeypatch.setattr(model_scores, "ROOT", tmp_path)
+    out = model_scores.scores(results, "shipped", shipped)
+    assert out["evaluated"] == "runs/r" and out["sha256"] == model_scores.digests(shipped)
+    assert len(out["sha256"]) == 2 and out["scores"][0]["later_half_bits_per_character"] == 1.0
+    (shipped / "model-00001-of-00001.safetensors").write_bytes(b"other weights")
+    with pytest.raises(SystemExit, match="model-00001-of-00001.safetensors differ"):
+        model_scores.scores(results, "shipped", shipped)
+    with pytest.raises(SystemExit, match="made on runs/r, not on shipped"):
+        model_scores.scores(results, "shipped")
