@@ -33,10 +33,12 @@ DEFAULT_PAIRS = ["the document, to SmolLM2=baseline:nodoc/baseline",
                  "the document, to the ∞-former=variant-ltm-s0:nodoc/variant-ltm-s0",
                  "the read, to the ∞-former=baseline/variant-ltm-s0",
                  "the read, to sticky=baseline/infformer-mix",
+                 "the memory of the turns alone (no document)=baseline:nodoc/variant-ltm-s0:nodoc",
                  "linear against sticky=variant-ltm-s0/infformer-mix"]
 PAIR_COLUMNS = ("comparison", "numerator", "denominator", "conversations", "tokens", "ratio", "ratio_low", "ratio_high")
 DEFAULT_ROWS = ["SmolLM2, without document=baseline:nodoc", "SmolLM2, 512-token segments=baseline",
-                "Compressive=variant-compressive-s0", "∞-former=variant-ltm-s0,variant-ltm-s1",
+                "Compressive=variant-compressive-s0", "∞-former, without document=variant-ltm-s0:nodoc",
+                "∞-former=variant-ltm-s0,variant-ltm-s1",
                 "∞-former, sticky=infformer-mix,variant-sticky-s1"]
 CSV_COLUMNS = ("model", "runs", "conversations", "of", "perplexity", "perplexity_low", "perplexity_high",
                "read_zeroed", "read_ratio", "read_ratio_low", "read_ratio_high", "generated", "f1", "rouge1",
