@@ -146,3 +146,28 @@ def test_the_dialogue_script_runs_parts_and_replies_and_resumes(tiny_checkpoint,
     fast = json.loads((tmp_path / "out" / "fast" / "dialogue-part-1-of-2.json").read_text())
     assert "without_ltm_read" not in fast and fast["section_rows"] == parts[0]["section_rows"]
     assert [c["nats"] for c in fast["per_conversation"]] == [c["nats"] for c in parts[0]["per_conversation"]]
+
+
+def test_the_dialogue_queue_runs_every_job_once_in_order(tmp_path):
+    """scripts/experiments/pretrained_dialogue_queue.sh on a stand-in for pretrained_dialogue.sh: every job
+    of --list runs once, with its settings, the baseline (every ∞-former's read-zeroed column) first."""
+    import os
+    import subprocess
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[2]
+    log = tmp_path / "log"
+    fake = tmp_path / "fake.sh"
+    fake.write_text(f'#!/bin/sh\necho "PART_LIST=$PART_LIST ABLATE=${{ABLATE:-1}} REPLIES=$REPLIES $*" >> {log}\n')
+    fake.chmod(0o755)
+    env = {**os.environ, "DIALOGUE": str(fake), "CMUDOG": "dog", "BASELINE": "base", "LANES": "2"}
+    queue = root / "scripts/experiments/pretrained_dialogue_queue.sh"
+    listed = subprocess.run([str(queue), "--list"], capture_output=True, text=True, env=env, check=True).stdout.splitlines()
+    r = subprocess.run([str(queue)], capture_output=True, text=True, env=env)
+    assert r.returncode == 0, r.stderr
+    ran = log.read_text().splitlines()
+    assert len(ran) == len(listed) == 40 and len(set(ran)) == 40 and r.stdout.count(" done ") == 40
+    assert "FAILED" not in r.stdout
+    assert listed[0] == f"PART_LIST=1 REPLIES=0 {fake} base baseline"
+    assert "PART_LIST=6 ABLATE=0 REPLIES=0 assets/models/smollm2-sticky infformer-mix" in ran
+    assert "PART_LIST=3 ABLATE=1 REPLIES=0 runs/smollm2-mix-ltm variant-ltm-s0 --no-document" in ran
+    assert "PART_LIST= ABLATE=1 REPLIES=30 base baseline --no-document" in ran
