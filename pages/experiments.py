@@ -174,8 +174,9 @@ if dialogue is not None:
     table(dialogue)
     st.caption("Perplexity of the reply tokens only, the film's document read first (\"without document\": the "
                "dialogue alone). F1, ROUGE-1 and ROUGE-L (%, F-measure; recall, as the authors' code reported it, "
-               "beside) of replies sampled for every turn from the second on (top-p 0.9, at most 50 tokens). METEOR "
-               "needs WordNet data that cannot be downloaded here, so only the paper's is shown. `_low` / `_high`: the 95% "
+               "beside) of replies sampled for every turn from the second on (top-p 0.9, at most 50 tokens). These "
+               "replies were scored before WordNet was installed here, so only the paper's METEOR is shown (`dialogue "
+               "evaluate` adds it where Debian's wordnet-base is installed). `_low` / `_high`: the 95% "
                "interval from resampling whole conversations; rows whose intervals overlap are not told apart by "
                "this many conversations.")
 sections = read("section_attention.csv", VARIANTS, ("variant", "mean_ratio", "control_mean_ratio"), optional=True)
@@ -213,7 +214,7 @@ if dialogue_pt is not None:
     st.caption("CMU-DoG test conversations, the film's document read first; perplexity of the turns alone, pooled "
                "over `conversations` of the 619 (the split is scored in seeded parts, `of` of them, a few a session); "
                "`read_ratio`: perplexity with the memory's read zeroed over perplexity, on the same tokens (above 1: "
-               "the read helps). F1 / ROUGE (%) of replies sampled for every turn of `generated` conversations; "
+               "the read helps). F1 / ROUGE / METEOR (%) of replies sampled for every turn of `generated` conversations; "
                "`section_ratio`: the memory's attention on the section the writer saw, against the shuffled `control_ratio` "
                "(1.0 is chance). `_low` / `_high`: 95% intervals resampling conversations (one seed). Means over the "
                "seeds of a row where there are several.")

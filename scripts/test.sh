@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 fast=""
 if [ "${1:-}" = "--fast" ]; then fast=1; shift; fi
-if [ -n "$fast" ]; then scripts/setup.sh; else scripts/setup.sh --browser; fi
+if [ -n "$fast" ]; then scripts/setup.sh --tests; else scripts/setup.sh --browser; fi
 export HF_HUB_OFFLINE=1
 .venv/bin/ruff check .                     # the rule set is in pyproject.toml ([tool.ruff.lint])
 .venv/bin/python -m pytest -q -m "not slow and not browser" "$@"

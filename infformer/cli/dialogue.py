@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 
 from ..corpora import cmudog
+from ..experiments.dialogue.meteor import meteor_note
 from ..experiments.dialogue.reading import conversation_part, dialogue_examples, select_conversations
 from ..experiments.dialogue.report import generation_report, section_rows_of
 from ..experiments.dialogue.section_attention import summarize_rows
@@ -74,8 +75,7 @@ def cmd_dialogue_evaluate(args) -> int:
         generated = {"generated_conversations": g.pop("conversations"), "generation": {
             "top_p": args.top_p, "max_new_tokens": args.max_new_tokens, "seed": seed,
             "replies": "every turn from the second on", "rouge": "F-measure (rouge-score, Porter stemmer); "
-            "*_recall: recall, as the authors' code", "meteor": "not computed: nltk's METEOR needs WordNet data, "
-            "which cannot be downloaded here"}, **g}
+            "*_recall: recall, as the authors' code", "meteor": meteor_note()}, **g}
     print_json({"model": str(args.model or "default"), "data": str(args.data), "split": args.split,
                 "with_document": not args.no_document, "conversations": len(examples),
                 **({"part": list(args.part)} if args.part else {}),

@@ -8,7 +8,7 @@ its 95% bootstrap interval over conversations.
     python scripts/experiments/pretrained_dialogue_table.py [--results results/pretrained] [--reply-seed 1]
         [--row "LABEL=NAME[,NAME...]"] ... [--csv results/pretrained_dialogue.csv]
 (NAME:nodoc reads the without-document files.) Prints Markdown: Table 2 (perplexity, with the read
-zeroed and their ratio, F1, ROUGE-1, ROUGE-L in %), Figure 4 (the section-attention ratio of the
+zeroed and their ratio, F1, ROUGE-1, ROUGE-L, METEOR in %), Figure 4 (the section-attention ratio of the
 writer's section against the shuffled control) and paired comparisons (--pair "LABEL=A/B": A's perplexity
 ÷ B's on the conversations both scored, so rows with different parts done still compare fairly);
 --csv writes Table 2 and Figure 4 one row per model, --paired-csv the comparisons, for the Experiments page.
@@ -35,6 +35,7 @@ DEFAULT_PAIRS = ["the document, to SmolLM2=baseline:nodoc/baseline",
                  "the read, to sticky=baseline/infformer-mix",
                  "the memory of the turns alone (no document)=baseline:nodoc/variant-ltm-s0:nodoc",
                  "linear against sticky=variant-ltm-s0/infformer-mix"]
+REPLY_SCORES = ("f1", "rouge1", "rougeL", "meteor")   # METEOR where the replies were scored with WordNet installed
 PAIR_COLUMNS = ("comparison", "numerator", "denominator", "conversations", "tokens", "ratio", "ratio_low", "ratio_high")
 DEFAULT_ROWS = ["SmolLM2, without document=baseline:nodoc", "SmolLM2, 512-token segments=baseline",
                 "Compressive=variant-compressive-s0", "∞-former, without document=variant-ltm-s0:nodoc",
@@ -42,7 +43,7 @@ DEFAULT_ROWS = ["SmolLM2, without document=baseline:nodoc", "SmolLM2, 512-token 
                 "∞-former, sticky=infformer-mix,variant-sticky-s1"]
 CSV_COLUMNS = ("model", "runs", "conversations", "of", "perplexity", "perplexity_low", "perplexity_high",
                "read_zeroed", "read_ratio", "read_ratio_low", "read_ratio_high", "generated", "f1", "rouge1",
-               "rougeL", "section_ratio", "control_ratio", "difference_low", "difference_high")
+               "rougeL", "meteor", "section_ratio", "control_ratio", "difference_low", "difference_high")
 
 
 def stem_of(name: str) -> tuple[str, str]:
@@ -128,14 +129,14 @@ def coverage(reports: list) -> str:
 
 
 def table2(results: Path, rows: list, reply_seed: int = 1) -> str:
-    head = ["model", "perplexity", "read zeroed", "zeroed ÷ with", "F1 %", "ROUGE-1 %", "ROUGE-L %",
+    head = ["model", "perplexity", "read zeroed", "zeroed ÷ with", "F1 %", "ROUGE-1 %", "ROUGE-L %", "METEOR %",
             "conversations / generated"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for label, reports in row_reports(results, rows, reply_seed):
         cells = [cell(reports, ppl, lambda r: r["perplexity"]["perplexity_ci95"]),
                  cell(reports, zeroed),
                  cell(reports, ratio, lambda r: r["perplexity"]["without_ltm_read"]["ratio_ci95"], digits=4)]
-        for k in ("f1", "rouge1", "rougeL"):
+        for k in REPLY_SCORES:
             cells.append(cell(reports, lambda r, k=k: r["replies"][k], lambda r, k=k: r["replies"][f"{k}_ci95"], scale=100))
         lines.append(f"| {label} | " + " | ".join(cells) + f" | {coverage(reports)} |")
     return "\n".join(lines)
@@ -225,7 +226,7 @@ def csv_rows(results: Path, rows: list, reply_seed: int = 1) -> list:
                     "read_ratio_low": one(reports, lambda r: r["perplexity"]["without_ltm_read"]["ratio_ci95"], 0),
                     "read_ratio_high": one(reports, lambda r: r["perplexity"]["without_ltm_read"]["ratio_ci95"], 1),
                     "generated": mean(reports, lambda r: r["replies"]["generated_conversations"]),
-                    **{k: mean(reports, lambda r, k=k: r["replies"][k]) for k in ("f1", "rouge1", "rougeL")},
+                    **{k: mean(reports, lambda r, k=k: r["replies"][k]) for k in REPLY_SCORES},
                     "section_ratio": mean(reports, lambda r: sections(r)["mean_ratio"]),
                     "control_ratio": mean(reports, lambda r: sections(r)["control_mean_ratio"]),
                     "difference_low": one(reports, lambda r: sections(r)["difference_ci95"], 0),

@@ -1,4 +1,4 @@
-"""Table 2's pieces: reply metrics on hand-made strings, replies generated turn by turn from one
+"""Table 2's pieces: reply metrics (F1, ROUGE, METEOR) on hand-made strings, replies generated turn by turn from one
 reading of the conversation, section attention on a trace whose answer is known, and the
 `dialogue evaluate` command with generation on a tiny model and a two-conversation fixture."""
 import dataclasses
@@ -9,6 +9,7 @@ import pytest
 import torch
 from helpers import make_model, tiny_ltm
 
+from infformer.experiments.dialogue import meteor as meteor_module
 from infformer.experiments.dialogue.metrics import mean_scores, normalize, reply_scores, unigram_f1
 
 
@@ -38,6 +39,31 @@ def test_rouge_against_hand_counts():
     assert s["rougeL"] == pytest.approx(0.75) and s["rougeL_recall"] == pytest.approx(0.75)
     assert reply_scores("same words here", "same words here")["rougeL"] == pytest.approx(1.0)
     assert mean_scores([{"f1": 1.0}, {"f1": 0.0}]) == {"f1": 0.5} and mean_scores([]) == {}
+
+
+needs_wordnet = pytest.mark.skipif(meteor_module.wordnet_root() is None,
+                                   reason="needs Debian's wordnet-base (scripts/setup.sh installs it)")
+
+
+@needs_wordnet
+def test_meteor_against_hand_counts():
+    # "flick" is "film" in WordNet: 4 matches of 4 words in one chunk: F = 1, penalty 0.5 (1/4)^3
+    assert meteor_module.meteor("The flick was great!", "the film was great") == pytest.approx(1 - 0.5 / 64)
+    # "bird" is not: 3 of 4 (P = R = 0.75) in 2 chunks: 0.75 (1 - 0.5 (2/3)^3)
+    assert meteor_module.meteor("the bird was great", "the film was great") == pytest.approx(0.75 * (1 - 0.5 * (2 / 3) ** 3))
+    assert meteor_module.meteor("", "the film") == 0.0 and meteor_module.meteor("...", "the film") == 0.0
+    assert reply_scores("the flick was great", "the film was great")["meteor"] == pytest.approx(1 - 0.5 / 64)
+    assert "wordnet-base" in meteor_module.meteor_note() and "not computed" not in meteor_module.meteor_note()
+
+
+def test_without_wordnet_meteor_is_left_out_and_said_so(tmp_path, monkeypatch):
+    monkeypatch.setenv("INFFORMER_WORDNET", str(tmp_path))    # no database there
+    meteor_module.wordnet.cache_clear()
+    try:
+        assert meteor_module.meteor("a", "a") is None and "meteor" not in reply_scores("a b", "a b")
+        assert meteor_module.meteor_note().startswith(f"not computed: no WordNet database at {tmp_path}")
+    finally:
+        meteor_module.wordnet.cache_clear()
 
 
 # ----------------------------------------------------------------------- replies
@@ -133,6 +159,9 @@ def test_dialogue_evaluate_generates_and_measures(cli, tiny_checkpoint, tmp_path
     assert 0 <= report["f1"] <= 1 and report["examples"][0]["turn"] == 1
     low, high = report["f1_ci95"]                # two conversations: an interval over them
     assert low <= report["f1"] <= high
+    if meteor_module.wordnet_root() is not None:  # METEOR beside them where WordNet is installed
+        assert 0 <= report["meteor"] <= 1 and report["meteor_ci95"] is not None
+    assert report["generation"]["meteor"] == meteor_module.meteor_note()
     sa = report["section_attention"]
     assert sa["replies"] + sa["replies_without_section_in_memory"] == 4 and "control_mean_ratio" in sa
     r = cli(["dialogue", "evaluate", "--model", tiny_checkpoint, "--data", data, "--quiet", "--threads", "1",

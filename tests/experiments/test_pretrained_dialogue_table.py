@@ -55,12 +55,12 @@ def test_table2_pools_parts_and_figure4(tmp_path):
     write(tmp_path, "s1", "dialogue-replies-seed2.json", replies(0.50, ratio=9.0))   # another seed: not read
     rows = ["without document=base:nodoc", "backbone=base", "sticky=s0,s1", "missing=nothing"]
     t2 = table2(tmp_path, rows).splitlines()
-    assert t2[0].startswith("| model | perplexity | read zeroed | zeroed ÷ with | F1 %")
+    assert t2[0].startswith("| model | perplexity | read zeroed | zeroed ÷ with | F1 % | ROUGE-1 % | ROUGE-L % | METEOR %")
     nodoc = t2[2].split(" | ")
     assert nodoc[0] == "| without document" and nodoc[1].startswith("22.00 [") and nodoc[2:4] == ["–", "–"]
     low, high = map(float, nodoc[1][len("22.00 ["):-1].split(", "))
     assert low < 22 < high                           # the conversations differ: a real interval
-    assert nodoc[4:] == ["7.00 [6.00, 8.00]", "10.00", "8.00", "8 / 30 |"]
+    assert nodoc[4:] == ["7.00 [6.00, 8.00]", "10.00", "8.00", "–", "8 / 30 |"]     # scored without WordNet
     assert t2[3].startswith("| backbone | 20.00 [")
     sticky = t2[4]
     assert sticky.startswith("| sticky | 19.10 ± 0.14 (n=2) | 20.05 ± 0.07 (n=2) | ")

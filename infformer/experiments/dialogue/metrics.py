@@ -5,7 +5,9 @@
 - **ROUGE-1 / ROUGE-L**: Google's `rouge-score` (the reference reimplementation of ROUGE-1.5.5)
   with the Porter stemmer. We report the F-measure; the authors' code reported recall, which is
   kept beside it (`rouge1_recall`, `rougeL_recall`) so both readings can be compared.
-- **METEOR** is not reported: nltk's METEOR needs the WordNet data, which nothing here can download.
+- **METEOR**: nltk's, with WordNet 3.0 from Debian's `wordnet-base` (meteor.py); left out, and said so,
+  where that package is not installed. nltk matches synonyms after Porter stemming, so fewer match
+  than in METEOR 1.0 ("movie" is stemmed to "movi" before WordNet is asked).
 
 Each score is averaged over replies (a macro average, as the paper's tables), with a 95% interval
 from resampling whole conversations: on a few hundred replies, differences between models of a
@@ -20,6 +22,7 @@ from functools import lru_cache
 
 from rouge_score import rouge_scorer
 
+from .meteor import meteor
 from .uncertainty import cluster_interval
 
 _ARTICLES = re.compile(r"\b(a|an|the)\b")
@@ -48,11 +51,16 @@ def _scorer():
 
 
 def reply_scores(prediction: str, reference: str) -> dict:
-    """{f1, rouge1, rougeL (F-measures), rouge1_recall, rougeL_recall} of one reply."""
+    """{f1, rouge1, rougeL (F-measures), rouge1_recall, rougeL_recall, [meteor: where WordNet is installed]}
+    of one reply."""
     r = _scorer().score(reference, prediction)  # rouge-score takes (target, prediction)
-    return {"f1": unigram_f1(prediction, reference),
-            "rouge1": r["rouge1"].fmeasure, "rougeL": r["rougeL"].fmeasure,
-            "rouge1_recall": r["rouge1"].recall, "rougeL_recall": r["rougeL"].recall}
+    out = {"f1": unigram_f1(prediction, reference),
+           "rouge1": r["rouge1"].fmeasure, "rougeL": r["rougeL"].fmeasure,
+           "rouge1_recall": r["rouge1"].recall, "rougeL_recall": r["rougeL"].recall}
+    m = meteor(prediction, reference)
+    if m is not None:
+        out["meteor"] = m
+    return out
 
 
 def mean_scores(rows: list, conversations: list | None = None, seed: int = 0) -> dict:
