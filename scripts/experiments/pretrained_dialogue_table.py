@@ -22,6 +22,8 @@ import re
 import statistics
 from pathlib import Path
 
+from tables import PAPER_DIALOGUE  # the paper's Table 2 (GPT-2 small), beside each row it corresponds to
+
 from infformer.experiments.dialogue.pooling import paired, pool_parts
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,6 +37,9 @@ DEFAULT_PAIRS = ["the document, to SmolLM2=baseline:nodoc/baseline",
                  "the read, to sticky=baseline/infformer-mix",
                  "the memory of the turns alone (no document)=baseline:nodoc/variant-ltm-s0:nodoc",
                  "linear against sticky=variant-ltm-s0/infformer-mix"]
+# which of the paper's rows each default row stands for (SmolLM2 plays GPT-2's part)
+PAPER_ROW = {"SmolLM2, without document": "stm-nodoc", "SmolLM2, 512-token segments": "stm",
+             "Compressive": "compressive", "∞-former": "ltm", "∞-former, sticky": "sticky"}
 REPLY_SCORES = ("f1", "rouge1", "rougeL", "meteor")   # METEOR where the replies were scored with WordNet installed
 PAIR_COLUMNS = ("comparison", "numerator", "denominator", "conversations", "tokens", "ratio", "ratio_low", "ratio_high")
 DEFAULT_ROWS = ["SmolLM2, without document=baseline:nodoc", "SmolLM2, 512-token segments=baseline",
@@ -43,7 +48,8 @@ DEFAULT_ROWS = ["SmolLM2, without document=baseline:nodoc", "SmolLM2, 512-token 
                 "∞-former, sticky=infformer-mix,variant-sticky-s1"]
 CSV_COLUMNS = ("model", "runs", "conversations", "of", "perplexity", "perplexity_low", "perplexity_high",
                "read_zeroed", "read_ratio", "read_ratio_low", "read_ratio_high", "generated", "f1", "rouge1",
-               "rougeL", "meteor", "section_ratio", "control_ratio", "difference_low", "difference_high")
+               "rougeL", "meteor", "section_ratio", "control_ratio", "difference_low", "difference_high",
+               "paper_model", "paper_perplexity", "paper_f1", "paper_rouge1", "paper_rougeL", "paper_meteor")
 
 
 def stem_of(name: str) -> tuple[str, str]:
@@ -230,7 +236,8 @@ def csv_rows(results: Path, rows: list, reply_seed: int = 1) -> list:
                     "section_ratio": mean(reports, lambda r: sections(r)["mean_ratio"]),
                     "control_ratio": mean(reports, lambda r: sections(r)["control_mean_ratio"]),
                     "difference_low": one(reports, lambda r: sections(r)["difference_ci95"], 0),
-                    "difference_high": one(reports, lambda r: sections(r)["difference_ci95"], 1)})
+                    "difference_high": one(reports, lambda r: sections(r)["difference_ci95"], 1),
+                    **dict(zip(CSV_COLUMNS[-6:], PAPER_DIALOGUE.get(PAPER_ROW.get(label), (None,) * 6)))})
     return out
 
 

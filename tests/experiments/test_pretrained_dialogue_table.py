@@ -90,6 +90,9 @@ def test_table2_pools_parts_and_figure4(tmp_path):
     out = {r["model"]: r for r in csv_rows(tmp_path, rows)}
     assert set(out) == {"without document", "backbone", "sticky"}
     assert out["backbone"]["perplexity"] == pytest.approx(20) and out["backbone"]["read_zeroed"] is None
+    assert out["backbone"]["paper_perplexity"] is None          # a label of no paper row
+    paper = {r["model"]: r for r in csv_rows(tmp_path, ["∞-former=s0"])}["∞-former"]
+    assert (paper["paper_model"], paper["paper_perplexity"], paper["paper_meteor"]) == ("∞-former", 18.02, 7.52)
     assert out["sticky"]["read_ratio"] == pytest.approx((20 / 19 + 20.1 / 19.2) / 2)
     assert out["sticky"]["perplexity_low"] is None                # two seeds: no single interval
     assert out["backbone"]["perplexity_low"] < 20 < out["backbone"]["perplexity_high"]
