@@ -218,7 +218,7 @@ if dialogue_pt is not None:
                "`section_ratio`: the memory's attention on the section the writer saw, against the shuffled `control_ratio` "
                "(1.0 is chance). `_low` / `_high`: 95% intervals resampling conversations (one seed). Means over the "
                "seeds of a row where there are several. `paper_*`: the paper's row it stands for (GPT-2 small fine-tuned "
-               "whole, a 1,024-token window, another tokenizer: levels differ, compare the order and the ratios).")
+               "whole on CMU-DoG, another tokenizer: levels differ; compare the order and the ratios).")
 paired_pt = read("pretrained_dialogue_paired.csv", PRETRAINED_DIALOGUE, ("comparison", "ratio", "conversations"),
                  writer=PRETRAINED_DIALOGUE, optional=True)
 if paired_pt is not None:
