@@ -251,7 +251,7 @@ def main() -> None:
     p.add_argument("--paired-csv", type=Path, help="also write the paired comparisons here, for the Experiments page")
     args = p.parse_args()
     rows = args.row or DEFAULT_ROWS
-    print("Table 2, CMU-DoG test (document first; F1 / ROUGE in %)\n")
+    print("Table 2, CMU-DoG test (document first; F1 / ROUGE / METEOR in %)\n")
     print(table2(args.results, rows, args.reply_seed))
     print("\nFigure 4, the section-attention ratio (1.0 is chance)\n")
     print(figure4(args.results, rows, args.reply_seed))
