@@ -2,14 +2,16 @@
 perplexity of the turns, and generated replies scored against the real ones."""
 from __future__ import annotations
 
+import time
+
 import torch
 
 from ..corpora import cmudog
 from ..experiments.dialogue.meteor import meteor_note
 from ..experiments.dialogue.reading import conversation_part, dialogue_examples, select_conversations
-from ..experiments.dialogue.report import generation_report, section_rows_of
+from ..experiments.dialogue.report import generation_report, traced_conversations
 from ..experiments.dialogue.section_attention import summarize_rows
-from ..io.checkpoint import DEFAULT_MODEL, read_config
+from ..io.checkpoint import DEFAULT_MODEL, model_digests, read_config
 from ..training.evaluate import perplexity_report
 from .options import (
     Parser,
@@ -51,20 +53,22 @@ def cmd_dialogue_evaluate(args) -> int:
         raise UsageError(f"{args.data}: no conversations in {where}{args.split} split")
     examples = dialogue_examples(tokenizer, args.data, convs, with_document=not args.no_document)
     torch.set_grad_enabled(False)
+    t0 = time.perf_counter()
+    sections, traced_losses = {}, None
+    if args.section_attention:  # one trace a conversation gives Figure 4 and the perplexity both
+        bar, progress = progress_bar(args, "traces")
+        rows, traced_losses = traced_conversations(model, tokenizer, cmudog.documents(args.data), convs, progress)
+        bar.close()
+        sections = {"section_attention_all": summarize_rows(rows, seed), "section_rows": rows}
     bar, progress = progress_bar(args, "dialogue")
     report = perplexity_report(model, [e.ids for e in examples], args.position_bins, progress,
                                characters=[e.characters for e in examples], scored=[e.scored for e in examples],
-                               ablated=ablated, batch_size=args.batch_size)
+                               ablated=ablated, batch_size=args.batch_size, token_losses=traced_losses)
+    report["seconds"] = round(time.perf_counter() - t0, 3)
     bar.close()
     # each conversation's exact totals, so that parts of the split pool (experiments/dialogue/pooling.py)
     per_conversation = [{"conversation": e.conversation, **{k: d[k] for k in PER_CONVERSATION if k in d}}
                         for e, d in zip(examples, report.pop("documents"), strict=True)]
-    sections = {}
-    if args.section_attention:
-        bar, progress = progress_bar(args, "sections")
-        rows = section_rows_of(model, tokenizer, cmudog.documents(args.data), convs, progress)
-        bar.close()
-        sections = {"section_attention_all": summarize_rows(rows, seed), "section_rows": rows}
     generated = {}
     if args.generate_conversations:
         convs = select_conversations(convs, args.generate_conversations, seed)
@@ -76,7 +80,8 @@ def cmd_dialogue_evaluate(args) -> int:
             "top_p": args.top_p, "max_new_tokens": args.max_new_tokens, "seed": seed,
             "replies": "every turn from the second on", "rouge": "F-measure (rouge-score, Porter stemmer); "
             "*_recall: recall, as the authors' code", "meteor": meteor_note()}, **g}
-    print_json({"model": str(args.model or "default"), "data": str(args.data), "split": args.split,
+    print_json({"model": str(args.model or "default"), "model_sha256": model_digests(args.model or DEFAULT_MODEL),
+                "data": str(args.data), "split": args.split,
                 "with_document": not args.no_document, "conversations": len(examples),
                 **({"part": list(args.part)} if args.part else {}),
                 "seed": seed, "scored": "turn text and its newline", **report, **generated,
@@ -105,9 +110,9 @@ def register(sub) -> None:
                          "conversations; score F1 and ROUGE against the real turns and, with a long-term memory, "
                          "measure its attention on the section each real reply's writer saw (0: perplexity only)")
     de.add_argument("--section-attention", action="store_true",
-                    help="Figure 4 on every evaluated conversation, not only the generated ones: one trace each "
-                         "(about twice a perplexity pass), every real reply's attention ratio on each section kept "
-                         "(section_rows) so that parts pool")
+                    help="Figure 4 on every evaluated conversation, not only the generated ones: one trace each, "
+                         "which also gives the perplexity (about 1.4 times a perplexity pass), every real reply's "
+                         "attention ratio on each section kept (section_rows) so that parts pool")
     de.add_argument("--top-p", type=top_p_float, default=0.9, help="nucleus sampling of the replies")
     de.add_argument("--max-new-tokens", type=positive_int, default=50, help="longest reply, in tokens")
     add_model_options(de)

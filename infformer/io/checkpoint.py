@@ -9,6 +9,7 @@ Loading never unpickles anything; every failure names the file and the problem.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from pathlib import Path
@@ -85,6 +86,15 @@ def save_checkpoint(directory, model: InfFormer, tokenizer: Tokenizer, info: dic
     for name, shard in zip(names, shards):
         write_atomically(d / name, lambda p, s=shard: save_file(s, str(p), metadata={"format": "infformer"}))
     return d
+
+
+def model_digests(directory) -> dict:
+    """{file name: SHA-256} of what a checkpoint is loaded from, config.json and its weights: two
+    directories with the same digests hold the same model, wherever they are (a run's checkpoint and
+    its copy shipped in assets/models/, one checkout and another's worktree)."""
+    d = Path(directory)
+    files = [d / "config.json", *weight_files(d)]
+    return {f.name: hashlib.sha256(f.read_bytes()).hexdigest() for f in files if f.is_file()}
 
 
 def weight_files(directory) -> list:

@@ -46,8 +46,10 @@ def batched_token_losses(model: InfFormer, documents, batch_size: int = 8, on_se
         for start in range(0, T - 1, L):
             end = min(start + L, T - 1)
             logits, state = model(ids[:, start:end], state)
-            losses.append(F.cross_entropy(logits.float().transpose(1, 2), ids[:, start + 1:end + 1],
-                                          reduction="none").cpu())
+            # over [B·T, V] rows: the [B, V, T] view (vocabulary strided) sums its softmax less exactly,
+            # ~1e-4 nats a token low on SmolLM2's 49,152 (tests/training/test_evaluate.py)
+            nats = F.cross_entropy(logits.float().flatten(0, 1), ids[:, start + 1:end + 1].flatten(), reduction="none")
+            losses.append(nats.view(len(rows), -1).cpu())
             done += 1
             if on_segment is not None:
                 on_segment(done, total)
@@ -82,7 +84,8 @@ def _pooled(losses: np.ndarray, chars: np.ndarray | None) -> dict:
 
 
 def perplexity_report(model: InfFormer, documents, position_bins: int = 10, on_segment=None, *,
-                      characters=None, scored=None, ablated: InfFormer | None = None, batch_size: int = 1) -> dict:
+                      characters=None, scored=None, ablated: InfFormer | None = None, batch_size: int = 1,
+                      token_losses: list | None = None) -> dict:
     """Perplexity of `documents` (token sequences, each read from an empty memory), pooled over all
     their tokens, per document, and by relative position: bin k pools the k-th of `position_bins`
     equal stretches of every document, so "does memory help later?" reads off one curve.
@@ -92,12 +95,16 @@ def perplexity_report(model: InfFormer, documents, position_bins: int = 10, on_s
       count (e.g. only a dialogue's turns after its document); the rest still feed the memory.
     ablated: the same model with its long-term read zeroed (`ablate_read`); its numbers are
       reported beside (`without_ltm_read`, and per position bin).
+    token_losses: per document, `model`'s [T - 1] token losses already computed (e.g. from traces that were
+      needed anyway: `dialogue evaluate --section-attention`), so the model is not run again for them.
     """
     documents = [list(d) for d in documents]
     if not documents or any(len(d) < 2 for d in documents):
         raise ValueError("every text needs at least 2 tokens to score")
     t0 = time.perf_counter()
-    runs = [model] + ([ablated] if ablated is not None else [])
+    if token_losses is not None and [len(x) for x in token_losses] != [len(d) - 1 for d in documents]:
+        raise ValueError("token_losses must give each document's T - 1 predicted tokens")
+    runs = ([model] if token_losses is None else []) + ([ablated] if ablated is not None else [])
     longest_first = sorted((len(d) for d in documents), reverse=True)  # batched_token_losses' batches
     segments = sum(math.ceil((n - 1) / model.cfg.segment_len) for n in longest_first[::batch_size])
 
@@ -105,6 +112,8 @@ def perplexity_report(model: InfFormer, documents, position_bins: int = 10, on_s
         return None if on_segment is None else (lambda k, _: on_segment(offset + k, segments * len(runs)))
 
     all_losses = [batched_token_losses(m, documents, batch_size, progress(k * segments)) for k, m in enumerate(runs)]
+    if token_losses is not None:
+        all_losses.insert(0, [np.asarray(x, np.float32) for x in token_losses])
     seconds = time.perf_counter() - t0
     masks = [np.ones(len(d) - 1, bool) for d in documents] if scored is None else [np.asarray(s, bool) for s in scored]
     chars = None if characters is None else [np.asarray(c, np.int64) for c in characters]

@@ -13,19 +13,14 @@ the test checks against the shipped files, so no 30-minute evaluation is repeate
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 from pathlib import Path
 
 from pretrained_tables import TEXTS, later_half  # the evaluation texts, in table order, and the pooling
 
+from infformer.io.checkpoint import model_digests as digests  # config.json and weights, by SHA-256
+
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def digests(model: Path) -> dict:
-    """{file name: SHA-256} of what a model is loaded from: config.json and the weight shards."""
-    files = [model / "config.json", *sorted(model.glob("model*.safetensors"))]
-    return {f.name: hashlib.sha256(f.read_bytes()).hexdigest() for f in files if f.is_file()}
 
 
 def same_files(model: Path, evaluated: str) -> dict:

@@ -10,7 +10,9 @@
 #    results/pretrained/NAME/dialogue[-nodoc]-part-I-of-N.json with every conversation's nats, and with a
 #    long-term memory the nats with its read zeroed (ABLATE=0: not); pretrained_dialogue_table.py pools the parts exactly.
 #    SECTIONS=1 (a long-term memory, with the document): also Figure 4 on every conversation of the part
-#    (`--section-attention`, one trace each: about twice the part's time); the table uses it when every part has it.
+#    (`--section-attention`: one trace each, which gives the perplexity too: ~1.4 times the part's time). A part
+#    already scored without it gets its Figure 4 in dialogue-sections-part-I-of-N.json (the same nats again,
+#    no read-zeroed pass); the table pools Figure 4 over the parts measured so far.
 # 2. Replies (REPLIES=G, default 30; 0: none): a seeded sample of G conversations (REPLY_SEED, default 1),
 #    a reply generated for every turn from the second on (top-p 0.9, ≤ 50 tokens) scored by F1 / ROUGE-1 /
 #    ROUGE-L, and with a long-term memory the section attention of the real replies against the shuffled
@@ -55,8 +57,13 @@ evaluate() {  # evaluate FILE ARGS...: one `dialogue evaluate` into FILE, unless
   echo "$file"
 }
 for part in ${PART_LIST-$(seq 1 "$PARTS")}; do
-  evaluate "$stem-part-$part-of-$PARTS.json" --part "$part/$PARTS" --seed "${SEED:-0}" \
-      --generate-conversations 0 "${ablate[@]}" "${sections[@]}"
+  file=$stem-part-$part-of-$PARTS.json
+  if [ ${#sections[@]} -gt 0 ] && [ -f "$file" ] && ! grep -q '"section_rows"' "$file"; then
+    evaluate "$stem-sections-part-$part-of-$PARTS.json" --part "$part/$PARTS" --seed "${SEED:-0}" \
+        --generate-conversations 0 "${sections[@]}"
+  else
+    evaluate "$file" --part "$part/$PARTS" --seed "${SEED:-0}" --generate-conversations 0 "${ablate[@]}" "${sections[@]}"
+  fi
 done
 K=${FIGURE4:-0}
 if [ "$K" -gt 0 ] && [ ${#memory[@]} -gt 0 ]; then

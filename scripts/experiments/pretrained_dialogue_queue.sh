@@ -8,8 +8,9 @@
 #
 # Order: SmolLM2 with the document on the same 512-token segments (it is either ∞-former with its read zeroed,
 # nats for nats, so no memory model needs a read-zeroed pass of its own: ABLATE=0 halves their time), the two
-# ∞-formers part by part, the ∞-former without the document, the second seeds, then generated replies
-# (30 conversations a model, ~2.5 hours each on a core). Costs here (AMD EPYC, one thread, float32, two jobs
+# ∞-formers part by part, the ∞-former without the document, the second seeds, generated replies
+# (30 conversations a model, ~2.5 hours each on a core), then Figure 4 on every conversation (a trace each,
+# ~30 minutes a part). Costs here (AMD EPYC, one thread, float32, two jobs
 # at once): a baseline part ~18 minutes with the document and ~8 without, a memory part ~25-30 minutes.
 # The baseline keeps the absolute path of its first parts (pool_parts refuses parts of different models).
 # DIALOGUE=script replaces pretrained_dialogue.sh (the tests use a stand-in).
@@ -34,6 +35,10 @@ jobs() {
   for m in "runs/smollm2-mix-ltm variant-ltm-s0" "assets/models/smollm2-sticky infformer-mix" "$BASE baseline" \
            "$BASE baseline --no-document"; do
     echo "PART_LIST= REPLIES=30 $RUN $m"
+  done
+  for p in $PARTS; do   # Figure 4 on every test conversation (the parts above scored without it)
+    echo "PART_LIST=$p REPLIES=0 ABLATE=0 SECTIONS=1 $RUN runs/smollm2-mix-ltm variant-ltm-s0"
+    echo "PART_LIST=$p REPLIES=0 ABLATE=0 SECTIONS=1 $RUN assets/models/smollm2-sticky infformer-mix"
   done
 }
 

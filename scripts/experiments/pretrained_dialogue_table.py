@@ -1,8 +1,9 @@
 """Issue 27's Table 2 and Figure 4 on the pretrained backbone, from scripts/experiments/pretrained_dialogue.sh:
 perplexity pooled over the parts of the test split (results/pretrained/NAME/dialogue-part-I-of-N.json,
 dialogue-nodoc-… for the "without document" row), replies and section attention from
-dialogue-replies-seedS.json (Figure 4 also from dialogue-sections-seedS.json: `--section-attention` on a
-seeded sample, no replies generated). Seeds of one variant are shown as mean ± standard deviation, one seed with
+dialogue-replies-seedS.json; Figure 4 from the parts that measured it (SECTIONS=1: the perplexity part itself, or
+dialogue-sections-part-I-of-N.json for a part scored before), else dialogue-sections-seedS.json
+(`--section-attention` on a seeded sample, no replies generated), else the replies' sample. Seeds of one variant are shown as mean ± standard deviation, one seed with
 its 95% bootstrap interval over conversations.
 
     python scripts/experiments/pretrained_dialogue_table.py [--results results/pretrained] [--reply-seed 1]
@@ -58,30 +59,55 @@ def stem_of(name: str) -> tuple[str, str]:
     return name, "dialogue-nodoc" if kind == "nodoc" else "dialogue"
 
 
-def parts_of(results: Path, name: str) -> list:
-    """The part reports of NAME (NAME:nodoc: without the document); of the cut with the most parts done,
-    when a model was cut more than one way."""
+def part_files(results: Path, name: str, kind: str = "") -> dict:
+    """{(I, N): report} of NAME's {stem}{kind}-part-I-of-N.json files (NAME:nodoc: without the document)."""
     name, stem = stem_of(name)
-    parts = {}
+    stem += kind
+    found = {}
     for path in sorted((results / name).glob(f"{stem}-part-*-of-*.json")):
         m = re.fullmatch(rf"{stem}-part-(\d+)-of-(\d+)\.json", path.name)
         if m:
-            parts.setdefault(int(m[2]), []).append(json.loads(path.read_text()))
-    return max(parts.values(), key=len) if parts else []
+            found[int(m[1]), int(m[2])] = json.loads(path.read_text())
+    return found
+
+
+def largest_cut(found: dict) -> list:
+    """The reports of the cut (N) with the most parts done, when a model was cut more than one way."""
+    cuts = {}
+    for (_, n), report in sorted(found.items()):
+        cuts.setdefault(n, []).append(report)
+    return max(cuts.values(), key=len) if cuts else []
+
+
+def parts_of(results: Path, name: str) -> list:
+    """The perplexity part reports of NAME (see `part_files`), of its largest cut."""
+    return largest_cut(part_files(results, name))
+
+
+def figure4_parts(results: Path, name: str) -> list:
+    """Every part with Figure 4's rows: the perplexity part's own where it measured them (`SECTIONS=1`), else
+    the part's dialogue-sections-part file (Figure 4 measured on a part scored before)."""
+    scored = part_files(results, name)
+    later = part_files(results, name, "-sections")
+    chosen = {k: scored[k] if "section_rows" in scored.get(k, {}) else later.get(k) for k in scored.keys() | later.keys()}
+    return largest_cut({k: r for k, r in chosen.items() if r is not None and "section_rows" in r})
 
 
 def load(results: Path, name: str, reply_seed: int) -> dict | None:
-    """{perplexity: pooled parts or None, replies: the replies report or None}; None when neither exists."""
+    """{perplexity: pooled parts or None, figure4: the parts with Figure 4 pooled or None, replies, sections:
+    the replies and the seeded Figure 4 sample's reports or None}; None when none exists."""
     parts = parts_of(results, name)
     pooled = pool_parts(parts) if parts else None
+    measured = figure4_parts(results, name)
+    figure4 = pool_parts(measured) if measured else None
     name, stem = stem_of(name)
     found = {}
     for kind in ("replies", "sections"):
         path = results / name / f"{stem}-{kind}-seed{reply_seed}.json"
         found[kind] = json.loads(path.read_text()) if path.is_file() else None
-    if pooled is None and not any(found.values()):
+    if pooled is None and figure4 is None and not any(found.values()):
         return None
-    return {"perplexity": pooled, **found}
+    return {"perplexity": pooled, "figure4": figure4, **found}
 
 
 def values(reports: list, get) -> list:
@@ -149,11 +175,12 @@ def table2(results: Path, rows: list, reply_seed: int = 1) -> str:
 
 
 def sections_source(r) -> tuple[dict | None, str]:
-    """Figure 4 and what it was measured over: every conversation of the parts where they all measured it,
-    else the sections file's seeded sample (`--section-attention`), else the replies' sample."""
-    p = r["perplexity"] or {}
-    if p.get("section_attention"):
-        return p["section_attention"], f"{p['conversations']} conversations"
+    """Figure 4 and what it was measured over: every conversation of the parts that measured it (all of
+    the split when every part has), else the sections file's seeded sample, else the replies' sample."""
+    f = r.get("figure4") or {}
+    if f.get("section_attention"):
+        return f["section_attention"], f"{f['conversations']} conversations" + (
+            "" if f["complete"] else f" ({len(f['parts'])} of {f['of']} parts)")
     if (r.get("sections") or {}).get("section_attention_all"):
         s = r["sections"]
         return s["section_attention_all"], f"{s['conversations']} conversations (seed {s['seed']})"

@@ -69,6 +69,17 @@ def test_parts_pool_to_one_run_over_the_split(cli, tiny_checkpoint, tmp_path):
         pool_parts([whole])
     with pytest.raises(ValueError, match="disagree on seed"):
         pool_parts([parts[0], {**parts[1], "seed": 7}])
+    # a part scored on a byte-identical copy elsewhere (another worktree) pools; another model's does not
+    import shutil
+
+    from infformer.io.checkpoint import model_digests
+    copy = shutil.copytree(tiny_checkpoint, tmp_path / "elsewhere")
+    assert parts[0]["model_sha256"] == model_digests(copy) and len(model_digests(copy)) >= 2
+    assert pool_parts([parts[0], {**parts[1], "model": str(copy)}])["complete"]
+    other = {k: "0" * 64 for k in parts[1]["model_sha256"]}
+    for bad in ({"model": str(copy), "model_sha256": other}, {"model": str(copy), "model_sha256": None}):
+        with pytest.raises(ValueError, match="parts of different models"):
+            pool_parts([parts[0], {**parts[1], **bad}])
 
 
 @pytest.mark.parametrize("bad", ["3/2", "0/2", "1/0", "half", "1/"])
@@ -146,6 +157,24 @@ def test_the_dialogue_script_runs_parts_and_replies_and_resumes(tiny_checkpoint,
     fast = json.loads((tmp_path / "out" / "fast" / "dialogue-part-1-of-2.json").read_text())
     assert "without_ltm_read" not in fast and fast["section_rows"] == parts[0]["section_rows"]
     assert [c["nats"] for c in fast["per_conversation"]] == [c["nats"] for c in parts[0]["per_conversation"]]
+    # a part scored without Figure 4 (perplexity from the plain pass: the traces' losses are the same nats),
+    # then SECTIONS=1: its Figure 4 goes to a file of its own, which the table pools as 1 of 2 parts
+    plain_env = {**env, "ABLATE": "0", "REPLIES": "0", "FIGURE4": "0", "PART_LIST": "1", "SECTIONS": "0"}
+    assert subprocess.run(["bash", *script[:2], "plain"], env=plain_env, cwd=tmp_path).returncode == 0
+    plain = json.loads((tmp_path / "out" / "plain" / "dialogue-part-1-of-2.json").read_text())
+    assert "section_rows" not in plain
+    assert [c["nats"] for c in plain["per_conversation"]] == pytest.approx([c["nats"] for c in fast["per_conversation"]], rel=1e-5)
+    r = subprocess.run(["bash", *script[:2], "plain"], capture_output=True, text=True, cwd=tmp_path,
+                       env={**plain_env, "SECTIONS": "1"})
+    assert r.returncode == 0, r.stderr
+    later = json.loads((tmp_path / "out" / "plain" / "dialogue-sections-part-1-of-2.json").read_text())
+    assert later["section_rows"] == parts[0]["section_rows"] and "without_ltm_read" not in later
+    assert json.loads((tmp_path / "out" / "plain" / "dialogue-part-1-of-2.json").read_text()) == plain   # untouched
+    table = subprocess.run([sys.executable, str(root / "scripts/experiments/pretrained_dialogue_table.py"),
+                            "--results", str(tmp_path / "out"), "--row", "plain=plain"],
+                           capture_output=True, text=True, cwd=root)
+    assert table.returncode == 0, table.stderr
+    assert f"{later['conversations']} conversations (1 of 2 parts)" in table.stdout
 
 
 def test_the_dialogue_queue_runs_every_job_once_in_order(tmp_path):
@@ -157,7 +186,7 @@ def test_the_dialogue_queue_runs_every_job_once_in_order(tmp_path):
     root = Path(__file__).resolve().parents[2]
     log = tmp_path / "log"
     fake = tmp_path / "fake.sh"
-    fake.write_text(f'#!/bin/sh\necho "PART_LIST=$PART_LIST ABLATE=${{ABLATE:-1}} REPLIES=$REPLIES $*" >> {log}\n')
+    fake.write_text(f'#!/bin/sh\necho "PART_LIST=$PART_LIST ABLATE=${{ABLATE:-1}} REPLIES=$REPLIES SECTIONS=${{SECTIONS:-0}} $*" >> {log}\n')
     fake.chmod(0o755)
     env = {**os.environ, "DIALOGUE": str(fake), "CMUDOG": "dog", "BASELINE": "base", "LANES": "2"}
     queue = root / "scripts/experiments/pretrained_dialogue_queue.sh"
@@ -165,9 +194,11 @@ def test_the_dialogue_queue_runs_every_job_once_in_order(tmp_path):
     r = subprocess.run([str(queue)], capture_output=True, text=True, env=env)
     assert r.returncode == 0, r.stderr
     ran = log.read_text().splitlines()
-    assert len(ran) == len(listed) == 40 and len(set(ran)) == 40 and r.stdout.count(" done ") == 40
+    assert len(ran) == len(listed) == 52 and len(set(ran)) == 52 and r.stdout.count(" done ") == 52
     assert "FAILED" not in r.stdout
     assert listed[0] == f"PART_LIST=1 REPLIES=0 {fake} base baseline"
-    assert "PART_LIST=6 ABLATE=0 REPLIES=0 assets/models/smollm2-sticky infformer-mix" in ran
-    assert "PART_LIST=3 ABLATE=1 REPLIES=0 runs/smollm2-mix-ltm variant-ltm-s0 --no-document" in ran
-    assert "PART_LIST= ABLATE=1 REPLIES=30 base baseline --no-document" in ran
+    assert "PART_LIST=6 ABLATE=0 REPLIES=0 SECTIONS=0 assets/models/smollm2-sticky infformer-mix" in ran
+    assert "PART_LIST=3 ABLATE=1 REPLIES=0 SECTIONS=0 runs/smollm2-mix-ltm variant-ltm-s0 --no-document" in ran
+    assert "PART_LIST= ABLATE=1 REPLIES=30 SECTIONS=0 base baseline --no-document" in ran
+    assert listed[-1] == f"PART_LIST=6 REPLIES=0 ABLATE=0 SECTIONS=1 {fake} assets/models/smollm2-sticky infformer-mix"
+    assert "PART_LIST=6 ABLATE=0 REPLIES=0 SECTIONS=1 assets/models/smollm2-sticky infformer-mix" in ran

@@ -18,6 +18,12 @@ from .uncertainty import ratio_interval
 AGREE = ("model", "data", "split", "with_document", "seed")   # what the parts of one evaluation share
 
 
+def same_model(a: dict, b: dict) -> bool:
+    """Whether two reports scored one model: the same directory, or byte-identical files elsewhere (both
+    recorded `model_sha256`: a worktree's copy, a run's checkpoint shipped in assets/models/)."""
+    return a.get("model") == b.get("model") or bool(a.get("model_sha256")) and a.get("model_sha256") == b.get("model_sha256")
+
+
 def pool_parts(reports: list) -> dict:
     """{model, …AGREE, parts, of, complete, conversations, tokens, characters, perplexity,
     perplexity_ci95, bits_per_character, [without_ltm_read: {perplexity, bits_per_character,
@@ -29,7 +35,10 @@ def pool_parts(reports: list) -> dict:
         raise ValueError("only reports of `dialogue evaluate --part I/N` pool")
     first = reports[0]
     for r in reports[1:]:
-        for key in AGREE + ("settings",):
+        if not same_model(first, r):
+            raise ValueError(f"parts of different models: {first.get('model')!r} and {r.get('model')!r} (evaluate "
+                             "one directory, or byte-identical copies: their model_sha256 must agree)")
+        for key in AGREE[1:] + ("settings",):
             if r.get(key) != first.get(key):
                 raise ValueError(f"parts disagree on {key}: {first.get(key)!r} and {r.get(key)!r}")
     of = {r["part"][1] for r in reports}

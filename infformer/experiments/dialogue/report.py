@@ -24,18 +24,27 @@ def section_rows_of(model, tokenizer, documents: dict, conversations: list, prog
     memory's attention ratio on each document section (section_attention.section_ratios; None where
     the memory held none of a section). One trace per conversation; kept per reply so that reports
     of parts of a split pool (pooling.py)."""
-    rows = []
+    return traced_conversations(model, tokenizer, documents, conversations, progress)[0]
+
+
+@torch.no_grad()
+def traced_conversations(model, tokenizer, documents: dict, conversations: list, progress=None) -> tuple[list, list]:
+    """(`section_rows_of`'s rows, each conversation's token losses [T - 1]) from the same traces: the losses
+    are the model's own (`Trace.token_loss`, one float32 log-softmax per position, as a perplexity pass
+    computes them), so perplexity and Figure 4 come from one pass over each conversation."""
+    rows, losses = [], []
     for i, conv in enumerate(conversations):
         document = documents[conv.document]
         text, turn_chars = conversation_text(document, conv)
         _, _, trace = trace_text(model, tokenizer, text)
+        losses.append(trace.token_loss[:-1])
         for k in range(1, len(conv.turns)):
             ratios = section_ratios(trace, document.sections, *turn_chars[k])
             rows.append({"conversation": conv.id, "turn": k, "doc_idx": int(conv.turns[k][1]),
                          "ratios": [float(r) if np.isfinite(r) else None for r in ratios]})
         if progress is not None:
             progress(i + 1, len(conversations))
-    return rows
+    return rows, losses
 
 
 @torch.no_grad()

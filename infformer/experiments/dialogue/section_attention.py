@@ -16,7 +16,7 @@ import random
 import numpy as np
 
 from ...tracing.record import Trace
-from ...tracing.regions import region_attention, tokens_in_chars
+from ...tracing.regions import regions_attention, tokens_in_chars
 from .uncertainty import cluster_interval
 
 
@@ -27,14 +27,14 @@ def reply_queries(offsets, start: int, end: int) -> np.ndarray:
 
 
 def section_rows(trace: Trace, sections, start: int, end: int) -> list:
-    """`region_attention` of each section (characters [a, b) of the traced text) for the reply in
+    """`regions_attention` of the sections (characters [a, b) of the traced text) for the reply in
     characters [start, end): attention_fraction, memory_share, ratio (NaN where the memory held
     none of the section when it was read), queries."""
     queries = reply_queries(trace.offsets, start, end)
     if len(queries) == 0:
         return [{"attention_fraction": np.nan, "memory_share": np.nan, "ratio": np.nan, "queries": 0}
                 for _ in sections]
-    return [region_attention(trace, tokens_in_chars(trace.offsets, a, b), queries) for a, b in sections]
+    return regions_attention(trace, [tokens_in_chars(trace.offsets, a, b) for a, b in sections], queries)
 
 
 def section_ratios(trace: Trace, sections, start: int, end: int) -> np.ndarray:
