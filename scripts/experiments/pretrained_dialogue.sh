@@ -9,10 +9,11 @@
 #    all, "1 2 … PARTS"; empty: none) says which parts to run now. Each part writes
 #    results/pretrained/NAME/dialogue[-nodoc]-part-I-of-N.json with every conversation's nats, and with a
 #    long-term memory the nats with its read zeroed (ABLATE=0: not); pretrained_dialogue_table.py pools the parts exactly.
-#    SECTIONS=1 (a long-term memory, with the document): also Figure 4 on every conversation of the part
-#    (`--section-attention`: one trace each, which gives the perplexity too: ~1.4 times the part's time). A part
-#    already scored without it gets its Figure 4 in dialogue-sections-part-I-of-N.json (the same nats again,
-#    no read-zeroed pass); the table pools Figure 4 over the parts measured so far.
+#    SECTIONS=1 (a long-term memory, with the document): also Figure 4 on every conversation of each part
+#    scored now (`--section-attention`: one trace each, which gives the perplexity too: ~1.2 times a part's
+#    time, bench/figure4_cost.py). SECTIONS=all: and for each part scored before without it, Figure 4 in
+#    dialogue-sections-part-I-of-N.json (the same nats again, no read-zeroed pass). The table pools Figure 4
+#    over the parts measured so far.
 # 2. Replies (REPLIES=G, default 30; 0: none): a seeded sample of G conversations (REPLY_SEED, default 1),
 #    a reply generated for every turn from the second on (top-p 0.9, ≤ 50 tokens) scored by F1 / ROUGE-1 /
 #    ROUGE-L, and with a long-term memory the section attention of the real replies against the shuffled
@@ -46,7 +47,7 @@ ablate=("${memory[@]}")
 # (build/models/w512-0, with the document) gives that column once for every memory variant.
 [ "${ABLATE:-1}" = 0 ] && ablate=()
 sections=()
-[ "${SECTIONS:-0}" = 1 ] && [ ${#memory[@]} -gt 0 ] && sections=(--section-attention)
+if [[ ${SECTIONS:-0} =~ ^(1|all)$ ]] && [ ${#memory[@]} -gt 0 ]; then sections=(--section-attention); fi
 export HF_HUB_OFFLINE=1
 evaluate() {  # evaluate FILE ARGS...: one `dialogue evaluate` into FILE, unless it exists
   local file=$1; shift
@@ -58,7 +59,7 @@ evaluate() {  # evaluate FILE ARGS...: one `dialogue evaluate` into FILE, unless
 }
 for part in ${PART_LIST-$(seq 1 "$PARTS")}; do
   file=$stem-part-$part-of-$PARTS.json
-  if [ ${#sections[@]} -gt 0 ] && [ -f "$file" ] && ! grep -q '"section_rows"' "$file"; then
+  if [ "${SECTIONS:-0}" = all ] && [ ${#sections[@]} -gt 0 ] && [ -f "$file" ] && ! grep -q '"section_rows"' "$file"; then
     evaluate "$stem-sections-part-$part-of-$PARTS.json" --part "$part/$PARTS" --seed "${SEED:-0}" \
         --generate-conversations 0 "${sections[@]}"
   else

@@ -8,9 +8,9 @@
 #
 # Order: SmolLM2 with the document on the same 512-token segments (it is either ∞-former with its read zeroed,
 # nats for nats, so no memory model needs a read-zeroed pass of its own: ABLATE=0 halves their time), the two
-# ∞-formers part by part, the ∞-former without the document, the second seeds, generated replies
-# (30 conversations a model, ~2.5 hours each on a core), then Figure 4 on every conversation (a trace each,
-# ~30 minutes a part). Costs here (AMD EPYC, one thread, float32, two jobs
+# ∞-formers part by part (with Figure 4 from here on: SECTIONS=1), the ∞-former without the document, the
+# second seeds, generated replies (30 conversations a model, ~2.5 hours each on a core), then Figure 4 for the
+# parts scored before it was cheap (SECTIONS=all: ~30-40 minutes a part). Costs here (AMD EPYC, one thread, float32, two jobs
 # at once): a baseline part ~18 minutes with the document and ~8 without, a memory part ~25-30 minutes.
 # The baseline keeps the absolute path of its first parts (pool_parts refuses parts of different models).
 # DIALOGUE=script replaces pretrained_dialogue.sh (the tests use a stand-in).
@@ -23,25 +23,24 @@ PARTS="1 2 3 4 5 6"
 jobs() {
   local p
   for p in $PARTS; do echo "PART_LIST=$p REPLIES=0 $RUN $BASE baseline"; done
-  for p in $PARTS; do
-    echo "PART_LIST=$p REPLIES=0 ABLATE=0 $RUN runs/smollm2-mix-ltm variant-ltm-s0"
-    echo "PART_LIST=$p REPLIES=0 ABLATE=0 $RUN assets/models/smollm2-sticky infformer-mix"
+  for p in $PARTS; do   # SECTIONS=1: Figure 4 with each part scored now (~1.2 times a part's time)
+    echo "PART_LIST=$p REPLIES=0 ABLATE=0 SECTIONS=1 $RUN runs/smollm2-mix-ltm variant-ltm-s0"
+    echo "PART_LIST=$p REPLIES=0 ABLATE=0 SECTIONS=1 $RUN assets/models/smollm2-sticky infformer-mix"
   done
   for p in $PARTS; do echo "PART_LIST=$p REPLIES=0 $RUN runs/smollm2-mix-ltm variant-ltm-s0 --no-document"; done
   for p in $PARTS; do
-    echo "PART_LIST=$p REPLIES=0 ABLATE=0 $RUN runs/smollm2-mix-ltm-s1 variant-ltm-s1"
-    echo "PART_LIST=$p REPLIES=0 ABLATE=0 $RUN runs/smollm2-mix-sticky-s1 variant-sticky-s1"
+    echo "PART_LIST=$p REPLIES=0 ABLATE=0 SECTIONS=1 $RUN runs/smollm2-mix-ltm-s1 variant-ltm-s1"
+    echo "PART_LIST=$p REPLIES=0 ABLATE=0 SECTIONS=1 $RUN runs/smollm2-mix-sticky-s1 variant-sticky-s1"
   done
   for m in "runs/smollm2-mix-ltm variant-ltm-s0" "assets/models/smollm2-sticky infformer-mix" "$BASE baseline" \
            "$BASE baseline --no-document"; do
     echo "PART_LIST= REPLIES=30 $RUN $m"
   done
-  for p in $PARTS; do   # Figure 4 on every test conversation (the parts above scored without it)
-    echo "PART_LIST=$p REPLIES=0 ABLATE=0 SECTIONS=1 $RUN runs/smollm2-mix-ltm variant-ltm-s0"
-    echo "PART_LIST=$p REPLIES=0 ABLATE=0 SECTIONS=1 $RUN assets/models/smollm2-sticky infformer-mix"
+  for p in $PARTS; do   # Figure 4 for the parts scored before without it
+    echo "PART_LIST=$p REPLIES=0 ABLATE=0 SECTIONS=all $RUN runs/smollm2-mix-ltm variant-ltm-s0"
+    echo "PART_LIST=$p REPLIES=0 ABLATE=0 SECTIONS=all $RUN assets/models/smollm2-sticky infformer-mix"
   done
 }
-
 if [ "${1:-}" = --list ]; then jobs; exit 0; fi
 if [ -z "${DIALOGUE:-}" ] && [ ! -f "$BASE/config.json" ]; then   # the baseline is a build artefact
   .venv/bin/python scripts/experiments/pretrained_models.py --out "$(dirname "$BASE")" --segment-len 512 --stm-len 0

@@ -158,7 +158,7 @@ def test_the_dialogue_script_runs_parts_and_replies_and_resumes(tiny_checkpoint,
     assert "without_ltm_read" not in fast and fast["section_rows"] == parts[0]["section_rows"]
     assert [c["nats"] for c in fast["per_conversation"]] == [c["nats"] for c in parts[0]["per_conversation"]]
     # a part scored without Figure 4 (perplexity from the plain pass: the traces' losses are the same nats),
-    # then SECTIONS=1: its Figure 4 goes to a file of its own, which the table pools as 1 of 2 parts
+    # then SECTIONS=1 skips it, SECTIONS=all puts its Figure 4 in a file of its own, pooled as 1 of 2 parts
     plain_env = {**env, "ABLATE": "0", "REPLIES": "0", "FIGURE4": "0", "PART_LIST": "1", "SECTIONS": "0"}
     assert subprocess.run(["bash", *script[:2], "plain"], env=plain_env, cwd=tmp_path).returncode == 0
     plain = json.loads((tmp_path / "out" / "plain" / "dialogue-part-1-of-2.json").read_text())
@@ -166,6 +166,10 @@ def test_the_dialogue_script_runs_parts_and_replies_and_resumes(tiny_checkpoint,
     assert [c["nats"] for c in plain["per_conversation"]] == pytest.approx([c["nats"] for c in fast["per_conversation"]], rel=1e-5)
     r = subprocess.run(["bash", *script[:2], "plain"], capture_output=True, text=True, cwd=tmp_path,
                        env={**plain_env, "SECTIONS": "1"})
+    assert r.returncode == 0 and "exists: skipped" in r.stdout
+    assert not (tmp_path / "out" / "plain" / "dialogue-sections-part-1-of-2.json").exists()
+    r = subprocess.run(["bash", *script[:2], "plain"], capture_output=True, text=True, cwd=tmp_path,
+                       env={**plain_env, "SECTIONS": "all"})
     assert r.returncode == 0, r.stderr
     later = json.loads((tmp_path / "out" / "plain" / "dialogue-sections-part-1-of-2.json").read_text())
     assert later["section_rows"] == parts[0]["section_rows"] and "without_ltm_read" not in later
@@ -197,8 +201,8 @@ def test_the_dialogue_queue_runs_every_job_once_in_order(tmp_path):
     assert len(ran) == len(listed) == 52 and len(set(ran)) == 52 and r.stdout.count(" done ") == 52
     assert "FAILED" not in r.stdout
     assert listed[0] == f"PART_LIST=1 REPLIES=0 {fake} base baseline"
-    assert "PART_LIST=6 ABLATE=0 REPLIES=0 SECTIONS=0 assets/models/smollm2-sticky infformer-mix" in ran
+    assert "PART_LIST=6 ABLATE=0 REPLIES=0 SECTIONS=1 assets/models/smollm2-sticky infformer-mix" in ran
     assert "PART_LIST=3 ABLATE=1 REPLIES=0 SECTIONS=0 runs/smollm2-mix-ltm variant-ltm-s0 --no-document" in ran
     assert "PART_LIST= ABLATE=1 REPLIES=30 SECTIONS=0 base baseline --no-document" in ran
-    assert listed[-1] == f"PART_LIST=6 REPLIES=0 ABLATE=0 SECTIONS=1 {fake} assets/models/smollm2-sticky infformer-mix"
-    assert "PART_LIST=6 ABLATE=0 REPLIES=0 SECTIONS=1 assets/models/smollm2-sticky infformer-mix" in ran
+    assert listed[-1] == f"PART_LIST=6 REPLIES=0 ABLATE=0 SECTIONS=all {fake} assets/models/smollm2-sticky infformer-mix"
+    assert "PART_LIST=6 ABLATE=0 REPLIES=0 SECTIONS=all assets/models/smollm2-sticky infformer-mix" in ran
