@@ -5,13 +5,14 @@ take ~5 minutes a CMU-DoG conversation on a core, ~2.5 hours a model for 30 conv
 unfinished segment (`current`), so each token recomputes, in every layer, the keys and values of the
 segment so far (grows with the tokens pending in the segment, p) and the long-term memory's value
 projection of its N coefficients (N·e·e a layer, whatever p). Neither changes between two tokens of one
-segment, so a cache could skip both. This script measures, on the chosen model (the linear ∞-former on
-SmolLM2 by default; eval, no_grad, float32):
+segment: `generate` keeps both (`MemoryState.with_cache`, session 17). This script measures, on the chosen
+model (the linear ∞-former on SmolLM2 by default; eval, no_grad, float32):
 
-  * seconds per generated token after a full segment and p = --early / --late pending tokens
-    (interleaved, --rounds each; medians);
-  * the same work done alone: the key/value projections of the pending tokens and the value projections of
-    the memory's coefficients in all layers, and their share of a token's time (what a cache would save).
+  * seconds per generated token after a full segment and p = --early / --late pending tokens, without the
+    cache and with it (interleaved, --rounds each; medians), and their ratio;
+  * the work the cache skips done alone: the key/value projections of the pending tokens and the value
+    projections of the memory's coefficients in all layers, their share of a token's time, and the
+    speed-up they predict.
 
 Usage: .venv/bin/python bench/generation_cost.py --threads 1 [--model DIR] [--early 50 --late 450]
 """
@@ -52,11 +53,16 @@ def main(argv=None) -> int:
     ids = C.austen_tokens(tokenizer, 2 * L)[None]
     states = {n: model(ids[:, :L + n])[1] for n in (args.early, args.late)}   # a full segment, then n pending
     token = ids[:, -1:]
+    # the same states, their cache filled by one token (as generate's first call does)
+    cached = {n: model(token, s.with_cache())[1] for n, s in states.items()}
     per_token = {n: [] for n in states}
-    for _ in range(args.rounds):   # interleaved, so machine noise lands on both settings alike
+    per_token_cached = {n: [] for n in states}
+    for _ in range(args.rounds):   # interleaved, so machine noise lands on every setting alike
         for n, state in states.items():
             per_token[n].append(seconds(lambda s=state: model(token, s), 1))
+            per_token_cached[n].append(seconds(lambda s=cached[n]: model(token, s), 1))
     per_token = {n: C.median(v) for n, v in per_token.items()}
+    per_token_cached = {n: C.median(v) for n, v in per_token_cached.items()}
 
     def kv(n):   # every layer's key/value projection of n pending layer inputs
         for block, mem in zip(model.blocks, states[n].layers, strict=True):
@@ -73,9 +79,11 @@ def main(argv=None) -> int:
     for n in states:
         k, m = seconds(lambda n=n: kv(n), args.rounds), seconds(lambda n=n: memory_values(n), args.rounds)
         t = per_token[n]
-        rows.append([n, C.fmt_ms(t), C.fmt_ms(k), f"{k / t:.0%}", C.fmt_ms(m), f"{m / t:.0%}", f"{t / (t - k - m):.2f}x"])
+        c = per_token_cached[n]
+        rows.append([n, C.fmt_ms(t), C.fmt_ms(k), f"{k / t:.0%}", C.fmt_ms(m), f"{m / t:.0%}", f"{t / (t - k - m):.2f}x",
+                     C.fmt_ms(c), f"{t / c:.2f}x"])
     C.print_table(["pending p", "a token", "keys/values of p", "share", "memory values", "share",
-                   "if both were cached"], rows)
+                   "predicted", "cached", "measured"], rows)
     print(f"ratio of a token's time, p = {args.late} over p = {args.early}: "
           f"{per_token[args.late] / per_token[args.early]:.2f}")
     return 0

@@ -61,17 +61,26 @@ class LocalAttention(nn.Module):
         B, T, e = x.shape
         return x.view(B, T, e // self.head_dim, self.head_dim).transpose(1, 2)
 
-    def forward(self, x: Tensor, context: Tensor, mask: Tensor, q_pos: Tensor, k_pos: Tensor) -> tuple[Tensor, Tensor]:
-        """x [B, T, e] (normalised new tokens), context [B, K, e] (normalised, ends with x), mask [B, 1, T, K].
+    def window_keys(self, context: Tensor, k_pos: Tensor) -> tuple[Tensor, Tensor]:
+        """Normalised window entries [B, K, e] at positions k_pos [K] -> their rotated keys and their values
+        [B, G, K, d] (G = n_kv_heads). Per entry, so a window's are its pieces' concatenated (generation
+        keeps the segment's so far: MemoryState.with_cache)."""
+        k, v = (self.split_heads(t) for t in self.key_value(context).chunk(2, dim=-1))
+        return rotary(k, k_pos, self.rope_base, self.rope_layout), v
+
+    def forward(self, x: Tensor, context: Tensor | None, mask: Tensor, q_pos: Tensor, k_pos: Tensor,
+                window: tuple | None = None) -> tuple[Tensor, Tensor]:
+        """x [B, T, e] (normalised new tokens), context [B, K, e] (normalised, ends with x), mask [B, 1, T, K];
+        or, in place of context, its `window_keys` already computed (window).
 
         Returns the output [B, T, e] and the queries before the rotary embedding [B, H, T, d],
         which the long-term attention shares.
         """
         q = self.split_heads(self.query(x))
-        k, v = (self.split_heads(t) for t in self.key_value(context).chunk(2, dim=-1))  # [B, G, K, d]
+        k_rot, v = window if window is not None else self.window_keys(context, k_pos)  # [B, G, K, d]
         if self.n_kv_heads != self.n_heads:  # each key/value head serves a group of query heads
-            k, v = (t.repeat_interleave(self.n_heads // self.n_kv_heads, dim=1) for t in (k, v))
-        q_rot, k_rot = rotary(q, q_pos, self.rope_base, self.rope_layout), rotary(k, k_pos, self.rope_base, self.rope_layout)
+            k_rot, v = (t.repeat_interleave(self.n_heads // self.n_kv_heads, dim=1) for t in (k_rot, v))
+        q_rot = rotary(q, q_pos, self.rope_base, self.rope_layout)
         mask = self.hook_pattern_mask(mask)
         if self.hook_pattern.listened():  # the fused kernel never forms the weights: form them for the reader
             with torch.autocast(device_type=x.device.type, enabled=False):
@@ -153,8 +162,10 @@ class LongTermAttention(nn.Module):
             return x
         return x * torch.sigmoid(self.gate(x.transpose(1, 2)).transpose(1, 2))
 
-    def forward(self, q: Tensor, coefficients: Tensor, filled: Tensor) -> tuple[Tensor, Tensor, Tensor]:
-        """q [B, H, T, d] (shared with local attention), coefficients [B, N, e], filled [B] bool.
+    def forward(self, q: Tensor, coefficients: Tensor, filled: Tensor,
+                projections: tuple | None = None) -> tuple[Tensor, Tensor, Tensor]:
+        """q [B, H, T, d] (shared with local attention), coefficients [B, N, e], filled [B] bool;
+        projections: `read_projections(coefficients)` already computed (generation: one memory, many tokens).
 
         Returns the output [B, T, e] (zero for rows with an empty memory), μ and σ² [B, H, T].
         Computed in float32 even under autocast: σ² down to 1e-4 and densities up to ~80 need it.
@@ -162,19 +173,13 @@ class LongTermAttention(nn.Module):
         with torch.autocast(device_type=q.device.type, enabled=False):
             q, coefficients = q.float(), coefficients.float()
             B, H, T, d = q.shape
-            N = coefficients.shape[1]
             G, group = self.n_kv_heads, H // self.n_kv_heads
-            values = self.value(coefficients).view(B, N, G, d).transpose(1, 2)  # [B, G, N, d]
+            values, u = projections if projections is not None else self.read_projections(coefficients)
             values = values.repeat_interleave(group, dim=1) if group > 1 else values  # [B, H, N, d]
-            # μ and σ² read the scores s = K_h q / √d only through w_μ·s and w_σ·s, and K = B W_K is
-            # linear in B, so w·s = q · ((wᵀB) W_K)_h / √d: the N keys and N scores per query are never
-            # formed (N·e² + T·N·e multiply-adds a layer saved; the same numbers up to rounding).
-            w = torch.stack([self.mu.weight[0], self.sigma.weight[0]])              # [2, N]
-            u = self.key(w @ coefficients).view(B, 2, G, d).permute(0, 2, 3, 1)    # [B, G, d, 2]
             u = u.repeat_interleave(group, dim=1) if group > 1 else u               # [B, H, d, 2]
             s = q @ u / math.sqrt(d)                                                # [B, H, T, 2]
             if self.hook_scores.listened():  # a reader of every score: form them only for it
-                keys = self.key(coefficients).view(B, N, G, d).transpose(1, 2).repeat_interleave(group, dim=1)
+                keys = self.key(coefficients).view(B, -1, G, d).transpose(1, 2).repeat_interleave(group, dim=1)
                 self.hook_scores(q @ keys.transpose(-1, -2) / math.sqrt(d))        # [B, H, T, N]
             mu = self.hook_mu(torch.sigmoid(s[..., 0] + self.mu.bias))              # [B, H, T] in (0, 1)
             sigma_sq = self.hook_sigma_sq(F.softplus(s[..., 1] + self.sigma.bias).clamp_min(self.sigma_sq_min))
@@ -182,3 +187,19 @@ class LongTermAttention(nn.Module):
             context = (r @ values).transpose(1, 2).reshape(B, T, H * d)
             out = self.out(self.hook_context(context)) * filled.view(B, 1, 1).float()
         return out, mu, sigma_sq
+
+    def read_projections(self, coefficients: Tensor) -> tuple[Tensor, Tensor]:
+        """What a read needs of the memory whatever the query (coefficients [B, N, e], in float32): the values
+        V = B W_V [B, G, N, d] and u [B, G, d, 2]. μ and σ² read the scores s = K_h q / √d only through
+        w_μ·s and w_σ·s, and K = B W_K is linear in B, so w·s = q · ((wᵀB) W_K)_h / √d = q · u_h / √d: the
+        N keys and N scores per query are never formed (N·e² + T·N·e multiply-adds a layer saved; the same
+        numbers up to rounding)."""
+        B, N, _ = coefficients.shape
+        G = self.n_kv_heads
+        d = self.value.out_features // G
+        with torch.autocast(device_type=coefficients.device.type, enabled=False):  # float32, as the read
+            coefficients = coefficients.float()
+            values = self.value(coefficients).view(B, N, G, d).transpose(1, 2)      # [B, G, N, d]
+            w = torch.stack([self.mu.weight[0], self.sigma.weight[0]])              # [2, N]
+            u = self.key(w @ coefficients).view(B, 2, G, d).permute(0, 2, 3, 1)    # [B, G, d, 2]
+        return values, u

@@ -1,6 +1,7 @@
 """Greedy and nucleus (top-p) generation that keeps feeding the memory."""
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Collection
 
 import torch
@@ -41,6 +42,7 @@ def generate(model: InfFormer, prompt: Tensor, max_new_tokens: int, state: Memor
     if stop_token is not None:
         stops = torch.tensor(sorted({stop_token} if isinstance(stop_token, int) else set(stop_token)),
                              dtype=torch.long, device=prompt.device)
+    state = (state if state is not None else model.initial_state(prompt.shape[0], prompt.device)).with_cache()
     logits, state = model(prompt, state)
     out = []
     for _ in range(max_new_tokens):
@@ -55,7 +57,7 @@ def generate(model: InfFormer, prompt: Tensor, max_new_tokens: int, state: Memor
         if stops is not None and bool(torch.isin(token, stops).all()):
             break
     new = torch.cat(out, 1) if out else prompt[:, :0]
-    return new, state
+    return new, dataclasses.replace(state, cache=None)   # the cache is generation's own, not the caller's
 
 
 def first_line_length(prefixes: list) -> int:

@@ -101,22 +101,31 @@ class Block(nn.Module):
         self.hook_local_out = HookPoint()  # Z_local [B, T, e]: what the local (short-term) attention adds
         self.hook_ltm_out = HookPoint()    # Z_LTM [B, T, e]: what the long-term read adds (zero while empty)
 
-    def forward(self, x: Tensor, context: Tensor, mask: Tensor, q_pos: Tensor, k_pos: Tensor, mem: LayerMemory):
-        """x [B, T, e] new tokens' layer inputs; context [B, K0, e] earlier layer inputs in the window."""
+    def forward(self, x: Tensor, context: Tensor, mask: Tensor, q_pos: Tensor, k_pos: Tensor, mem: LayerMemory,
+                cached: tuple | None = None):
+        """x [B, T, e] new tokens' layer inputs; context [B, K0, e] earlier layer inputs in the window.
+        cached: (the window's rotated keys and values, the memory's read projections) kept from the last
+        call of this segment, or None. Returns x, μ, σ² and what to keep for the next call."""
         x = self.hook_resid_pre(x)
         h = self.ln_1(x)
-        window = self.ln_1(torch.cat([context, x], 1)) if context.shape[1] else h
-        z, q = self.attn(h, window, mask, q_pos, k_pos)
+        window, read = cached if cached is not None else (None, None)
+        if window is None:   # every entry of the window
+            window = self.attn.window_keys(self.ln_1(torch.cat([context, x], 1)) if context.shape[1] else h, k_pos)
+        else:                # the entries before x kept from the last call: x's added
+            new = self.attn.window_keys(h, k_pos[-x.shape[1]:])
+            window = tuple(torch.cat([old, n], 2) for old, n in zip(window, new, strict=True))
+        z, q = self.attn(h, None, mask, q_pos, k_pos, window)
         z = self.hook_local_out(z)
         mu = sigma_sq = None
         if self.ltm is not None:
-            z_ltm, mu, sigma_sq = self.ltm(q, mem.coefficients, mem.filled)
+            read = read if read is not None else self.ltm.read_projections(mem.coefficients)
+            z_ltm, mu, sigma_sq = self.ltm(q, mem.coefficients, mem.filled, read)
             z_ltm = self.hook_ltm_out(z_ltm)
             if not (self.ablate_read or _READ_ZEROED.get()):
                 z = z + z_ltm.to(z.dtype)
         x = x + self.drop(z)
         x = x + self.drop(self.mlp(self.ln_2(x)))
-        return x, mu, sigma_sq
+        return x, mu, sigma_sq, (window, read)
 
 
 class InfFormer(nn.Module):
@@ -207,12 +216,14 @@ class InfFormer(nn.Module):
             start += n
         if not logits:
             return torch.zeros(B, 0, self.cfg.vocab_size, device=tokens.device), state
-        return torch.cat(logits, 1), state.detach()  # no gradient flows into the past
+        out = state.detach()  # no gradient flows into the past
+        return torch.cat(logits, 1), out if state.cache is None else dataclasses.replace(out, cache=state.cache)
 
     def _forward_piece(self, tokens: Tensor, state: MemoryState) -> tuple[Tensor, MemoryState]:
         """Tokens that stay inside one segment."""
         cfg = self.cfg
         B, T = tokens.shape
+        cache_on = state.cache is not None  # (a memory update leaves the cache behind with the old memory)
         if state.pending == 0 and state.layers[0].incoming.shape[1]:
             state = self._write_memories(state)
         S, p, Cm, c = cfg.stm_len, state.pending, cfg.compressive_len, cfg.compression_rate
@@ -231,11 +242,18 @@ class InfFormer(nn.Module):
         mask = (causal.unsqueeze(0) & key_valid.unsqueeze(1)).unsqueeze(1)       # [B, 1, T, K]
 
         x = self.drop(self.embed(tokens))
-        layers = []
-        for block, mem in zip(self.blocks, state.layers, strict=False):
+        # generation's cache (MemoryState.with_cache): what the last call of this segment computed of the
+        # window before these tokens (its keys and values) and of the memory (unchanged inside a segment)
+        caching = cache_on and not torch.is_grad_enabled()
+        cached = (None,) * cfg.n_layers
+        if caching and p > 0 and len(state.cache) == cfg.n_layers and state.cache[0][0][0].shape[2] == Cm + S + p:
+            cached = state.cache
+        layers, kept = [], []
+        for block, mem, c in zip(self.blocks, state.layers, cached, strict=False):
             context = torch.cat([mem.compressed, mem.stm, mem.current], 1).to(x.dtype)
             new_current = torch.cat([mem.current, x.detach().float()], 1)
-            x, mu, sigma_sq = block(x, context, mask, q_pos, k_pos, mem)
+            x, mu, sigma_sq, keep = block(x, context, mask, q_pos, k_pos, mem, c)
+            kept.append(keep)
             mass = mem.bin_mass
             if cfg.ltm is not None and cfg.ltm.sticky:  # histogram of where this segment's queries looked
                 mass = mass + bin_mass(mu.detach(), sigma_sq.detach(), cfg.ltm.num_bins) * mem.filled.view(B, 1)
@@ -252,7 +270,8 @@ class InfFormer(nn.Module):
                 rolled.append(dataclasses.replace(mem, stm=window[:, cfg.segment_len:], current=window[:, :0],
                                                   incoming=incoming))
             layers = rolled
-        return logits, MemoryState(tuple(layers), state.position + T, state.num_updates)
+        cache = tuple(kept) if caching else () if cache_on else None
+        return logits, MemoryState(tuple(layers), state.position + T, state.num_updates, cache)
 
     def _write_memories(self, state: MemoryState) -> MemoryState:
         """Write the vectors that left the short-term window into every layer's long-term memory

@@ -104,3 +104,55 @@ def test_first_line_length(tokens, expected):
     """Issue 24: the Excerpts reply ran on past the end of its turn and looped."""
     prefixes = ["".join(tokens[:i]) for i in range(len(tokens) + 1)]
     assert first_line_length(prefixes) == expected
+
+
+# ----------------------------------------------------------------------- generation's cache
+CACHED_MODELS = {"linear": dict(variant="ltm"), "sticky": dict(variant="sticky"), "stm": dict(variant="stm"),
+                 "compressive": dict(variant="compressive"),
+                 # SmolLM2's shapes: grouped-query attention, half-turn rotary, RMSNorm, no short-term memory
+                 "llama-like": dict(variant="ltm", n_kv_heads=1, rope_layout="half", norm="rmsnorm", mlp="swiglu",
+                                    stm_len=0)}
+
+
+@pytest.mark.parametrize("name", CACHED_MODELS)
+def test_a_cached_state_gives_the_same_logits_token_after_token(name):
+    """Token by token with the cache (keys and values of the window, the memory's read projections kept
+    between calls of a segment) = the whole text in one call, across segments and memory updates."""
+    fields = dict(CACHED_MODELS[name])
+    m = make_model(fields.pop("variant"), seed=2, **fields)
+    ids = random_tokens(45, batch=2, seed=1)
+    with torch.no_grad():
+        whole, _ = m(ids)
+        state, steps = m.initial_state(2).with_cache(), []
+        for t in range(ids.shape[1]):
+            logits, state = m(ids[:, t:t + 1], state)
+            steps.append(logits)
+            if t == 20:
+                kept = state.cache
+    assert state.num_updates >= 4 or m.cfg.ltm is None and not m.cfg.compressive_len
+    torch.testing.assert_close(torch.cat(steps, 1), whole, rtol=1e-5, atol=1e-5)
+    assert len(kept) == m.cfg.n_layers and kept[0][0][0].shape[2] == m.cfg.compressive_len + m.cfg.stm_len + 21 % 8
+    assert (kept[0][1] is not None) == (m.cfg.ltm is not None)   # the memory's read projections, with a memory
+
+
+def test_generate_keeps_its_cache_to_itself(model):
+    """Greedy generation with the cache = the model's argmax without it; the state it returns carries no
+    cache (the caller's states stay small), and a state with a cache drops it when moved or detached."""
+    prompt = random_tokens(13, batch=2, seed=1)
+    new, after = generate(model, prompt, 20)
+    assert after.cache is None
+    with torch.no_grad():
+        logits, plain = model(torch.cat([prompt, new], 1))
+    assert torch.equal(logits[:, 12:-1].argmax(-1), new)
+    torch.testing.assert_close(after.layers[0].coefficients, plain.layers[0].coefficients)
+    with torch.no_grad():
+        _, cached = model(prompt, model.initial_state(2).with_cache())
+    assert cached.cache and cached.to("cpu").cache is None and cached.detach().cache is None
+
+
+def test_training_forwards_keep_no_cache():
+    """With gradients on, every key and value is recomputed (the weights learn from all of them): the
+    cache stays on but empty."""
+    m = make_model("ltm", seed=2).train()
+    logits, state = m(random_tokens(12, seed=3), m.initial_state(1).with_cache())
+    assert state.cache == () and logits.requires_grad
