@@ -49,7 +49,7 @@ DEFAULT_ROWS = ["SmolLM2, without document=baseline:nodoc", "SmolLM2, 512-token 
                 "∞-former, sticky=infformer-mix,variant-sticky-s1"]
 CSV_COLUMNS = ("model", "runs", "conversations", "of", "perplexity", "perplexity_low", "perplexity_high",
                "read_zeroed", "read_ratio", "read_ratio_low", "read_ratio_high", "generated", "f1", "rouge1",
-               "rougeL", "meteor", "section_ratio", "control_ratio", "difference_low", "difference_high",
+               "rougeL", "meteor", "section_ratio", "control_ratio", "difference_low", "difference_high", "section_over",
                "paper_model", "paper_perplexity", "paper_f1", "paper_rouge1", "paper_rougeL", "paper_meteor")
 
 
@@ -264,6 +264,7 @@ def csv_rows(results: Path, rows: list, reply_seed: int = 1) -> list:
                     "control_ratio": mean(reports, lambda r: sections(r)["control_mean_ratio"]),
                     "difference_low": one(reports, lambda r: sections(r)["difference_ci95"], 0),
                     "difference_high": one(reports, lambda r: sections(r)["difference_ci95"], 1),
+                    "section_over": "; ".join(sections_over(r) for r in reports if sections(r)) or None,
                     **dict(zip(CSV_COLUMNS[-6:], PAPER_DIALOGUE.get(PAPER_ROW.get(label), (None,) * 6)))})
     return out
 

@@ -143,6 +143,7 @@ def test_the_experiments_page_shows_table2_and_figure5(tmp_path, monkeypatch):
     shown = next(d.value for d in at.dataframe if "read_ratio" in d.value.columns)
     assert list(shown["model"]) == ["backbone", "sticky"]
     assert shown["read_ratio"].iloc[1] == pytest.approx(20 / 19) and shown["section_ratio"].iloc[1] == 1.2
+    assert "replies' sample, seed 1" in shown["section_over"].iloc[1]   # what Figure 4 was measured over
     pairs = next(d.value for d in at.dataframe if "comparison" in d.value.columns)
     assert list(pairs["comparison"]) == ["the read"] and pairs["conversations"].iloc[0] == 4   # s0 has part 1 only
     assert pairs["ratio"].iloc[0] == pytest.approx(20 / 19)
