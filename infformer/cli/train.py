@@ -56,7 +56,7 @@ def cmd_train(args) -> int:
     if args.tokenizer:  # e.g. the default model's, so that compared runs share one vocabulary
         tokenizer = Tokenizer.from_file(args.tokenizer)
     train(args.corpus, args.out, model_cfg, train_cfg, tokenizer=tokenizer, device=args.device,
-          progress=not args.quiet, init_from=args.init_from, pretrained=args.pretrained)
+          progress=not args.quiet, init_from=args.init_from, pretrained=args.pretrained, stop_after=args.stop_after)
     if int(os.environ.get("RANK", "0")) == 0:  # under torchrun, one line from rank 0
         print(f"checkpoint: {args.out}/")
     return 0
@@ -91,4 +91,7 @@ def register(sub) -> None:
                    help="train the memory's parameters only")
     r.add_argument("--memory-lr", type=positive_float, default=None,
                    help="peak learning rate of the memory's own parameters (default: --lr)")
+    r.add_argument("--stop-after", type=positive_int, default=None, metavar="STEP",
+                   help="stop (with a checkpoint) after this step, the schedule still planned for --steps: a budget "
+                        "reached in pieces, each resumed by the same command with a later STEP")
     r.set_defaults(func=cmd_train)

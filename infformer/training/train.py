@@ -203,7 +203,7 @@ def evaluate_streams(model: InfFormer, streams: SegmentStreams, batches: int, bf
 
 def train(corpus, out_dir, model_cfg: ModelConfig | None = None, train_cfg: TrainConfig = TrainConfig(),
           tokenizer: Tokenizer | None = None, device: str = "cpu", progress: bool = True, on_step=None,
-          init_from=None, pretrained: str | None = None) -> InfFormer:
+          init_from=None, pretrained: str | None = None, stop_after: int | None = None) -> InfFormer:
     """Train (or resume) a model on text files; returns the trained model (out_dir holds its checkpoint).
 
     `init_from`: a base checkpoint (e.g. local attention + short-term memory) to fine-tune: its
@@ -216,6 +216,8 @@ def train(corpus, out_dir, model_cfg: ModelConfig | None = None, train_cfg: Trai
     hold the memory's weights only (with train_cfg.freeze_backbone, the only ones that change).
 
     Resumes when `out_dir/train_state.json` exists: model, optimizer, memory and data position.
+    `stop_after`: end this call after that step (checkpointed), the schedule still planned for
+    train_cfg.steps, so a budget is reached in pieces (e.g. 900 of a 3,000-step cosine).
     Runs unchanged under `torchrun --nproc_per_node=K`: each rank streams its own `batch_size`
     streams (data sharded by stream), keeps its own memory, and rank 0 writes checkpoints.
     """
@@ -322,7 +324,9 @@ def train(corpus, out_dir, model_cfg: ModelConfig | None = None, train_cfg: Trai
     compression = CompressionLossCollector(model) if model_cfg.compressive_len else None
     model.train()
     t0 = time.time() - seconds_before  # seconds count across resumes
-    bar = tqdm(range(start_step, train_cfg.steps), initial=start_step, total=train_cfg.steps,
+    # stop_after: this call ends there (a checkpoint written), the learning-rate schedule still that of train_cfg.steps
+    end = train_cfg.steps if stop_after is None else min(stop_after, train_cfg.steps)
+    bar = tqdm(range(start_step, end), initial=start_step, total=train_cfg.steps,
                disable=not progress, desc="train", unit="step")
     step, smooth, last_saved = start_step, None, start_step
     try:
@@ -368,7 +372,7 @@ def train(corpus, out_dir, model_cfg: ModelConfig | None = None, train_cfg: Trai
                                      f"{kl.item():.4f}", f"{lr:.6g}", val, f"{time.time() - t0:.1f}"])
             if on_step is not None:
                 on_step({"step": done, "loss": loss.item(), "val_loss": val})
-            if done % train_cfg.checkpoint_every == 0 or done == train_cfg.steps:
+            if done % train_cfg.checkpoint_every == 0 or done in (train_cfg.steps, end):
                 if not all(bool(torch.isfinite(p).all()) for p in model.parameters() if p.requires_grad):
                     raise Diverged(done, "a weight", out, last_saved)
                 checkpoint(done)

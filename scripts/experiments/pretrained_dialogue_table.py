@@ -37,7 +37,9 @@ DEFAULT_PAIRS = ["the document, to SmolLM2=baseline:nodoc/baseline",
                  "the read, to the ∞-former=baseline/variant-ltm-s0",
                  "the read, to sticky=baseline/infformer-mix",
                  "the memory of the turns alone (no document)=baseline:nodoc/variant-ltm-s0:nodoc",
-                 "linear against sticky=variant-ltm-s0/infformer-mix"]
+                 "linear against sticky=variant-ltm-s0/infformer-mix",
+                 "the Compressive memory, to SmolLM2=baseline/variant-compressive-s0",
+                 "Compressive against the ∞-former=variant-compressive-s0/variant-ltm-s0"]
 # which of the paper's rows each default row stands for (SmolLM2 plays GPT-2's part)
 PAPER_ROW = {"SmolLM2, without document": "stm-nodoc", "SmolLM2, 512-token segments": "stm",
              "Compressive": "compressive", "∞-former": "ltm", "∞-former, sticky": "sticky"}

@@ -216,6 +216,10 @@ def test_train_tiny(cli, tiny_corpus, tmp_path):
     assert model.cfg.variant == "sticky" and model.cfg.d_model == 16 and info["steps"] == 3
     assert model.cfg.dropout == 0.1
     assert tok.vocab_size <= 280
+    # --stop-after: the same command goes on to a later step of the same schedule
+    r = cli([*args[:7], "5", *args[8:], "--stop-after", "4"], tmp_path)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert load_checkpoint(out)[2]["steps"] == 4
 
 
 def test_train_with_a_given_tokenizer_and_narrow_sigma(cli, tiny_corpus, tiny_checkpoint, tmp_path):

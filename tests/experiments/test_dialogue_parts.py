@@ -192,17 +192,18 @@ def test_the_dialogue_queue_runs_every_job_once_in_order(tmp_path):
     fake = tmp_path / "fake.sh"
     fake.write_text(f'#!/bin/sh\necho "PART_LIST=$PART_LIST ABLATE=${{ABLATE:-1}} REPLIES=$REPLIES SECTIONS=${{SECTIONS:-0}} $*" >> {log}\n')
     fake.chmod(0o755)
-    env = {**os.environ, "DIALOGUE": str(fake), "CMUDOG": "dog", "BASELINE": "base", "LANES": "2"}
+    env = {**os.environ, "DIALOGUE": str(fake), "COMPRESSIVE": str(fake), "CMUDOG": "dog", "BASELINE": "base", "LANES": "2"}
     queue = root / "scripts/experiments/pretrained_dialogue_queue.sh"
     listed = subprocess.run([str(queue), "--list"], capture_output=True, text=True, env=env, check=True).stdout.splitlines()
     r = subprocess.run([str(queue)], capture_output=True, text=True, env=env)
     assert r.returncode == 0, r.stderr
     ran = log.read_text().splitlines()
-    assert len(ran) == len(listed) == 52 and len(set(ran)) == 52 and r.stdout.count(" done ") == 52
+    assert len(ran) == len(listed) == 53 and len(set(ran)) == 53 and r.stdout.count(" done ") == 53
     assert "FAILED" not in r.stdout
     assert listed[0] == f"PART_LIST=1 REPLIES=0 {fake} base baseline"
     assert "PART_LIST=6 ABLATE=0 REPLIES=0 SECTIONS=1 assets/models/smollm2-sticky infformer-mix" in ran
     assert "PART_LIST=3 ABLATE=1 REPLIES=0 SECTIONS=0 runs/smollm2-mix-ltm variant-ltm-s0 --no-document" in ran
     assert "PART_LIST= ABLATE=1 REPLIES=30 SECTIONS=0 base baseline --no-document" in ran
+    assert "PART_LIST=1 ABLATE=1 REPLIES= SECTIONS=0 " in ran   # the Compressive job: trains, then part 1
     assert listed[-1] == f"PART_LIST=6 REPLIES=0 ABLATE=0 SECTIONS=all {fake} assets/models/smollm2-sticky infformer-mix"
     assert "PART_LIST=6 ABLATE=0 REPLIES=0 SECTIONS=all assets/models/smollm2-sticky infformer-mix" in ran

