@@ -111,7 +111,7 @@ def register(sub) -> None:
                          "measure its attention on the section each real reply's writer saw (0: perplexity only)")
     de.add_argument("--section-attention", action="store_true",
                     help="Figure 4 on every evaluated conversation, not only the generated ones: one trace each, "
-                         "which also gives the perplexity (about 1.4 times a perplexity pass), every real reply's "
+                         "which also gives the perplexity (about 1.2 times a perplexity pass), every real reply's "
                          "attention ratio on each section kept (section_rows) so that parts pool")
     de.add_argument("--top-p", type=top_p_float, default=0.9, help="nucleus sampling of the replies")
     de.add_argument("--max-new-tokens", type=positive_int, default=50, help="longest reply, in tokens")

@@ -159,13 +159,13 @@ class MemoryState:
     position: Tensor      # [B] int64, tokens seen since each row's last reset
     num_updates: int = 0  # long-term memory updates so far (seeds sticky sampling)
     # Generation's cache (`with_cache`), None when off: per layer what the next token of the same segment
-    # would compute again (the window's rotated keys and values, the memory's values), see model.py.
+    # would compute again (the window's rotated keys and values, the memory's read projections), see model.py.
     # Derived from the rest, so every transformation (map, detach, to, reset) simply leaves it behind.
     cache: tuple | None = None
 
     def with_cache(self) -> MemoryState:
         """This state, keeping from now on (in no-grad forwards) what the next token would recompute:
-        for generation, token after token (1.3-2.1x faster, bench/generation_cost.py)."""
+        for generation, token after token (1.4-2.6x faster a token, bench/generation_cost.py)."""
         return dataclasses.replace(self, cache=self.cache if self.cache is not None else ())
 
     @property
