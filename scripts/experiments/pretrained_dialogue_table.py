@@ -216,6 +216,37 @@ def figure4(results: Path, rows: list, reply_seed: int = 1) -> str:
     return "\n".join(lines)
 
 
+def by_section(results: Path, name: str) -> list:
+    """Figure 4 section by section, over NAME's parts that measured it: each document section's mean ratio
+    over the replies whose writer saw it and over those whose writer saw another, and the mean turn of the
+    first. CMU-DoG shows the sections in order as a conversation goes on (section 0 first), so a control that
+    shuffles sections across replies also shuffles times: this compares each section with itself."""
+    rows = [row for r in figure4_parts(results, name) for row in r["section_rows"]]
+    out = []
+    for s in range(len(rows[0]["ratios"]) if rows else 0):
+        saw = [r["ratios"][s] for r in rows if r["doc_idx"] == s and r["ratios"][s] is not None]
+        other = [r["ratios"][s] for r in rows if r["doc_idx"] != s and r["ratios"][s] is not None]
+        turns = [r["turn"] for r in rows if r["doc_idx"] == s]
+        out.append({"section": s, "writer_saw_it": statistics.mean(saw) if saw else None, "replies": len(saw),
+                    "writer_saw_another": statistics.mean(other) if other else None, "other_replies": len(other),
+                    "mean_turn": statistics.mean(turns) if turns else None})
+    return out
+
+
+def by_section_table(results: Path, names: list) -> str:
+    head = ["model", "section", "ratio, writer saw it", "replies", "ratio, writer saw another", "replies",
+            "mean turn it was shown"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+
+    def num(x, digits=3):
+        return "–" if x is None else f"{x:.{digits}f}"
+    for name in names:
+        for r in by_section(results, name):
+            lines.append(f"| {name} | {r['section']} | {num(r['writer_saw_it'])} | {r['replies']} | "
+                         f"{num(r['writer_saw_another'])} | {r['other_replies']} | {num(r['mean_turn'], 1)} |")
+    return "\n".join(lines)
+
+
 def pair_rows(results: Path, pairs: list) -> list:
     """One row per LABEL=A/B whose two evaluations share conversations (PAIR_COLUMNS)."""
     out = []
@@ -277,6 +308,8 @@ def main() -> None:
     p.add_argument("--reply-seed", type=int, default=1, help="which replies files (dialogue-replies-seedS.json)")
     p.add_argument("--row", action="append", help="LABEL=NAME[,NAME...] (seeds pooled; NAME:nodoc)")
     p.add_argument("--pair", action="append", help="LABEL=A/B: A's perplexity ÷ B's on the conversations both scored")
+    p.add_argument("--by-section", action="append", metavar="NAME",
+                   help="also Figure 4 section by section for NAME (each section with itself: writer saw it or not)")
     p.add_argument("--csv", type=Path, help="also write the rows here, for the Experiments page")
     p.add_argument("--paired-csv", type=Path, help="also write the paired comparisons here, for the Experiments page")
     args = p.parse_args()
@@ -285,6 +318,9 @@ def main() -> None:
     print(table2(args.results, rows, args.reply_seed))
     print("\nFigure 4, the section-attention ratio (1.0 is chance)\n")
     print(figure4(args.results, rows, args.reply_seed))
+    if args.by_section:
+        print("\nFigure 4 section by section (the sections are shown in order as a conversation goes on)\n")
+        print(by_section_table(args.results, args.by_section))
     pairs = args.pair or DEFAULT_PAIRS
     print("\nPaired on the conversations both scored (A ÷ B > 1: B is better)\n")
     print(paired_table(args.results, pairs))

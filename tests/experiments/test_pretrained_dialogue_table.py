@@ -86,6 +86,12 @@ def test_table2_pools_parts_and_figure4(tmp_path):
         write(tmp_path, "s0", f"dialogue-part-{i}-of-2.json", p)
     f4 = figure4(tmp_path, ["sticky=s0"]).splitlines()
     assert f4[2].startswith("| sticky | 1.500 [") and f4[2].endswith("| 4 | 8 conversations |")
+    from pretrained_dialogue_table import by_section, by_section_table
+    sections = by_section(tmp_path, "s0")     # each section with itself: its writer saw it, or another
+    assert [s["writer_saw_it"] for s in sections] == [2.0, 1.0, None, None]
+    assert [s["writer_saw_another"] for s in sections] == [2.0, 1.0, None, 0.5]
+    assert [s["replies"] for s in sections] == [2, 2, 0, 0] and sections[0]["mean_turn"] == 1
+    assert "| s0 | 3 | – | 0 | 0.500 | 4 | – |" in by_section_table(tmp_path, ["s0"])
 
     out = {r["model"]: r for r in csv_rows(tmp_path, rows)}
     assert set(out) == {"without document", "backbone", "sticky"}
