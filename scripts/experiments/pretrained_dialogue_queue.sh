@@ -9,8 +9,9 @@
 # Order: SmolLM2 with the document on the same 512-token segments (it is either ∞-former with its read zeroed,
 # nats for nats, so no memory model needs a read-zeroed pass of its own: ABLATE=0 halves their time), the two
 # ∞-formers part by part (with Figure 4 from here on: SECTIONS=1), the ∞-former without the document, the
-# second seeds, the Compressive row (its memory trained again, ~90 minutes, then part 1), generated replies
-# (30 conversations a model, ~1.5 hours each on a core), then Figure 4 for the parts scored before it was
+# Compressive row (its memory trained again, ~90 minutes, then part 1), generated replies (30 conversations
+# a model, ~1-1.5 hours each on a core; the ∞-former and SmolLM2 first, the pair that compares), the second
+# seeds (part 1 of each is enough to pair them; then the rest), then Figure 4 for the parts scored before it was
 # cheap (SECTIONS=all: ~30-40 minutes a part). Costs here (AMD EPYC, one thread, float32, two jobs
 # at once): a baseline part ~18 minutes with the document and ~8 without, a memory part ~25-30 minutes.
 # The baseline keeps the absolute path of its first parts (pool_parts refuses parts of different models).
@@ -29,14 +30,14 @@ jobs() {
     echo "PART_LIST=$p REPLIES=0 ABLATE=0 SECTIONS=1 $RUN assets/models/smollm2-sticky infformer-mix"
   done
   for p in $PARTS; do echo "PART_LIST=$p REPLIES=0 $RUN runs/smollm2-mix-ltm variant-ltm-s0 --no-document"; done
+  echo "PART_LIST=1 ${COMPRESSIVE:-scripts/experiments/pretrained_compressive.sh}"   # trained again (~90 min), part 1
+  for m in "runs/smollm2-mix-ltm variant-ltm-s0" "$BASE baseline" "assets/models/smollm2-sticky infformer-mix" \
+           "$BASE baseline --no-document"; do
+    echo "PART_LIST= REPLIES=30 $RUN $m"
+  done
   for p in $PARTS; do
     echo "PART_LIST=$p REPLIES=0 ABLATE=0 SECTIONS=1 $RUN runs/smollm2-mix-ltm-s1 variant-ltm-s1"
     echo "PART_LIST=$p REPLIES=0 ABLATE=0 SECTIONS=1 $RUN runs/smollm2-mix-sticky-s1 variant-sticky-s1"
-  done
-  echo "PART_LIST=1 ${COMPRESSIVE:-scripts/experiments/pretrained_compressive.sh}"   # trained again (~90 min), part 1
-  for m in "runs/smollm2-mix-ltm variant-ltm-s0" "assets/models/smollm2-sticky infformer-mix" "$BASE baseline" \
-           "$BASE baseline --no-document"; do
-    echo "PART_LIST= REPLIES=30 $RUN $m"
   done
   for p in $PARTS; do   # Figure 4 for the parts scored before without it
     echo "PART_LIST=$p REPLIES=0 ABLATE=0 SECTIONS=all $RUN runs/smollm2-mix-ltm variant-ltm-s0"
