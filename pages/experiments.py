@@ -217,7 +217,8 @@ if dialogue_pt is not None:
                "the read helps). F1 / ROUGE / METEOR (%) of replies sampled for every turn of `generated` conversations; "
                "`section_ratio`: the memory's attention on the section the writer saw, against the shuffled `control_ratio` "
                "(1.0 is chance), over the conversations `section_over` names. `_low` / `_high`: 95% intervals resampling conversations (one seed). Means over the "
-               "seeds of a row where there are several. `paper_*`: the paper's row it stands for (GPT-2 small fine-tuned "
+               "seeds of a row where there are several and they were measured over the same conversations (else a row "
+               "a seed, named in brackets). `paper_*`: the paper's row it stands for (GPT-2 small fine-tuned "
                "whole on CMU-DoG, another tokenizer: levels differ; compare the order and the ratios).")
 paired_pt = read("pretrained_dialogue_paired.csv", PRETRAINED_DIALOGUE, ("comparison", "ratio", "conversations"),
                  writer=PRETRAINED_DIALOGUE, optional=True)

@@ -3,8 +3,11 @@ perplexity pooled over the parts of the test split (results/pretrained/NAME/dial
 dialogue-nodoc-… for the "without document" row), replies and section attention from
 dialogue-replies-seedS.json; Figure 4 from the parts that measured it (SECTIONS=1: the perplexity part itself, or
 dialogue-sections-part-I-of-N.json for a part scored before), else dialogue-sections-seedS.json
-(`--section-attention` on a seeded sample, no replies generated), else the replies' sample. Seeds of one variant are shown as mean ± standard deviation, one seed with
-its 95% bootstrap interval over conversations.
+(`--section-attention` on a seeded sample, no replies generated), else the replies' sample. Seeds of one
+variant that were measured over the same conversations are shown as mean ± standard deviation; seeds measured
+over different ones (one seed's six parts done, another's one) apart, one row each, since a mean of numbers over
+different conversations compares nothing (--pair compares them where they overlap); one seed with its 95%
+bootstrap interval over conversations.
 
     python scripts/experiments/pretrained_dialogue_table.py [--results results/pretrained] [--reply-seed 1]
         [--row "LABEL=NAME[,NAME...]"] ... [--csv results/pretrained_dialogue.csv]
@@ -39,7 +42,9 @@ DEFAULT_PAIRS = ["the document, to SmolLM2=baseline:nodoc/baseline",
                  "the memory of the turns alone (no document)=baseline:nodoc/variant-ltm-s0:nodoc",
                  "linear against sticky=variant-ltm-s0/infformer-mix",
                  "the Compressive memory, to SmolLM2=baseline/variant-compressive-s0",
-                 "Compressive against the ∞-former=variant-compressive-s0/variant-ltm-s0"]
+                 "Compressive against the ∞-former=variant-compressive-s0/variant-ltm-s0",
+                 "the ∞-former's second seed against its first=variant-ltm-s1/variant-ltm-s0",
+                 "sticky's second seed against its first=variant-sticky-s1/infformer-mix"]
 # which of the paper's rows each default row stands for (SmolLM2 plays GPT-2's part)
 PAPER_ROW = {"SmolLM2, without document": "stm-nodoc", "SmolLM2, 512-token segments": "stm",
              "Compressive": "compressive", "∞-former": "ltm", "∞-former, sticky": "sticky"}
@@ -136,11 +141,28 @@ def cell(reports: list, value, interval=None, scale: float = 1.0, digits: int = 
     return text + (f" [{scale * ci[0]:.{digits}f}, {scale * ci[1]:.{digits}f}]" if ci else "")
 
 
+def measured_over(r: dict) -> tuple:
+    """What a report's numbers were measured over: the split's seed and parts for the perplexity and Figure 4,
+    the seeded samples for the replies and the sections file. Seeds agreeing on it saw the same conversations."""
+    def split(p):
+        return p and (p["seed"], tuple(p["parts"]), p["of"])
+
+    def sample(s):
+        return s and (s.get("seed"), s.get("conversations"), s.get("generated_conversations"))
+    return split(r["perplexity"]), split(r["figure4"]), sample(r["replies"]), sample(r["sections"])
+
+
 def row_reports(results: Path, rows: list, reply_seed: int):
+    """(label, the row's label in --row, its seeds' reports) for each row with a report: one row of all its seeds
+    when they were measured over the same conversations, else one row a seed, labelled "LABEL (NAME)"."""
     for label, names in (r.split("=", 1) for r in rows):
-        reports = [x for x in (load(results, n, reply_seed) for n in names.split(",")) if x is not None]
-        if reports:
-            yield label, reports
+        found = [(n, x) for n, x in ((n, load(results, n, reply_seed)) for n in names.split(",")) if x is not None]
+        if len({measured_over(x) for _, x in found}) <= 1:
+            if found:
+                yield label, label, [x for _, x in found]
+        else:
+            for n, x in found:
+                yield f"{label} ({n})", label, [x]
 
 
 def ppl(r):
@@ -166,7 +188,7 @@ def table2(results: Path, rows: list, reply_seed: int = 1) -> str:
     head = ["model", "perplexity", "read zeroed", "zeroed ÷ with", "F1 %", "ROUGE-1 %", "ROUGE-L %", "METEOR %",
             "conversations / generated"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    for label, reports in row_reports(results, rows, reply_seed):
+    for label, _, reports in row_reports(results, rows, reply_seed):
         cells = [cell(reports, ppl, lambda r: r["perplexity"]["perplexity_ci95"]),
                  cell(reports, zeroed),
                  cell(reports, ratio, lambda r: r["perplexity"]["without_ltm_read"]["ratio_ci95"], digits=4)]
@@ -203,7 +225,7 @@ def sections_over(r) -> str:
 def figure4(results: Path, rows: list, reply_seed: int = 1) -> str:
     head = ["model", "writer's section", "control (docIdx shuffled)", "writer's − control", "replies", "over"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    for label, reports in row_reports(results, rows, reply_seed):
+    for label, _, reports in row_reports(results, rows, reply_seed):
         reports = [r for r in reports if values([r], sections)]
         if not reports:
             continue
@@ -270,7 +292,8 @@ def paired_table(results: Path, pairs: list) -> str:
 
 
 def csv_rows(results: Path, rows: list, reply_seed: int = 1) -> list:
-    """One row per model: the mean over its seeds (a single seed's interval where there is one seed)."""
+    """One row per model (per seed where its seeds cover different conversations, see `row_reports`): the mean
+    over its seeds (a single seed's interval where there is one seed)."""
     def mean(reports, get):
         got = values(reports, get)
         return statistics.mean(got) if got else None
@@ -280,10 +303,10 @@ def csv_rows(results: Path, rows: list, reply_seed: int = 1) -> list:
         return got[0][k] if len(reports) == 1 and got else None
 
     out = []
-    for label, reports in row_reports(results, rows, reply_seed):
+    for label, row, reports in row_reports(results, rows, reply_seed):
         parts = [r["perplexity"] for r in reports if r["perplexity"]]
         out.append({"model": label, "runs": len(reports),
-                    "conversations": parts[0]["conversations"] if len(parts) == 1 else mean(parts, lambda p: p["conversations"]),
+                    "conversations": parts[0]["conversations"] if parts else None,   # the seeds of a row share them
                     "of": parts[0]["of"] if parts else None,
                     "perplexity": mean(reports, ppl),
                     "perplexity_low": one(reports, lambda r: r["perplexity"]["perplexity_ci95"], 0),
@@ -298,7 +321,7 @@ def csv_rows(results: Path, rows: list, reply_seed: int = 1) -> list:
                     "difference_low": one(reports, lambda r: sections(r)["difference_ci95"], 0),
                     "difference_high": one(reports, lambda r: sections(r)["difference_ci95"], 1),
                     "section_over": "; ".join(sections_over(r) for r in reports if sections(r)) or None,
-                    **dict(zip(CSV_COLUMNS[-6:], PAPER_DIALOGUE.get(PAPER_ROW.get(label), (None,) * 6)))})
+                    **dict(zip(CSV_COLUMNS[-6:], PAPER_DIALOGUE.get(PAPER_ROW.get(row), (None,) * 6)))})
     return out
 
 

@@ -1,6 +1,7 @@
 """Issue 27's Table 2 / Figure 4 script on fixture JSON: perplexity pooled over the parts of the split,
-one seed with its interval, seeds pooled as mean ± sd, the without-document row read from the -nodoc
-files, an incomplete set of parts said so, missing models left out."""
+one seed with its interval, seeds over the same conversations pooled as mean ± sd and seeds over different
+ones shown apart, the without-document row read from the -nodoc files, an incomplete set of parts said so,
+missing models left out."""
 import csv
 import json
 import math
@@ -62,11 +63,22 @@ def test_table2_pools_parts_and_figure4(tmp_path):
     assert low < 22 < high                           # the conversations differ: a real interval
     assert nodoc[4:] == ["7.00 [6.00, 8.00]", "10.00", "8.00", "–", "8 / 30 |"]     # scored without WordNet
     assert t2[3].startswith("| backbone | 20.00 [")
-    sticky = t2[4]
+    # s1 has half the split so far: a mean with s0 (the whole split) would mix conversations, so a row each
+    assert t2[4].startswith("| sticky (s0) | 19.00 [") and t2[4].endswith("| 8 / 30 |")
+    assert t2[5].startswith("| sticky (s1) | 19.20 [") and t2[5].endswith("| 4 (1 of 2 parts) / 30 |")
+    assert len(t2) == 6  # the missing model is left out
+    assert [r["model"] for r in csv_rows(tmp_path, ["∞-former=s0,s1"])] == ["∞-former (s0)", "∞-former (s1)"]
+    assert {r["paper_perplexity"] for r in csv_rows(tmp_path, ["∞-former=s0,s1"])} == {18.02}   # the row's paper row
+    write(tmp_path, "s1", "dialogue-part-2-of-2.json", part(2, 2, math.log(19.2), zeroed=math.log(20.1)))
+    t2 = table2(tmp_path, rows).splitlines()
+    sticky = t2[4]   # now over the same conversations: one row, the seeds' mean ± sd
     assert sticky.startswith("| sticky | 19.10 ± 0.14 (n=2) | 20.05 ± 0.07 (n=2) | ")
     assert "| 9.50 ± 0.71 (n=2) |" in sticky
-    assert sticky.endswith("| 4 (1 of 2 parts), 8 / 30 |")   # s1 has half the split so far
-    assert len(t2) == 5  # the missing model is left out
+    assert sticky.endswith("| 8 / 30 |")
+    assert len(t2) == 5
+    merged = {r["model"]: r for r in csv_rows(tmp_path, rows)}["sticky"]
+    assert merged["read_ratio"] == pytest.approx((20 / 19 + 20.1 / 19.2) / 2) and merged["runs"] == 2
+    assert merged["perplexity_low"] is None and merged["conversations"] == 8   # two seeds: no single interval
     f4 = figure4(tmp_path, rows).splitlines()
     assert len(f4) == 3 and f4[2].startswith("| sticky | 1.250 ± 0.071 (n=2) | 1.000 ± 0.000 (n=2)")
     assert "[0.100, 0.300]; [0.200, 0.400]" in f4[2]
@@ -94,13 +106,13 @@ def test_table2_pools_parts_and_figure4(tmp_path):
     assert "| s0 | 3 | – | 0 | 0.500 | 4 | – |" in by_section_table(tmp_path, ["s0"])
 
     out = {r["model"]: r for r in csv_rows(tmp_path, rows)}
-    assert set(out) == {"without document", "backbone", "sticky"}
+    assert set(out) == {"without document", "backbone", "sticky (s0)", "sticky (s1)"}   # Figure 4 on s0 only
     assert out["backbone"]["perplexity"] == pytest.approx(20) and out["backbone"]["read_zeroed"] is None
     assert out["backbone"]["paper_perplexity"] is None          # a label of no paper row
     paper = {r["model"]: r for r in csv_rows(tmp_path, ["∞-former=s0"])}["∞-former"]
     assert (paper["paper_model"], paper["paper_perplexity"], paper["paper_meteor"]) == ("∞-former", 18.02, 7.52)
-    assert out["sticky"]["read_ratio"] == pytest.approx((20 / 19 + 20.1 / 19.2) / 2)
-    assert out["sticky"]["perplexity_low"] is None                # two seeds: no single interval
+    assert out["sticky (s0)"]["perplexity_low"] < 19 < out["sticky (s0)"]["perplexity_high"]
+    assert out["sticky (s0)"]["section_ratio"] == pytest.approx(1.5) and out["sticky (s1)"]["section_ratio"] == 2.0
     assert out["backbone"]["perplexity_low"] < 20 < out["backbone"]["perplexity_high"]
 
 
