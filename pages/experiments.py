@@ -216,7 +216,9 @@ if dialogue_pt is not None:
                "`read_ratio`: perplexity with the memory's read zeroed over perplexity, on the same tokens (above 1: "
                "the read helps). F1 / ROUGE / METEOR (%) of replies sampled for every turn of `generated` conversations; "
                "`section_ratio`: the memory's attention on the section the writer saw, against the shuffled `control_ratio` "
-               "(1.0 is chance), over the conversations `section_over` names. `_low` / `_high`: 95% intervals resampling conversations (one seed). Means over the "
+               "(1.0 is chance), over the conversations `section_over` names; `turn_control_ratio`: the control shuffled only "
+               "among replies at the same turn (the sections are shown in order through a conversation; "
+               "`turn_control_other_section`: the share of replies it gave another section than their writer's). `_low` / `_high`: 95% intervals resampling conversations (one seed). Means over the "
                "seeds of a row where there are several and they were measured over the same conversations (else a row "
                "a seed, named in brackets). `paper_*`: the paper's row it stands for (GPT-2 small fine-tuned "
                "whole on CMU-DoG, another tokenizer: levels differ; compare the order and the ratios).")

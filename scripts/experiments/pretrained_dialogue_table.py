@@ -13,8 +13,9 @@ bootstrap interval over conversations.
         [--row "LABEL=NAME[,NAME...]"] ... [--csv results/pretrained_dialogue.csv]
 (NAME:nodoc reads the without-document files.) Prints Markdown: Table 2 (perplexity, with the read
 zeroed and their ratio, F1, ROUGE-1, ROUGE-L, METEOR in %), Figure 4 (the section-attention ratio of the
-writer's section against the shuffled control) and paired comparisons (--pair "LABEL=A/B": A's perplexity
-÷ B's on the conversations both scored, so rows with different parts done still compare fairly);
+writer's section against the shuffled control, and against one shuffled only among replies at the same
+turn) and paired comparisons (--pair "LABEL=A/B": A's perplexity ÷ B's on the conversations both scored, so
+rows with different parts done still compare fairly);
 --csv writes Table 2 and Figure 4 one row per model, --paired-csv the comparisons, for the Experiments page.
 """
 from __future__ import annotations
@@ -29,6 +30,7 @@ from pathlib import Path
 from tables import PAPER_DIALOGUE  # the paper's Table 2 (GPT-2 small), beside each row it corresponds to
 
 from infformer.experiments.dialogue.pooling import paired, pool_parts
+from infformer.experiments.dialogue.section_attention import summarize_rows
 
 ROOT = Path(__file__).resolve().parents[2]
 # LABEL=A/B: A's perplexity ÷ B's on the conversations both scored, whatever parts each has done.
@@ -56,7 +58,9 @@ DEFAULT_ROWS = ["SmolLM2, without document=baseline:nodoc", "SmolLM2, 512-token 
                 "∞-former, sticky=infformer-mix,variant-sticky-s1"]
 CSV_COLUMNS = ("model", "runs", "conversations", "of", "perplexity", "perplexity_low", "perplexity_high",
                "read_zeroed", "read_ratio", "read_ratio_low", "read_ratio_high", "generated", "f1", "rouge1",
-               "rougeL", "meteor", "section_ratio", "control_ratio", "difference_low", "difference_high", "section_over",
+               "rougeL", "meteor", "section_ratio", "control_ratio", "difference_low", "difference_high",
+               "turn_control_ratio", "turn_difference_low", "turn_difference_high", "turn_control_other_section",
+               "section_over",
                "paper_model", "paper_perplexity", "paper_f1", "paper_rouge1", "paper_rougeL", "paper_meteor")
 
 
@@ -206,8 +210,9 @@ def sections_source(r) -> tuple[dict | None, str]:
         return f["section_attention"], f"{f['conversations']} conversations" + (
             "" if f["complete"] else f" ({len(f['parts'])} of {f['of']} parts)")
     if (r.get("sections") or {}).get("section_attention_all"):
-        s = r["sections"]
-        return s["section_attention_all"], f"{s['conversations']} conversations (seed {s['seed']})"
+        s = r["sections"]   # summarised again from its rows: files made before the turn-matched control get it
+        summary = summarize_rows(s["section_rows"], s["seed"]) if s.get("section_rows") else s["section_attention_all"]
+        return summary, f"{s['conversations']} conversations (seed {s['seed']})"
     if (r.get("replies") or {}).get("section_attention"):
         s = r["replies"]
         return s["section_attention"], f"{s['generated_conversations']} conversations (replies' sample, seed {s['seed']})"
@@ -222,17 +227,25 @@ def sections_over(r) -> str:
     return sections_source(r)[1]
 
 
+def intervals(reports: list, key: str) -> str:
+    """Each seed's Figure 4 interval `key`, side by side."""
+    return "; ".join(f"[{a:.3f}, {b:.3f}]" for a, b in values(reports, lambda r: sections(r)[key])) or "–"
+
+
 def figure4(results: Path, rows: list, reply_seed: int = 1) -> str:
-    head = ["model", "writer's section", "control (docIdx shuffled)", "writer's − control", "replies", "over"]
+    head = ["model", "writer's section", "control (docIdx shuffled)", "writer's − control",
+            "control matched by turn", "writer's − matched", "share matched to another section", "replies", "over"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for label, _, reports in row_reports(results, rows, reply_seed):
         reports = [r for r in reports if values([r], sections)]
         if not reports:
             continue
-        diff = values(reports, lambda r: sections(r)["difference_ci95"])
         lines.append(f"| {label} | {cell(reports, lambda r: sections(r)['mean_ratio'], lambda r: sections(r)['mean_ratio_ci95'], digits=3)}"
                      f" | {cell(reports, lambda r: sections(r)['control_mean_ratio'], lambda r: sections(r)['control_mean_ratio_ci95'], digits=3)}"
-                     f" | {'; '.join(f'[{a:.3f}, {b:.3f}]' for a, b in diff) or '–'}"
+                     f" | {intervals(reports, 'difference_ci95')}"
+                     f" | {cell(reports, lambda r: sections(r)['turn_control_mean_ratio'], lambda r: sections(r)['turn_control_mean_ratio_ci95'], digits=3)}"
+                     f" | {intervals(reports, 'turn_difference_ci95')}"
+                     f" | {cell(reports, lambda r: sections(r)['turn_control_other_section'])}"
                      f" | {', '.join(str(sections(r)['replies']) for r in reports)}"
                      f" | {', '.join(sections_over(r) for r in reports)} |")
     return "\n".join(lines)
@@ -320,6 +333,10 @@ def csv_rows(results: Path, rows: list, reply_seed: int = 1) -> list:
                     "control_ratio": mean(reports, lambda r: sections(r)["control_mean_ratio"]),
                     "difference_low": one(reports, lambda r: sections(r)["difference_ci95"], 0),
                     "difference_high": one(reports, lambda r: sections(r)["difference_ci95"], 1),
+                    "turn_control_ratio": mean(reports, lambda r: sections(r)["turn_control_mean_ratio"]),
+                    "turn_difference_low": one(reports, lambda r: sections(r)["turn_difference_ci95"], 0),
+                    "turn_difference_high": one(reports, lambda r: sections(r)["turn_difference_ci95"], 1),
+                    "turn_control_other_section": mean(reports, lambda r: sections(r)["turn_control_other_section"]),
                     "section_over": "; ".join(sections_over(r) for r in reports if sections(r)) or None,
                     **dict(zip(CSV_COLUMNS[-6:], PAPER_DIALOGUE.get(PAPER_ROW.get(row), (None,) * 6)))})
     return out

@@ -89,7 +89,14 @@ def test_table2_pools_parts_and_figure4(tmp_path):
     write(tmp_path, "s1", "dialogue-sections-seed1.json", {"conversations": 20, "seed": 1, "section_attention_all": {
         "mean_ratio": 2.0, "control_mean_ratio": 1.0, "replies": 500, "difference_ci95": [0.5, 1.5]}})
     f4 = figure4(tmp_path, ["s1=s1"]).splitlines()
-    assert f4[2] == "| s1 | 2.000 | 1.000 | [0.500, 1.500] | 500 | 20 conversations (seed 1) |"
+    assert f4[2] == "| s1 | 2.000 | 1.000 | [0.500, 1.500] | – | – | – | 500 | 20 conversations (seed 1) |"
+    # a sections file with its rows is summarised again from them: one made before gets the turn-matched control
+    rows4 = [{"conversation": c, "turn": t, "doc_idx": t, "ratios": [2.0 if s == t else 0.5 for s in range(2)]}
+             for c in "xy" for t in range(2)]
+    write(tmp_path, "s2", "dialogue-sections-seed1.json", {"conversations": 2, "seed": 1, "section_rows": rows4,
+                                                            "section_attention_all": {"mean_ratio": 2.0}})
+    cells = figure4(tmp_path, ["s2=s2"]).splitlines()[2].split(" | ")
+    assert cells[1] == "2.000 [2.000, 2.000]" and cells[4] == "2.000 [2.000, 2.000]" and cells[6] == "0.00"   # each turn saw one section
     # parts that measured every conversation's replies: Figure 4 over them, not over the replies' sample
     for i in (1, 2):
         p = part(i, 2, math.log(19), zeroed=math.log(20))
@@ -98,6 +105,9 @@ def test_table2_pools_parts_and_figure4(tmp_path):
         write(tmp_path, "s0", f"dialogue-part-{i}-of-2.json", p)
     f4 = figure4(tmp_path, ["sticky=s0"]).splitlines()
     assert f4[2].startswith("| sticky | 1.500 [") and f4[2].endswith("| 4 | 8 conversations |")
+    # every reply at turn 1: the turn-matched control is the shuffled one (same draw, one stratum)
+    shuffled, matched = f4[2].split(" | ")[2], f4[2].split(" | ")[4]
+    assert matched == shuffled
     from pretrained_dialogue_table import by_section, by_section_table
     sections = by_section(tmp_path, "s0")     # each section with itself: its writer saw it, or another
     assert [s["writer_saw_it"] for s in sections] == [2.0, 1.0, None, None]

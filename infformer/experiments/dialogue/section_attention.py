@@ -8,6 +8,12 @@ share of the memory's attention that lands on the region against the region's sh
 (over layers and heads); their ratio is 1.0 when the memory looks there only as often as its size
 would have it. Averaged over replies, the ratio for the writer's section is the measure; the same
 average with `docIdx` shuffled across the replies (seeded) is its control.
+
+CMU-DoG shows the sections in order as a conversation goes on (section 0 near turn 5, section 3 near
+turn 31), and what a memory reads changes with the turn, so a control shuffled across all replies also
+shuffles times. The turn-matched control shuffles `docIdx` only among replies at the same turn of their
+conversations: a memory whose reading depends only on how far the conversation has gone scores the same
+on the writer's section as on it.
 """
 from __future__ import annotations
 
@@ -42,14 +48,31 @@ def section_ratios(trace: Trace, sections, start: int, end: int) -> np.ndarray:
     return np.array([r["ratio"] for r in section_rows(trace, sections, start, end)])
 
 
-def summarize(rows: list, seed: int = 0, conversations: list | None = None) -> dict:
+def shuffled_within(doc_idx: list, strata: list, seed: int) -> list:
+    """doc_idx permuted (seeded) among the replies of each stratum only (one stratum: all of them)."""
+    rng = random.Random(seed)
+    out = doc_idx[:]
+    groups: dict = {}
+    for i, s in enumerate(strata):
+        groups.setdefault(s, []).append(i)
+    for members in groups.values():   # in order of first appearance: the same seed, the same draw
+        drawn = [doc_idx[i] for i in members]
+        rng.shuffle(drawn)
+        for i, d in zip(members, drawn, strict=True):
+            out[i] = d
+    return out
+
+
+def summarize(rows: list, seed: int = 0, conversations: list | None = None, turns: list | None = None) -> dict:
     """rows: (doc_idx, ratios [S]) per reply. The mean ratio on the writer's section, and on a
     section drawn by shuffling doc_idx across the replies (the control); NaN ratios left out.
     With each reply's conversation, also 95% intervals from a bootstrap over conversations of both
-    means and of their difference (writer's section minus control, reply by reply)."""
+    means and of their difference (writer's section minus control, reply by reply). With each
+    reply's turn, also the turn-matched control (`turn_control_*`, doc_idx shuffled among the replies
+    at the same turn) and the share of replies it gave another section than the writer's (where it
+    gave the same, the difference is 0 by construction)."""
     doc_idx = [d for d, _ in rows]
-    shuffled = doc_idx[:]
-    random.Random(seed).shuffle(shuffled)
+    shuffled = shuffled_within(doc_idx, [0] * len(rows), seed)
     actual = [r[d] for (d, r) in rows]
     control = [r[d] for d, (_, r) in zip(shuffled, rows, strict=False)]
 
@@ -65,11 +88,22 @@ def summarize(rows: list, seed: int = 0, conversations: list | None = None) -> d
         summary.update({"mean_ratio_ci95": cluster_interval(actual, conversations, seed=seed),
                         "control_mean_ratio_ci95": cluster_interval(control, conversations, seed=seed),
                         "difference_ci95": cluster_interval(difference, conversations, seed=seed)})
+    if turns is not None:
+        matched = shuffled_within(doc_idx, turns, seed)
+        turn_control = [r[d] for d, (_, r) in zip(matched, rows, strict=True)]
+        summary.update({"turn_control_mean_ratio": mean(turn_control),
+                        "turn_control_other_section": float(np.mean([a != b for a, b in zip(matched, doc_idx, strict=True)]))
+                        if rows else None})
+        if conversations is not None:
+            difference = np.array(actual, dtype=float) - np.array(turn_control, dtype=float)
+            summary.update({"turn_control_mean_ratio_ci95": cluster_interval(turn_control, conversations, seed=seed),
+                            "turn_difference_ci95": cluster_interval(difference, conversations, seed=seed)})
     return summary
 
 
 def summarize_rows(rows: list, seed: int = 0) -> dict:
     """`summarize` over `report.section_rows_of` rows (None ratios as NaN), with intervals
-    over conversations."""
+    over conversations, and the turn-matched control where every row has its turn."""
     pairs = [(r["doc_idx"], np.array([np.nan if x is None else x for x in r["ratios"]])) for r in rows]
-    return summarize(pairs, seed, [r["conversation"] for r in rows])
+    turns = [r["turn"] for r in rows] if all("turn" in r for r in rows) else None
+    return summarize(pairs, seed, [r["conversation"] for r in rows], turns)
