@@ -60,12 +60,14 @@ def cmd_dialogue_evaluate(args) -> int:
         rows, traced_losses = traced_conversations(model, tokenizer, cmudog.documents(args.data), convs, progress)
         bar.close()
         sections = {"section_attention_all": summarize_rows(rows, seed), "section_rows": rows}
-    bar, progress = progress_bar(args, "dialogue")
+    # a perplexity pass runs unless the traces gave every nat (the read-zeroed copy still needs its own)
+    bar, progress = progress_bar(args, "dialogue") if traced_losses is None or ablated is not None else (None, None)
     report = perplexity_report(model, [e.ids for e in examples], args.position_bins, progress,
                                characters=[e.characters for e in examples], scored=[e.scored for e in examples],
                                ablated=ablated, batch_size=args.batch_size, token_losses=traced_losses)
     report["seconds"] = round(time.perf_counter() - t0, 3)
-    bar.close()
+    if bar is not None:
+        bar.close()
     # each conversation's exact totals, so that parts of the split pool (experiments/dialogue/pooling.py)
     per_conversation = [{"conversation": e.conversation, **{k: d[k] for k in PER_CONVERSATION if k in d}}
                         for e, d in zip(examples, report.pop("documents"), strict=True)]

@@ -116,6 +116,10 @@ def test_section_attention_on_every_conversation_pools_over_parts(cli, tiny_chec
     values = [r["ratios"][r["doc_idx"]] for r in rows if r["ratios"][r["doc_idx"]] is not None]
     if values:
         assert pooled["mean_ratio"] == pytest.approx(sum(values) / len(values))
+    r = cli(["dialogue", "evaluate", "--model", tiny_checkpoint, "--data", data, "--threads", "1",
+             "--section-attention", "--generate-conversations", "0", "--part", "1/2"], cwd=tmp_path)
+    assert r.returncode == 0 and "traces: " in r.stderr
+    assert "dialogue: " not in r.stderr     # the traces gave every nat: no second, empty progress bar
     r = cli(["dialogue", "evaluate", "--model", tiny_checkpoint, "--data", data, "--section-attention",
              "--no-document"], cwd=tmp_path)
     assert r.returncode == 2 and "--section-attention" in r.stderr and "--no-document" in r.stderr
