@@ -95,10 +95,11 @@ def parts_of(results: Path, name: str) -> list:
     return largest_cut(part_files(results, name))
 
 
-def figure4_parts(results: Path, name: str) -> list:
+def figure4_parts(results: Path, name: str, scored: dict | None = None) -> list:
     """Every part with Figure 4's rows: the perplexity part's own where it measured them (`SECTIONS=1`), else
-    the part's dialogue-sections-part file (Figure 4 measured on a part scored before)."""
-    scored = part_files(results, name)
+    the part's dialogue-sections-part file (Figure 4 measured on a part scored before). scored: NAME's
+    `part_files`, when read already."""
+    scored = part_files(results, name) if scored is None else scored
     later = part_files(results, name, "-sections")
     chosen = {k: scored[k] if "section_rows" in scored.get(k, {}) else later.get(k) for k in scored.keys() | later.keys()}
     return largest_cut({k: r for k, r in chosen.items() if r is not None and "section_rows" in r})
@@ -107,10 +108,12 @@ def figure4_parts(results: Path, name: str) -> list:
 def load(results: Path, name: str, reply_seed: int) -> dict | None:
     """{perplexity: pooled parts or None, figure4: the parts with Figure 4 pooled or None, replies, sections:
     the replies and the seeded Figure 4 sample's reports or None}; None when none exists."""
-    parts = parts_of(results, name)
+    scored = part_files(results, name)
+    parts = largest_cut(scored)
     pooled = pool_parts(parts) if parts else None
-    measured = figure4_parts(results, name)
-    figure4 = pool_parts(measured) if measured else None
+    measured = figure4_parts(results, name, scored)
+    # parts that measured Figure 4 as they were scored pool into both at once
+    figure4 = pooled if measured and measured == parts else pool_parts(measured) if measured else None
     name, stem = stem_of(name)
     found = {}
     for kind in ("replies", "sections"):
