@@ -33,7 +33,8 @@ HEADINGS = {"num_basis": "N", "paper_num_basis": "paper's N", "accuracy": "accur
             "paper_perplexity": "paper ppl", "paper_f1": "paper F1", "paper_rouge1": "paper ROUGE-1",
             "paper_rougeL": "paper ROUGE-L", "paper_meteor": "paper METEOR", "mean_ratio": "writer's section",
             "control_mean_ratio": "control (docIdx shuffled)", "read_zeroed": "ppl, read zeroed",
-            "read_ratio": "read zeroed ÷ with", "section_ratio": "writer's section", "control_ratio": "control"}
+            "read_ratio": "read zeroed ÷ with", "section_ratio": "writer's section", "control_ratio": "control",
+            "turn_control_ratio": "control matched by turn"}
 st.caption(f"Results from `{RESULTS}`.")
 
 
@@ -186,7 +187,11 @@ if sections is not None:
     st.caption("For each real reply: the memory's attention on the document section its writer saw (CMU-DoG's "
                "docIdx) over that section's share of the memory, averaged over replies; 1.0 is chance. The control "
                "shuffles docIdx across replies; `difference_low` / `_high` bound the writer's section minus the control "
-               "(95%, resampling conversations). No paper reports this number; the Dialogue page shows it reply by reply.")
+               "(95%, resampling conversations). CMU-DoG shows the sections in order through a conversation, so this "
+               "control also shuffles times: against one matched by turn, the pretrained models below and the small "
+               "default read the writer's section no more than another shown at the same turn (docs/experiments.md; "
+               "these models were not kept to measure it). No paper reports this number; the Dialogue page shows it "
+               "reply by reply.")
 
 # ------------------------------------------------------------------ on a pretrained backbone (issue 27)
 PRETRAINED = "scripts/experiments/pretrained_variants_table.py"
