@@ -2,7 +2,7 @@
 # Quick start 2: set up (including Chromium for the browser tests), lint (ruff), then run the whole
 # test suite in two lanes: the fast lane first (fails early), then the slow and browser tests.
 #   scripts/test.sh           everything (what CI runs through .ci/run)
-#   scripts/test.sh --fast    lint + the tests not marked slow or browser (about 3 minutes on 2 cores)
+#   scripts/test.sh --fast    lint + the tests not marked slow or browser (about 13 minutes on 2 idle cores)
 # Extra arguments go to pytest (e.g. scripts/test.sh --fast tests/core -x).
 set -euo pipefail
 cd "$(dirname "$0")/.."
