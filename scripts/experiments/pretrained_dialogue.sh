@@ -25,8 +25,8 @@
 # RESULTS=DIR writes under DIR/NAME instead of results/pretrained/NAME.
 # Cost measured on one core of an AMD EPYC without AMX (2026-12-06), SmolLM2 with the memory, float32:
 # ~14 s a conversation for perplexity (twice that with the read-zeroed pass): a part ~25-50 minutes;
-# the replies ~5 minutes a conversation (a reply of up to 50 tokens for each of ~30 turns; the seed-1
-# sample of 20: 9 conversations in ~45 minutes, 2026-12-06), so 30 conversations are ~2.5 hours a model.
+# the replies ~3 minutes a conversation with generation's cache (a reply of up to 50 tokens for each of ~30
+# turns): the linear ∞-former's 30 conversations (925 replies) took 90 minutes beside another job (session 18).
 # MODEL_DIR build/models/w512-0/smollm2-local is the baseline (see pretrained_eval.sh).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
