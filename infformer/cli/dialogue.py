@@ -44,10 +44,9 @@ def cmd_dialogue_evaluate(args) -> int:
     model, tokenizer, _ = load_model(args)
     ablated = ablated_copy(model, args)
     convs = cmudog.conversations(args.data, args.split)
-    if args.part:
+    convs = select_conversations(convs, args.conversations, seed)
+    if args.part:   # of the split, or of the seeded sample (a long replies job cut into parts that pool)
         convs = conversation_part(convs, *args.part, seed)
-    else:
-        convs = select_conversations(convs, args.conversations, seed)
     if not convs:
         where = f"part {args.part[0]} of {args.part[1]} of the " if args.part else ""
         raise UsageError(f"{args.data}: no conversations in {where}{args.split} split")
@@ -86,6 +85,7 @@ def cmd_dialogue_evaluate(args) -> int:
                 "data": str(args.data), "split": args.split,
                 "with_document": not args.no_document, "conversations": len(examples),
                 **({"part": list(args.part)} if args.part else {}),
+                **({"sample": args.conversations} if args.conversations else {}),
                 "seed": seed, "scored": "turn text and its newline", **report, **generated,
                 "per_conversation": per_conversation, **sections})
     return 0
@@ -101,11 +101,10 @@ def register(sub) -> None:
     de.add_argument("--data", required=True, metavar="DIR",
                     help="the condensed CMU-DoG directory (documents.jsonl, conversations.jsonl)")
     de.add_argument("--split", choices=("train", "valid", "test"), default="test")
-    which = de.add_mutually_exclusive_group()
-    which.add_argument("--conversations", type=positive_int, metavar="K", help="a seeded sample of K (default: all)")
-    which.add_argument("--part", type=part_of, metavar="I/N",
-                       help="part I of the split cut into N in a seeded order (parts of one --seed are disjoint "
-                            "and cover the split; scripts/experiments/pretrained_dialogue_table.py pools them)")
+    de.add_argument("--conversations", type=positive_int, metavar="K", help="a seeded sample of K (default: all)")
+    de.add_argument("--part", type=part_of, metavar="I/N",
+                    help="part I of the split (or of the K sampled) cut into N in a seeded order: parts of one --seed "
+                         "are disjoint and cover it; experiments/dialogue/pooling.py pools them, the replies too")
     de.add_argument("--no-document", action="store_true", help="the dialogue alone (the paper's 'without document' row)")
     de.add_argument("--generate-conversations", type=nonneg_int, default=30, metavar="G",
                     help="generate a reply for every turn from the second on in a seeded sample of G of those "

@@ -16,8 +16,12 @@
 #    over the parts measured so far.
 # 2. Replies (REPLIES=G, default 30; 0: none): a seeded sample of G conversations (REPLY_SEED, default 1),
 #    a reply generated for every turn from the second on (top-p 0.9, ≤ 50 tokens) scored by F1 / ROUGE-1 /
-#    ROUGE-L, and with a long-term memory the section attention of the real replies against the shuffled
-#    control (Figure 4): results/pretrained/NAME/dialogue[-nodoc]-replies-seedS.json.
+#    ROUGE-L / METEOR, and with a long-term memory the section attention of the real replies against the
+#    shuffled control (Figure 4), the sample cut into REPLY_PARTS (default 3, ~10 conversations each; 1: one
+#    file, as before session 19) of which REPLY_PART_LIST (default all) run now:
+#    results/pretrained/NAME/dialogue[-nodoc]-replies-seedS-part-I-of-R.json, each reply's scores kept, so
+#    the table pools the parts and pairs two models' replies turn by turn (a reply's seed is fixed by
+#    (seed, conversation, turn): the parts write the very replies one run would).
 # 3. Figure 4 alone (FIGURE4=K, default 0: none; a long-term memory, with the document): the section attention
 #    of the real replies on a seeded sample of K conversations (REPLY_SEED), no replies generated (~40 s a
 #    conversation): results/pretrained/NAME/dialogue-sections-seedS.json.
@@ -74,5 +78,14 @@ fi
 G=${REPLIES:-30}
 if [ "$G" -gt 0 ]; then
   S=${REPLY_SEED:-1}
-  evaluate "$stem-replies-seed$S.json" --conversations "$G" --generate-conversations "$G" --seed "$S"
+  R=${REPLY_PARTS:-3}
+  [ "$R" -gt "$G" ] && R=$G   # no empty part
+  if [ "$R" = 1 ]; then
+    evaluate "$stem-replies-seed$S.json" --conversations "$G" --generate-conversations "$G" --seed "$S"
+  else
+    for part in ${REPLY_PART_LIST-$(seq 1 "$R")}; do
+      evaluate "$stem-replies-seed$S-part-$part-of-$R.json" --conversations "$G" --part "$part/$R" \
+          --generate-conversations "$G" --seed "$S"
+    done
+  fi
 fi

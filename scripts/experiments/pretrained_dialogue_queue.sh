@@ -10,7 +10,7 @@
 # nats for nats, so no memory model needs a read-zeroed pass of its own: ABLATE=0 halves their time), the two
 # ∞-formers part by part (with Figure 4 from here on: SECTIONS=1), the ∞-former without the document, the
 # Compressive row (its memory trained again, ~90 minutes, then part 1), generated replies (30 conversations
-# a model, ~1-1.5 hours each on a core; the ∞-former and SmolLM2 first, the pair that compares), the second
+# a model in three parts, ~45-90 minutes a model on a core), the second
 # seeds (part 1 of each is enough to pair them; then the rest), then Figure 4 for the parts scored before it was
 # cheap (SECTIONS=all: ~30-40 minutes a part). Costs here (AMD EPYC, one thread, float32, two jobs
 # at once): a baseline part ~18 minutes with the document and ~8 without, a memory part ~25-30 minutes.
@@ -31,9 +31,12 @@ jobs() {
   done
   for p in $PARTS; do echo "PART_LIST=$p REPLIES=0 $RUN runs/smollm2-mix-ltm variant-ltm-s0 --no-document"; done
   echo "PART_LIST=1 ${COMPRESSIVE:-scripts/experiments/pretrained_compressive.sh}"   # trained again (~90 min), part 1
-  for m in "runs/smollm2-mix-ltm variant-ltm-s0" "$BASE baseline" "assets/models/smollm2-sticky infformer-mix" \
-           "$BASE baseline --no-document"; do
-    echo "PART_LIST= REPLIES=30 $RUN $m"
+  # replies a third of the sample at a time (~30 minutes a part with a memory), each reply's scores kept: the rows
+  # with no replies yet first, then the ∞-former and SmolLM2 again (their session-18 files kept no reply's
+  # scores, so they could not pair)
+  for m in "assets/models/smollm2-sticky infformer-mix" "$BASE baseline --no-document" \
+           "runs/smollm2-mix-ltm variant-ltm-s0" "$BASE baseline"; do
+    for p in 1 2 3; do echo "PART_LIST= REPLIES=30 REPLY_PARTS=3 REPLY_PART_LIST=$p $RUN $m"; done
   done
   for p in $PARTS; do
     echo "PART_LIST=$p REPLIES=0 ABLATE=0 SECTIONS=1 $RUN runs/smollm2-mix-ltm-s1 variant-ltm-s1"

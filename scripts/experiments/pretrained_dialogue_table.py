@@ -1,7 +1,8 @@
 """Issue 27's Table 2 and Figure 4 on the pretrained backbone, from scripts/experiments/pretrained_dialogue.sh:
 perplexity pooled over the parts of the test split (results/pretrained/NAME/dialogue-part-I-of-N.json,
-dialogue-nodoc-… for the "without document" row), replies and section attention from
-dialogue-replies-seedS.json; Figure 4 from the parts that measured it (SECTIONS=1: the perplexity part itself, or
+dialogue-nodoc-… for the "without document" row), replies pooled over the parts of their seeded sample
+(dialogue-replies-seedS-part-I-of-R.json; dialogue-replies-seedS.json, one file, where those are not all done);
+Figure 4 from the parts that measured it (SECTIONS=1: the perplexity part itself, or
 dialogue-sections-part-I-of-N.json for a part scored before), else dialogue-sections-seedS.json
 (`--section-attention` on a seeded sample, no replies generated), else the replies' sample. Seeds of one
 variant that were measured over the same conversations are shown as mean ± standard deviation; seeds measured
@@ -15,7 +16,8 @@ bootstrap interval over conversations.
 zeroed and their ratio, F1, ROUGE-1, ROUGE-L, METEOR in %), Figure 4 (the section-attention ratio of the
 writer's section against the shuffled control, and against one shuffled only among replies at the same
 turn) and paired comparisons (--pair "LABEL=A/B": A's perplexity ÷ B's on the conversations both scored, so
-rows with different parts done still compare fairly);
+rows with different parts done still compare fairly) and the replies paired turn by turn (--reply-pair
+"LABEL=A/B": A's score − B's on the turns both answered, from the replies' parts, which keep each reply's scores);
 --csv writes Table 2 and Figure 4 one row per model, --paired-csv the comparisons, for the Experiments page.
 """
 from __future__ import annotations
@@ -29,7 +31,7 @@ from pathlib import Path
 
 from tables import PAPER_DIALOGUE  # the paper's Table 2 (GPT-2 small), beside each row it corresponds to
 
-from infformer.experiments.dialogue.pooling import paired, pool_parts
+from infformer.experiments.dialogue.pooling import paired, paired_replies, pool_parts, pool_replies
 from infformer.experiments.dialogue.section_attention import summarize_rows
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -51,6 +53,13 @@ DEFAULT_PAIRS = ["the document, to SmolLM2=baseline:nodoc/baseline",
 PAPER_ROW = {"SmolLM2, without document": "stm-nodoc", "SmolLM2, 512-token segments": "stm",
              "Compressive": "compressive", "∞-former": "ltm", "∞-former, sticky": "sticky"}
 REPLY_SCORES = ("f1", "rouge1", "rougeL", "meteor")   # METEOR where the replies were scored with WordNet installed
+# LABEL=A/B: A's reply scores − B's, turn by turn, on the replies both generated (the same seeded sample)
+DEFAULT_REPLY_PAIRS = ["the ∞-former against SmolLM2=variant-ltm-s0/baseline",
+                       "sticky against SmolLM2=infformer-mix/baseline",
+                       "linear against sticky=variant-ltm-s0/infformer-mix",
+                       "the document, to SmolLM2=baseline/baseline:nodoc"]
+REPLY_PAIR_COLUMNS = ("comparison", "numerator", "denominator", "conversations", "replies",
+                      *(f"{k}{end}" for k in REPLY_SCORES for end in ("", "_low", "_high")))
 PAIR_COLUMNS = ("comparison", "numerator", "denominator", "conversations", "tokens", "ratio", "ratio_low", "ratio_high")
 DEFAULT_ROWS = ["SmolLM2, without document=baseline:nodoc", "SmolLM2, 512-token segments=baseline",
                 "Compressive=variant-compressive-s0", "∞-former, without document=variant-ltm-s0:nodoc",
@@ -105,20 +114,37 @@ def figure4_parts(results: Path, name: str, scored: dict | None = None) -> list:
     return largest_cut({k: r for k, r in chosen.items() if r is not None and "section_rows" in r})
 
 
+def reply_parts(results: Path, name: str, reply_seed: int) -> dict | None:
+    """NAME's replies parts (dialogue-replies-seedS-part-I-of-R.json) pooled, whatever number is done; None when
+    there are none."""
+    found = largest_cut(part_files(results, name, f"-replies-seed{reply_seed}"))
+    return pool_replies(found) if found else None
+
+
+def replies_of(results: Path, name: str, reply_seed: int) -> dict | None:
+    """The replies shown in Table 2: their parts pooled when all are done or there is no one-file run
+    (dialogue-replies-seedS.json, made before the replies came in parts), else that file."""
+    parts = reply_parts(results, name, reply_seed)
+    name, stem = stem_of(name)
+    whole = results / name / f"{stem}-replies-seed{reply_seed}.json"
+    if parts is not None and (parts["complete"] or not whole.is_file()):
+        return parts
+    return json.loads(whole.read_text()) if whole.is_file() else None
+
+
 def load(results: Path, name: str, reply_seed: int) -> dict | None:
     """{perplexity: pooled parts or None, figure4: the parts with Figure 4 pooled or None, replies, sections:
-    the replies and the seeded Figure 4 sample's reports or None}; None when none exists."""
+    the replies (`replies_of`) and the seeded Figure 4 sample's report or None}; None when none exists."""
     scored = part_files(results, name)
     parts = largest_cut(scored)
     pooled = pool_parts(parts) if parts else None
     measured = figure4_parts(results, name, scored)
     # parts that measured Figure 4 as they were scored pool into both at once
     figure4 = pooled if measured and measured == parts else pool_parts(measured) if measured else None
-    name, stem = stem_of(name)
-    found = {}
-    for kind in ("replies", "sections"):
-        path = results / name / f"{stem}-{kind}-seed{reply_seed}.json"
-        found[kind] = json.loads(path.read_text()) if path.is_file() else None
+    found = {"replies": replies_of(results, name, reply_seed)}
+    folder, stem = stem_of(name)
+    path = results / folder / f"{stem}-sections-seed{reply_seed}.json"
+    found["sections"] = json.loads(path.read_text()) if path.is_file() else None
     if pooled is None and figure4 is None and not any(found.values()):
         return None
     return {"perplexity": pooled, "figure4": figure4, **found}
@@ -154,8 +180,9 @@ def measured_over(r: dict) -> tuple:
     def split(p):
         return p and (p["seed"], tuple(p["parts"]), p["of"])
 
-    def sample(s):
-        return s and (s.get("seed"), s.get("conversations"), s.get("generated_conversations"))
+    def sample(s):   # a sample's seed and size, and which of its parts when not all
+        return s and (s.get("seed"), s.get("generated_conversations"),
+                      None if s.get("complete", True) else tuple(s["parts"]))
     return split(r["perplexity"]), split(r["figure4"]), sample(r["replies"]), sample(r["sections"])
 
 
@@ -187,7 +214,9 @@ def ratio(r):
 def coverage(reports: list) -> str:
     done = sorted({f"{p['conversations']}" + ("" if p["complete"] else f" ({len(p['parts'])} of {p['of']} parts)")
                    for p in (r["perplexity"] for r in reports) if p})
-    generated = sorted({str(r["replies"]["generated_conversations"]) for r in reports if r["replies"]})
+    generated = sorted({str(r["replies"]["generated_conversations"]) + (
+        "" if r["replies"].get("complete", True) else f" ({len(r['replies']['parts'])} of {r['replies']['of']} parts)")
+        for r in reports if r["replies"]})
     return f"{', '.join(done) or '–'} / {', '.join(generated) or '–'}"
 
 
@@ -307,6 +336,36 @@ def paired_table(results: Path, pairs: list) -> str:
     return "\n".join(lines)
 
 
+def reply_pair_rows(results: Path, pairs: list, reply_seed: int = 1) -> list:
+    """One row per LABEL=A/B whose replies' parts share turns (REPLY_PAIR_COLUMNS; scores in points)."""
+    out = []
+    for label, ab in (p.split("=", 1) for p in pairs):
+        a, b = (reply_parts(results, x, reply_seed) for x in ab.split("/"))
+        got = paired_replies(a, b) if a and b else None
+        if got:
+            row = {"comparison": label, "numerator": ab.split("/")[0], "denominator": ab.split("/")[1],
+                   "conversations": got["conversations"], "replies": got["replies"]}
+            for k in REPLY_SCORES:
+                ci = got.get(f"{k}_ci95") or [None, None]
+                row |= {k: got.get(k), f"{k}_low": ci[0], f"{k}_high": ci[1]}
+            out.append({c: (100 * v if isinstance(v, float) else v) for c, v in row.items()})
+    return out
+
+
+def reply_paired_table(results: Path, pairs: list, reply_seed: int = 1) -> str:
+    head = ["comparison", *(f"{k} A − B (points)" for k in ("F1", "ROUGE-1", "ROUGE-L", "METEOR")), "conversations / replies"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+
+    def num(r, k):
+        if r[k] is None:
+            return "–"
+        return f"{r[k]:+.2f}" + (f" [{r[k + '_low']:+.2f}, {r[k + '_high']:+.2f}]" if r[k + "_low"] is not None else "")
+    for r in reply_pair_rows(results, pairs, reply_seed):
+        lines.append(f"| {r['comparison']} ({r['numerator']} − {r['denominator']}) | "
+                     + " | ".join(num(r, k) for k in REPLY_SCORES) + f" | {r['conversations']} / {r['replies']} |")
+    return "\n".join(lines)
+
+
 def csv_rows(results: Path, rows: list, reply_seed: int = 1) -> list:
     """One row per model (per seed where its seeds cover different conversations, see `row_reports`): the mean
     over its seeds (a single seed's interval where there is one seed)."""
@@ -355,6 +414,9 @@ def main() -> None:
                    help="also Figure 4 section by section for NAME (each section with itself: writer saw it or not)")
     p.add_argument("--csv", type=Path, help="also write the rows here, for the Experiments page")
     p.add_argument("--paired-csv", type=Path, help="also write the paired comparisons here, for the Experiments page")
+    p.add_argument("--reply-pair", action="append",
+                   help="LABEL=A/B: A's reply scores − B's on the turns both answered (their replies' parts)")
+    p.add_argument("--reply-paired-csv", type=Path, help="also write the replies' paired comparisons here")
     args = p.parse_args()
     rows = args.row or DEFAULT_ROWS
     print("Table 2, CMU-DoG test (document first; F1 / ROUGE / METEOR in %)\n")
@@ -367,6 +429,9 @@ def main() -> None:
     pairs = args.pair or DEFAULT_PAIRS
     print("\nPaired on the conversations both scored (A ÷ B > 1: B is better)\n")
     print(paired_table(args.results, pairs))
+    reply_pairs = args.reply_pair or DEFAULT_REPLY_PAIRS
+    print("\nReplies paired turn by turn (A − B > 0: A's replies are closer to the real ones)\n")
+    print(reply_paired_table(args.results, reply_pairs, args.reply_seed))
     if args.csv:
         with args.csv.open("w", newline="") as f:
             w = csv.DictWriter(f, fieldnames=CSV_COLUMNS)
@@ -379,6 +444,12 @@ def main() -> None:
             w.writeheader()
             w.writerows(pair_rows(args.results, pairs))
         print(args.paired_csv)
+    if args.reply_paired_csv:
+        with args.reply_paired_csv.open("w", newline="") as f:
+            w = csv.DictWriter(f, fieldnames=REPLY_PAIR_COLUMNS)
+            w.writeheader()
+            w.writerows(reply_pair_rows(args.results, reply_pairs, args.reply_seed))
+        print(args.reply_paired_csv)
 
 
 if __name__ == "__main__":

@@ -88,10 +88,49 @@ def test_bad_parts_are_named(cli, tiny_checkpoint, tmp_path, bad):
     assert r.returncode == 2 and "--part" in r.stderr and "I/N" in r.stderr
 
 
-def test_part_and_sample_are_exclusive(cli, tiny_checkpoint, tmp_path):
-    r = cli(["dialogue", "evaluate", "--model", tiny_checkpoint, "--data", tmp_path, "--part", "1/2",
-             "--conversations", "3"], cwd=tmp_path)
-    assert r.returncode == 2 and "not allowed with" in r.stderr
+def test_replies_in_parts_of_a_sample_pool_to_one_run(cli, tiny_checkpoint, tmp_path):
+    """A replies job cut into parts of its seeded sample writes the very replies one run writes (a reply's seed
+    is fixed by seed, conversation and turn), and the parts pool to that run's scores and Figure 4."""
+    from cmudog_fixture import write_cmudog
+
+    from infformer.experiments.dialogue.pooling import paired_replies, pool_replies
+    data = write_cmudog(tmp_path / "dog")
+
+    def run(*extra):
+        r = cli(["dialogue", "evaluate", "--model", tiny_checkpoint, "--data", data, "--quiet", "--threads", "1",
+                 "--conversations", "2", "--generate-conversations", "2", "--max-new-tokens", "6", "--seed", "1",
+                 *extra], cwd=tmp_path)
+        assert r.returncode == 0, r.stderr
+        return json.loads(r.stdout)
+
+    whole = run()
+    parts = [run("--part", f"{i}/2") for i in (1, 2)]
+    assert [(p["part"], p["sample"], p["generated_conversations"]) for p in parts] == [([1, 2], 2, 1), ([2, 2], 2, 1)]
+    def key(row):
+        return row["conversation"], row["turn"]
+    assert len(whole["reply_rows"]) == whole["turns"] == 4
+    assert sorted((r for p in parts for r in p["reply_rows"]), key=key) == sorted(whole["reply_rows"], key=key)
+    pooled = pool_replies(parts)
+    assert pooled["complete"] and pooled["generated_conversations"] == 2 and pooled["turns"] == 4
+    for k in ("f1", "rouge1", "rougeL"):
+        assert pooled[k] == pytest.approx(whole[k]) and pooled[f"{k}_ci95"] == pytest.approx(whole[f"{k}_ci95"])
+    assert pooled["section_attention"]["replies"] == whole["section_attention"]["replies"]
+    assert pooled["section_attention"]["mean_ratio"] == pytest.approx(whole["section_attention"]["mean_ratio"], nan_ok=True)
+    assert not pool_replies(parts[:1])["complete"]
+    same = paired_replies(pooled, pool_replies([whole]))     # the same replies: every difference 0
+    assert (same["conversations"], same["replies"]) == (2, 4)
+    assert same["f1"] == 0 and same["f1_ci95"] == [0, 0]
+    # the perplexity of a sample's parts pools too, but never with a part of another sample (or of the split)
+    assert pool_parts(parts)["tokens"] == whole["tokens"]
+    other = run("--part", "2/2", "--conversations", "1")   # the last --conversations counts: a sample of 1
+    with pytest.raises(ValueError, match="disagree on sample: 2 and 1"):
+        pool_parts([parts[0], other])
+    with pytest.raises(ValueError, match="disagree on generation"):
+        pool_replies([parts[0], {**parts[1], "generation": {**parts[1]["generation"], "top_p": 0.5}}])
+    with pytest.raises(ValueError, match="keeps no reply_rows"):
+        pool_replies([{**whole, "reply_rows": None}])
+    with pytest.raises(ValueError, match="generated differently"):
+        paired_replies(pooled, {**pooled, "generation": {"top_p": 0.5}})
 
 
 def test_section_attention_on_every_conversation_pools_over_parts(cli, tiny_checkpoint, tmp_path):
@@ -183,6 +222,27 @@ def test_the_dialogue_script_runs_parts_and_replies_and_resumes(tiny_checkpoint,
                            capture_output=True, text=True, cwd=root)
     assert table.returncode == 0, table.stderr
     assert f"{later['conversations']} conversations (1 of 2 parts)" in table.stdout
+    # replies a part of their sample at a time (REPLY_PARTS), pooled by the table and paired turn by turn
+    r = subprocess.run(["bash", *script], capture_output=True, text=True, cwd=tmp_path,
+                       env={**env, "PART_LIST": "", "FIGURE4": "0", "REPLIES": "2", "REPLY_PARTS": "2",
+                            "REPLY_PART_LIST": "2"})
+    assert r.returncode == 0, r.stderr
+    assert (out / "dialogue-replies-seed1-part-2-of-2.json").is_file()
+    assert not (out / "dialogue-replies-seed1-part-1-of-2.json").exists()
+
+    def table_of(*extra):
+        t = subprocess.run([sys.executable, str(root / "scripts/experiments/pretrained_dialogue_table.py"),
+                            "--results", str(tmp_path / "out"), "--row", "tiny=tiny", *extra],
+                           capture_output=True, text=True, cwd=root)
+        assert t.returncode == 0, t.stderr
+        return t.stdout
+    assert "| 2 / 1 |" in table_of()   # one part of two: the one-file replies (all 1 generated) still shown
+    r = subprocess.run(["bash", *script], capture_output=True, text=True, cwd=tmp_path,
+                       env={**env, "PART_LIST": "", "FIGURE4": "0", "REPLIES": "2", "REPLY_PARTS": "2"})
+    assert r.returncode == 0 and r.stdout.count("exists: skipped") == 1
+    text = table_of("--reply-pair", "itself=tiny/tiny")
+    assert "| 2 / 2 |" in text        # both parts done: their pool replaces the one-file run
+    assert "| itself (tiny − tiny) | +0.00 [+0.00, +0.00] | " in text
 
 
 def test_the_dialogue_queue_runs_every_job_once_in_order(tmp_path):
@@ -194,7 +254,7 @@ def test_the_dialogue_queue_runs_every_job_once_in_order(tmp_path):
     root = Path(__file__).resolve().parents[2]
     log = tmp_path / "log"
     fake = tmp_path / "fake.sh"
-    fake.write_text(f'#!/bin/sh\necho "PART_LIST=$PART_LIST ABLATE=${{ABLATE:-1}} REPLIES=$REPLIES SECTIONS=${{SECTIONS:-0}} $*" >> {log}\n')
+    fake.write_text(f'#!/bin/sh\necho "PART_LIST=$PART_LIST ABLATE=${{ABLATE:-1}} REPLIES=$REPLIES${{REPLY_PART_LIST:+ REPLY_PART_LIST=$REPLY_PART_LIST}} SECTIONS=${{SECTIONS:-0}} $*" >> {log}\n')
     fake.chmod(0o755)
     env = {**os.environ, "DIALOGUE": str(fake), "COMPRESSIVE": str(fake), "CMUDOG": "dog", "BASELINE": "base", "LANES": "2"}
     queue = root / "scripts/experiments/pretrained_dialogue_queue.sh"
@@ -202,12 +262,13 @@ def test_the_dialogue_queue_runs_every_job_once_in_order(tmp_path):
     r = subprocess.run([str(queue)], capture_output=True, text=True, env=env)
     assert r.returncode == 0, r.stderr
     ran = log.read_text().splitlines()
-    assert len(ran) == len(listed) == 53 and len(set(ran)) == 53 and r.stdout.count(" done ") == 53
+    assert len(ran) == len(listed) == 61 and len(set(ran)) == 61 and r.stdout.count(" done ") == 61
     assert "FAILED" not in r.stdout
     assert listed[0] == f"PART_LIST=1 REPLIES=0 {fake} base baseline"
     assert "PART_LIST=6 ABLATE=0 REPLIES=0 SECTIONS=1 assets/models/smollm2-sticky infformer-mix" in ran
     assert "PART_LIST=3 ABLATE=1 REPLIES=0 SECTIONS=0 runs/smollm2-mix-ltm variant-ltm-s0 --no-document" in ran
-    assert "PART_LIST= ABLATE=1 REPLIES=30 SECTIONS=0 base baseline --no-document" in ran
+    for p in (1, 2, 3):   # replies a part at a time
+        assert f"PART_LIST= ABLATE=1 REPLIES=30 REPLY_PART_LIST={p} SECTIONS=0 base baseline --no-document" in ran
     assert "PART_LIST=1 ABLATE=1 REPLIES= SECTIONS=0 " in ran   # the Compressive job: trains, then part 1
     assert listed[-1] == f"PART_LIST=6 REPLIES=0 ABLATE=0 SECTIONS=all {fake} assets/models/smollm2-sticky infformer-mix"
     assert "PART_LIST=6 ABLATE=0 REPLIES=0 SECTIONS=all assets/models/smollm2-sticky infformer-mix" in ran

@@ -233,3 +233,40 @@ def test_paired_comparisons_use_only_the_conversations_both_scored(tmp_path):
     write(tmp_path, "mem", "dialogue-part-3-of-3.json", p3)
     with pytest.raises(ValueError, match="a3: 100 tokens in one and 99 in the other"):
         pair_rows(tmp_path, ["read=base/mem"])
+
+
+def reply_part(i, n, f1s, seed=1):
+    """Part i of n of a replies sample: conversation c{i}{k} with one reply a turn, scored f1s[k][t]."""
+    rows = [{"conversation": f"c{i}{k}", "turn": t + 1, "f1": f, "rouge1": f / 2, "rougeL": f / 4}
+            for k, turns in enumerate(f1s) for t, f in enumerate(turns)]
+    return {"model": "m", "data": "d", "split": "test", "with_document": True, "seed": seed, "sample": 30,
+            "part": [i, n], "settings": {}, "generation": {"top_p": 0.9, "max_new_tokens": 50, "seed": seed},
+            "generated_conversations": len(f1s), "turns": len(rows), "reply_rows": rows,
+            "reply_section_rows": None, "section_attention": None}
+
+
+def test_replies_pool_over_parts_and_pair_turn_by_turn(tmp_path):
+    from pretrained_dialogue_table import reply_pair_rows, reply_paired_table
+    for i in (1, 2):
+        write(tmp_path, "mem", f"dialogue-replies-seed1-part-{i}-of-2.json", reply_part(i, 2, [[0.2, 0.4], [0.1]]))
+    write(tmp_path, "base", "dialogue-replies-seed1-part-2-of-2.json", reply_part(2, 2, [[0.1, 0.1], [0.2]]))
+    write(tmp_path, "base", "dialogue-replies-seed1.json", replies(0.05))   # a one-file run of the whole sample
+    t2 = table2(tmp_path, ["mem=mem", "base=base"]).splitlines()
+    # both parts done: pooled over 6 replies (F1 mean 0.7 / 3 per part); base shows its whole-sample file
+    assert t2[2].startswith(f"| mem | – | – | – | {100 * 1.4 / 6:.2f} [") and t2[2].endswith("| – / 4 |")
+    assert t2[3].startswith("| base | – | – | – | 5.00 [4.00, 6.00] |")
+    rows = reply_pair_rows(tmp_path, ["memory=mem/base", "nothing=mem/none"])
+    assert len(rows) == 1 and (rows[0]["conversations"], rows[0]["replies"]) == (2, 3)   # base's part 2 only
+    # turn by turn: (0.2 - 0.1) + (0.4 - 0.1) + (0.1 - 0.2) over 3 replies, in points
+    assert rows[0]["f1"] == pytest.approx(100 * 0.3 / 3) and rows[0]["rougeL"] == pytest.approx(100 * 0.3 / 12)
+    assert rows[0]["f1_low"] <= rows[0]["f1"] <= rows[0]["f1_high"] and rows[0]["meteor"] is None
+    table = reply_paired_table(tmp_path, ["memory=mem/base"]).splitlines()
+    assert table[2].startswith("| memory (mem − base) | +10.00 [") and table[2].endswith("| – | 2 / 3 |")
+    # base's sample not all in parts: its one-file run stays in Table 2, its part pairs
+    write(tmp_path, "base", "dialogue-replies-seed1-part-1-of-2.json", reply_part(1, 2, [[0.1, 0.1], [0.2]]))
+    assert table2(tmp_path, ["base=base"]).splitlines()[2].startswith(f"| base | – | – | – | {100 * 0.8 / 6:.2f} [")
+    assert reply_pair_rows(tmp_path, ["memory=mem/base"])[0]["replies"] == 6
+    # another seed's sample: sampled alike? no, the seed differs: said so
+    write(tmp_path, "other", "dialogue-replies-seed1-part-1-of-2.json", reply_part(1, 2, [[0.1]], seed=2))
+    with pytest.raises(ValueError, match="generated differently"):
+        reply_pair_rows(tmp_path, ["x=mem/other"])

@@ -52,19 +52,22 @@ def generation_report(model, tokenizer, documents: dict, conversations: list, *,
                       top_p: float = 0.9, max_new_tokens: int = 50, seed: int = 0, progress=None,
                       examples: int = 3) -> dict:
     """{conversations, turns, f1, rouge1, rougeL, rouge1_recall, rougeL_recall (each with a _ci95
-    interval over conversations), section_attention, examples}: mean scores over every generated
-    reply, section attention (None without a long-term memory or without the document), and the
-    first `examples` replies for a reader to look at."""
+    interval over conversations), section_attention, examples, reply_rows, reply_section_rows}: mean scores
+    over every generated reply, section attention (None without a long-term memory or without the document),
+    the first `examples` replies for a reader to look at, and every reply's scores ({conversation, turn,
+    f1, …}) and Figure 4 rows (None where not measured), so that reports of parts of a sample pool and two
+    models' replies pair turn by turn (pooling.pool_replies, pooling.paired_replies)."""
     stops = newline_tokens(tokenizer)
     measure_sections = with_document and model.cfg.ltm is not None
     scores, rows, shown = [], [], []
-    score_convs = []   # each reply's conversation, for the intervals
+    score_convs, turns = [], []   # each reply's conversation (for the intervals) and turn
     for i, conv in enumerate(conversations):
         document = documents[conv.document] if with_document else None
         for reply in conversation_replies(model, tokenizer, document, conv, top_p=top_p,
                                           max_new_tokens=max_new_tokens, seed=seed, stops=stops):
             scores.append(reply_scores(reply.generated, reply.reference))
             score_convs.append(conv.id)
+            turns.append(reply.turn)
             if len(shown) < examples:
                 shown.append({"conversation": reply.conversation, "turn": reply.turn, "speaker": reply.speaker,
                               "reference": reply.reference, "generated": reply.generated})
@@ -74,4 +77,6 @@ def generation_report(model, tokenizer, documents: dict, conversations: list, *,
             progress(i + 1, len(conversations))
     return {"conversations": len(conversations), "turns": len(scores), **mean_scores(scores, score_convs, seed),
             "section_attention": summarize_rows(rows, seed) if measure_sections else None,
-            "examples": shown}
+            "examples": shown,
+            "reply_rows": [{"conversation": c, "turn": k, **s} for c, k, s in zip(score_convs, turns, scores, strict=True)],
+            "reply_section_rows": rows if measure_sections else None}
