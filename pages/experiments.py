@@ -236,6 +236,14 @@ if paired_pt is not None:
                "the denominator is better), with its 95% interval resampling conversations; rows whose parts of the "
                "split differ are compared only where they overlap. `baseline` is SmolLM2 on the same 512-token "
                "segments, which is either ∞-former with its read zeroed; `:nodoc` the turns without the document.")
+replies_pt = read("pretrained_dialogue_replies_paired.csv", PRETRAINED_DIALOGUE, ("comparison", "replies", "f1"),
+                  writer=PRETRAINED_DIALOGUE, optional=True)
+if replies_pt is not None:
+    st.markdown("**Replies paired turn by turn**")
+    table(replies_pt)
+    st.caption("Each score of `numerator`'s reply less that of `denominator`'s, in points, averaged over the `replies` "
+               "both generated (the same seeded sample, the same seed for each turn's sampling), with its 95% interval "
+               "resampling conversations: above 0, the numerator's replies are closer to the real ones.")
 FIGURE5 = RESULTS / "pretrained" / "figure5.json"
 if FIGURE5.is_file():
     try:

@@ -158,6 +158,11 @@ def test_the_experiments_page_shows_table2_and_figure5(tmp_path, monkeypatch):
                                                                            index=False)
     from pretrained_dialogue_table import pair_rows
     pd.DataFrame(pair_rows(tmp_path, ["the read=base/s0"])).to_csv(results / "pretrained_dialogue_paired.csv", index=False)
+    from pretrained_dialogue_table import reply_pair_rows
+    write(tmp_path, "s0", "dialogue-replies-seed1-part-1-of-2.json", reply_part(1, 2, [[0.3, 0.2]]))
+    write(tmp_path, "base", "dialogue-replies-seed1-part-1-of-2.json", reply_part(1, 2, [[0.1, 0.1]]))
+    pd.DataFrame(reply_pair_rows(tmp_path, ["the memory=s0/base"])).to_csv(
+        results / "pretrained_dialogue_replies_paired.csv", index=False)
     phrases = [{"phrase": f"Sentence {k}.", "first_token": 4 * k, "tokens": 4, "share": s}
                for k, s in enumerate([0.5, 0.3, 0.2])]
     figure5 = {"film": "A Film", "tokens": 12, "models": {
@@ -175,6 +180,8 @@ def test_the_experiments_page_shows_table2_and_figure5(tmp_path, monkeypatch):
     pairs = next(d.value for d in at.dataframe if "comparison" in d.value.columns)
     assert list(pairs["comparison"]) == ["the read"] and pairs["conversations"].iloc[0] == 4   # s0 has part 1 only
     assert pairs["ratio"].iloc[0] == pytest.approx(20 / 19)
+    replied = next(d.value for d in at.dataframe if "replies" in d.value.columns and "f1_low" in d.value.columns)
+    assert list(replied["comparison"]) == ["the memory"] and replied["f1"].iloc[0] == pytest.approx(15.0)
     fig = next(json.loads(c.proto.spec) for c in at.get("plotly_chart") if "Share of the final memory" in c.proto.spec)
     assert [t["name"] for t in fig["data"]] == ["sticky", "linear"]
     assert fig["data"][0]["y"][-1].startswith("Sentence 0.")          # the largest share on top
