@@ -5,8 +5,9 @@ dialogue-nodoc-… for the "without document" row), replies pooled over the part
 Figure 4 from the parts that measured it (SECTIONS=1: the perplexity part itself, or
 dialogue-sections-part-I-of-N.json for a part scored before), else dialogue-sections-seedS.json
 (`--section-attention` on a seeded sample, no replies generated), else the replies' sample. Seeds of one
-variant that were measured over the same conversations are shown as mean ± standard deviation; seeds measured
-over different ones (one seed's six parts done, another's one) apart, one row each, since a mean of numbers over
+variant that were measured over the same conversations are shown as mean ± standard deviation (measure by
+measure: a seed without replies yet leaves that cell to the other's); seeds measured over different ones (one
+seed's six parts done, another's one) apart, one row each, since a mean of numbers over
 different conversations compares nothing (--pair compares them where they overlap); one seed with its 95%
 bootstrap interval over conversations.
 
@@ -175,23 +176,35 @@ def cell(reports: list, value, interval=None, scale: float = 1.0, digits: int = 
 
 
 def measured_over(r: dict) -> tuple:
-    """What a report's numbers were measured over: the split's seed and parts for the perplexity and Figure 4,
-    the seeded samples for the replies and the sections file. Seeds agreeing on it saw the same conversations."""
+    """What a report's numbers were measured over: the split's seed and parts for the perplexity, the seeded sample
+    for the replies, and for Figure 4 whichever source `sections_source` reads (the parts, the sections file's
+    sample or the replies'). Seeds agreeing on it saw the same conversations."""
     def split(p):
         return p and (p["seed"], tuple(p["parts"]), p["of"])
 
-    def sample(s):   # a sample's seed and size, and which of its parts when not all
-        return s and (s.get("seed"), s.get("generated_conversations"),
+    def sample(s):   # a sample's seed and size (replies generated, or a sections file's), which parts when not all
+        return s and (s.get("seed"), s.get("generated_conversations") or s.get("conversations"),
                       None if s.get("complete", True) else tuple(s["parts"]))
-    return split(r["perplexity"]), split(r["figure4"]), sample(r["replies"]), sample(r["sections"])
+    f = r.get("figure4") or {}
+    if f.get("section_attention"):
+        figure4 = "parts", split(f)
+    elif (r.get("sections") or {}).get("section_attention_all"):
+        figure4 = "sections", sample(r["sections"])
+    elif (r.get("replies") or {}).get("section_attention"):
+        figure4 = "replies", sample(r["replies"])
+    else:
+        figure4 = None
+    return split(r["perplexity"]), figure4, sample(r["replies"])
 
 
 def row_reports(results: Path, rows: list, reply_seed: int):
     """(label, the row's label in --row, its seeds' reports) for each row with a report: one row of all its seeds
-    when they were measured over the same conversations, else one row a seed, labelled "LABEL (NAME)"."""
+    when, measure by measure, the seeds that have it measured it over the same conversations (a seed with no
+    replies yet does not part the row: its replies cell is the other seed's, with its interval), else one row a
+    seed, labelled "LABEL (NAME)"."""
     for label, names in (r.split("=", 1) for r in rows):
         found = [(n, x) for n, x in ((n, load(results, n, reply_seed)) for n in names.split(",")) if x is not None]
-        if len({measured_over(x) for _, x in found}) <= 1:
+        if all(len({m for m in measure if m}) <= 1 for measure in zip(*(measured_over(x) for _, x in found))):
             if found:
                 yield label, label, [x for _, x in found]
         else:

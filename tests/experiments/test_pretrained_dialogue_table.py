@@ -76,6 +76,11 @@ def test_table2_pools_parts_and_figure4(tmp_path):
     assert "| 9.50 ± 0.71 (n=2) |" in sticky
     assert sticky.endswith("| 8 / 30 |")
     assert len(t2) == 5
+    # a seed with no replies yet does not part the row: the replies cell is the other seed's, its interval kept
+    (tmp_path / "s1" / "dialogue-replies-seed1.json").unlink()
+    alone = table2(tmp_path, rows).splitlines()[4]
+    assert alone.startswith("| sticky | 19.10 ± 0.14 (n=2) | ") and "| 9.00 [8.00, 10.00] |" in alone
+    write(tmp_path, "s1", "dialogue-replies-seed1.json", replies(0.10, ratio=1.3))
     merged = {r["model"]: r for r in csv_rows(tmp_path, rows)}["sticky"]
     assert merged["read_ratio"] == pytest.approx((20 / 19 + 20.1 / 19.2) / 2) and merged["runs"] == 2
     assert merged["perplexity_low"] is None and merged["conversations"] == 8   # two seeds: no single interval
