@@ -133,15 +133,19 @@ def replies_of(results: Path, name: str, reply_seed: int) -> dict | None:
     return json.loads(whole.read_text()) if whole.is_file() else None
 
 
-def load(results: Path, name: str, reply_seed: int) -> dict | None:
+def load(results: Path, name: str, reply_seed: int, figure4_source: str = "parts") -> dict | None:
     """{perplexity: pooled parts or None, figure4: the parts with Figure 4 pooled or None, replies, sections:
-    the replies (`replies_of`) and the seeded Figure 4 sample's report or None}; None when none exists."""
+    the replies (`replies_of`) and the seeded Figure 4 sample's report or None}; None when none exists.
+    figure4_source "sample": Figure 4 from the fresh seed's sample (the sections file, else the replies'),
+    not from the parts."""
     scored = part_files(results, name)
     parts = largest_cut(scored)
     pooled = pool_parts(parts) if parts else None
     measured = figure4_parts(results, name, scored)
     # parts that measured Figure 4 as they were scored pool into both at once
     figure4 = pooled if measured and measured == parts else pool_parts(measured) if measured else None
+    if figure4_source == "sample":
+        figure4 = None
     found = {"replies": replies_of(results, name, reply_seed)}
     folder, stem = stem_of(name)
     path = results / folder / f"{stem}-sections-seed{reply_seed}.json"
@@ -197,13 +201,13 @@ def measured_over(r: dict) -> tuple:
     return split(r["perplexity"]), figure4, sample(r["replies"])
 
 
-def row_reports(results: Path, rows: list, reply_seed: int):
+def row_reports(results: Path, rows: list, reply_seed: int, figure4_source: str = "parts"):
     """(label, the row's label in --row, its seeds' reports) for each row with a report: one row of all its seeds
     when, measure by measure, the seeds that have it measured it over the same conversations (a seed with no
     replies yet does not part the row: its replies cell is the other seed's, with its interval), else one row a
     seed, labelled "LABEL (NAME)"."""
     for label, names in (r.split("=", 1) for r in rows):
-        found = [(n, x) for n, x in ((n, load(results, n, reply_seed)) for n in names.split(",")) if x is not None]
+        found = [(n, x) for n, x in ((n, load(results, n, reply_seed, figure4_source)) for n in names.split(",")) if x is not None]
         if all(len({m for m in measure if m}) <= 1 for measure in zip(*(measured_over(x) for _, x in found))):
             if found:
                 yield label, label, [x for _, x in found]
@@ -277,11 +281,11 @@ def intervals(reports: list, key: str) -> str:
     return "; ".join(f"[{a:.3f}, {b:.3f}]" for a, b in values(reports, lambda r: sections(r)[key])) or "–"
 
 
-def figure4(results: Path, rows: list, reply_seed: int = 1) -> str:
+def figure4(results: Path, rows: list, reply_seed: int = 1, source: str = "parts") -> str:
     head = ["model", "writer's section", "control (docIdx shuffled)", "writer's − control",
             "control matched by turn", "writer's − matched", "share matched to another section", "replies", "over"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    for label, _, reports in row_reports(results, rows, reply_seed):
+    for label, _, reports in row_reports(results, rows, reply_seed, source):
         reports = [r for r in reports if values([r], sections)]
         if not reports:
             continue
@@ -421,6 +425,9 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--results", type=Path, default=ROOT / "results" / "pretrained")
     p.add_argument("--reply-seed", type=int, default=1, help="which replies files (dialogue-replies-seedS.json)")
+    p.add_argument("--figure4-source", choices=("parts", "sample"), default="parts",
+                   help="Figure 4 from the parts of the split that measured it (default), or from the fresh seed's "
+                        "sample (dialogue-sections-seedS.json, else the replies')")
     p.add_argument("--row", action="append", help="LABEL=NAME[,NAME...] (seeds pooled; NAME:nodoc)")
     p.add_argument("--pair", action="append", help="LABEL=A/B: A's perplexity ÷ B's on the conversations both scored")
     p.add_argument("--by-section", action="append", metavar="NAME",
@@ -435,7 +442,7 @@ def main() -> None:
     print("Table 2, CMU-DoG test (document first; F1 / ROUGE / METEOR in %)\n")
     print(table2(args.results, rows, args.reply_seed))
     print("\nFigure 4, the section-attention ratio (1.0 is chance)\n")
-    print(figure4(args.results, rows, args.reply_seed))
+    print(figure4(args.results, rows, args.reply_seed, args.figure4_source))
     if args.by_section:
         print("\nFigure 4 section by section (the sections are shown in order as a conversation goes on)\n")
         print(by_section_table(args.results, args.by_section))

@@ -110,6 +110,9 @@ def test_table2_pools_parts_and_figure4(tmp_path):
         write(tmp_path, "s0", f"dialogue-part-{i}-of-2.json", p)
     f4 = figure4(tmp_path, ["sticky=s0"]).splitlines()
     assert f4[2].startswith("| sticky | 1.500 [") and f4[2].endswith("| 4 | 8 conversations |")
+    # the fresh seed's sample on request: here the replies' (s0 has no sections file)
+    sample = figure4(tmp_path, ["sticky=s0"], source="sample").splitlines()
+    assert sample[2].startswith("| sticky | 1.200 [") and sample[2].endswith("(replies' sample, seed 1) |")
     # every reply at turn 1: the turn-matched control is the shuffled one (same draw, one stratum)
     shuffled, matched = f4[2].split(" | ")[2], f4[2].split(" | ")[4]
     assert matched == shuffled
