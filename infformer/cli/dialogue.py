@@ -49,7 +49,8 @@ def cmd_dialogue_evaluate(args) -> int:
         convs = conversation_part(convs, *args.part, seed)
     if not convs:
         where = f"part {args.part[0]} of {args.part[1]} of the " if args.part else ""
-        raise UsageError(f"{args.data}: no conversations in {where}{args.split} split")
+        sample = f"{args.conversations} sampled from the " if args.part and args.conversations else ""
+        raise UsageError(f"{args.data}: no conversations in {where}{sample}{args.split} split")
     examples = dialogue_examples(tokenizer, args.data, convs, with_document=not args.no_document)
     torch.set_grad_enabled(False)
     t0 = time.perf_counter()

@@ -127,6 +127,9 @@ def test_replies_in_parts_of_a_sample_pool_to_one_run(cli, tiny_checkpoint, tmp_
         pool_parts([parts[0], other])
     with pytest.raises(ValueError, match="disagree on generation"):
         pool_replies([parts[0], {**parts[1], "generation": {**parts[1]["generation"], "top_p": 0.5}}])
+    r = cli(["dialogue", "evaluate", "--model", tiny_checkpoint, "--data", data, "--conversations", "1", "--part", "1/2",
+             "--generate-conversations", "1"], cwd=tmp_path)
+    assert r.returncode == 2 and "no conversations in part 1 of 2 of the 1 sampled from the test split" in r.stderr
     with pytest.raises(ValueError, match="keeps no reply_rows"):
         pool_replies([{**whole, "reply_rows": None}])
     with pytest.raises(ValueError, match="generated differently"):

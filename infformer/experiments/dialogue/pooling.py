@@ -89,7 +89,7 @@ def pool_replies(reports: list) -> dict:
     """The generated replies of the parts of one seeded sample (`dialogue evaluate --conversations K --part I/N
     --generate-conversations K`), pooled as one run over the parts' conversations would report them: {…AGREE,
     generation, parts, of, complete, generated_conversations, turns, f1, rouge1, … (each with _ci95, resampling
-    conversations), section_attention, reply_rows}. One report of the whole sample (no part) is returned
+    conversations), section_attention, examples (the first part's), reply_rows}. One report of the whole sample (no part) is returned
     as it is, its rows kept. A ValueError on reports that are not parts of one sample or keep no reply_rows."""
     if any(not r.get("reply_rows") and r.get("generated_conversations") for r in reports):
         raise ValueError("a report keeps no reply_rows (made before the replies were kept one by one): it cannot pool")
@@ -107,7 +107,7 @@ def pool_replies(reports: list) -> dict:
             **mean_scores([{k: row[k] for k in keys} for row in rows], [row["conversation"] for row in rows],
                           first["seed"] or 0),
             "section_attention": summarize_rows(sections, first["seed"] or 0) if sections else None,
-            "reply_rows": rows}
+            "examples": first.get("examples"), "reply_rows": rows}
 
 
 def paired_replies(a: dict, b: dict) -> dict | None:
