@@ -4,7 +4,8 @@
 # weights, 80 MB, are not kept in the repository: runs/smollm2-mix-compressive/README.md has the recipe and
 # why lr 5e-5), into build/runs/smollm2-mix-compressive (resumed there from its last checkpoint when a
 # session stopped it), then the CMU-DoG test parts PART_LIST (default "1": 103 conversations, enough for
-# the paired comparisons with every other row; "1 2 3 4 5 6" for the whole split) as variant-compressive-s0.
+# the paired comparisons with every other row; "1 2 3 4 5 6" for the whole split) as variant-compressive-s0;
+# REPLIES=30 (default 0) also generates its replies (REPLY_PARTS, REPLY_PART_LIST: see pretrained_dialogue.sh).
 #
 #   CMUDOG=../shared/data/cmu_dog/full scripts/experiments/pretrained_compressive.sh
 #
@@ -24,4 +25,4 @@ if [ "$(.venv/bin/python -c "import json,sys; print(json.load(open(sys.argv[1]))
     --lr 5e-5 --batch-size 1 --steps 3000 --stop-after "$STOP" \
     --eval-every 0 --checkpoint-every 100 --threads 1 --quiet --out "$OUT"
 fi
-PART_LIST=${PART_LIST-1} REPLIES=0 ABLATE=0 scripts/experiments/pretrained_dialogue.sh "$OUT" variant-compressive-s0
+PART_LIST=${PART_LIST-1} REPLIES=${REPLIES:-0} ABLATE=0 scripts/experiments/pretrained_dialogue.sh "$OUT" variant-compressive-s0

@@ -38,6 +38,8 @@ jobs() {
            "runs/smollm2-mix-ltm variant-ltm-s0" "$BASE baseline"; do
     for p in 1 2 3; do echo "PART_LIST= REPLIES=30 REPLY_PARTS=3 REPLY_PART_LIST=$p $RUN $m"; done
   done
+  # the Compressive replies in one job (its three parts in turn): it trains its memory first if it is not there
+  echo "PART_LIST= REPLIES=30 REPLY_PARTS=3 ${COMPRESSIVE:-scripts/experiments/pretrained_compressive.sh}"
   for p in $PARTS; do
     echo "PART_LIST=$p REPLIES=0 ABLATE=0 SECTIONS=1 $RUN runs/smollm2-mix-ltm-s1 variant-ltm-s1"
     echo "PART_LIST=$p REPLIES=0 ABLATE=0 SECTIONS=1 $RUN runs/smollm2-mix-sticky-s1 variant-sticky-s1"

@@ -265,7 +265,7 @@ def test_the_dialogue_queue_runs_every_job_once_in_order(tmp_path):
     r = subprocess.run([str(queue)], capture_output=True, text=True, env=env)
     assert r.returncode == 0, r.stderr
     ran = log.read_text().splitlines()
-    assert len(ran) == len(listed) == 61 and len(set(ran)) == 61 and r.stdout.count(" done ") == 61
+    assert len(ran) == len(listed) == 62 and len(set(ran)) == 62 and r.stdout.count(" done ") == 62
     assert "FAILED" not in r.stdout
     assert listed[0] == f"PART_LIST=1 REPLIES=0 {fake} base baseline"
     assert "PART_LIST=6 ABLATE=0 REPLIES=0 SECTIONS=1 assets/models/smollm2-sticky infformer-mix" in ran
@@ -273,5 +273,6 @@ def test_the_dialogue_queue_runs_every_job_once_in_order(tmp_path):
     for p in (1, 2, 3):   # replies a part at a time
         assert f"PART_LIST= ABLATE=1 REPLIES=30 REPLY_PART_LIST={p} SECTIONS=0 base baseline --no-document" in ran
     assert "PART_LIST=1 ABLATE=1 REPLIES= SECTIONS=0 " in ran   # the Compressive job: trains, then part 1
+    assert "PART_LIST= ABLATE=1 REPLIES=30 SECTIONS=0 " in ran   # and its replies, all three parts in one job
     assert listed[-1] == f"PART_LIST=6 REPLIES=0 ABLATE=0 SECTIONS=all {fake} assets/models/smollm2-sticky infformer-mix"
     assert "PART_LIST=6 ABLATE=0 REPLIES=0 SECTIONS=all assets/models/smollm2-sticky infformer-mix" in ran
