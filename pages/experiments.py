@@ -224,26 +224,30 @@ if dialogue_pt is not None:
                "(1.0 is chance), over the conversations `section_over` names; `turn_control_ratio`: the control shuffled only "
                "among replies at the same turn (the sections are shown in order through a conversation; "
                "`turn_control_other_section`: the share of replies it gave another section than their writer's). `_low` / `_high`: 95% intervals resampling conversations (one seed). Means over the "
-               "seeds of a row where there are several and they were measured over the same conversations (else a row "
-               "a seed, named in brackets). `paper_*`: the paper's row it stands for (GPT-2 small fine-tuned "
+               "seeds of a row where there are several and they were measured over the same conversations, measure by "
+               "measure (else a row a seed, named in brackets; a seed without a measure leaves it to the other's). `paper_*`: the paper's row it stands for (GPT-2 small fine-tuned "
                "whole on CMU-DoG, another tokenizer: levels differ; compare the order and the ratios).")
-paired_pt = read("pretrained_dialogue_paired.csv", PRETRAINED_DIALOGUE, ("comparison", "ratio", "conversations"),
-                 writer=PRETRAINED_DIALOGUE, optional=True)
-if paired_pt is not None:
-    st.markdown("**Paired on the conversations both scored**")
-    table(paired_pt)
-    st.caption("`ratio`: the perplexity of `numerator` over that of `denominator` on the same conversations (above 1: "
-               "the denominator is better), with its 95% interval resampling conversations; rows whose parts of the "
-               "split differ are compared only where they overlap. `baseline` is SmolLM2 on the same 512-token "
-               "segments, which is either ∞-former with its read zeroed; `:nodoc` the turns without the document.")
-replies_pt = read("pretrained_dialogue_replies_paired.csv", PRETRAINED_DIALOGUE, ("comparison", "replies", "f1"),
-                  writer=PRETRAINED_DIALOGUE, optional=True)
-if replies_pt is not None:
-    st.markdown("**Replies paired turn by turn**")
-    table(replies_pt)
-    st.caption("Each score of `numerator`'s reply less that of `denominator`'s, in points, averaged over the `replies` "
-               "both generated (the same seeded sample, the same seed for each turn's sampling), with its 95% interval "
-               "resampling conversations: above 0, the numerator's replies are closer to the real ones.")
+
+
+def paired_table(name: str, columns, heading: str, caption: str) -> None:
+    """A comparisons CSV of the table script, under its heading (nothing while it has no row yet)."""
+    df = read(name, PRETRAINED_DIALOGUE, columns, writer=PRETRAINED_DIALOGUE, optional=True)
+    if df is not None and not df.empty:
+        st.markdown(f"**{heading}**")
+        table(df)
+        st.caption(caption)
+
+
+paired_table("pretrained_dialogue_paired.csv", ("comparison", "ratio", "conversations"),
+             "Paired on the conversations both scored",
+             "`ratio`: the perplexity of `numerator` over that of `denominator` on the same conversations (above 1: "
+             "the denominator is better), with its 95% interval resampling conversations; rows whose parts of the "
+             "split differ are compared only where they overlap. `baseline` is SmolLM2 on the same 512-token "
+             "segments, which is either ∞-former with its read zeroed; `:nodoc` the turns without the document.")
+paired_table("pretrained_dialogue_replies_paired.csv", ("comparison", "replies", "f1"), "Replies paired turn by turn",
+             "Each score of `numerator`'s reply less that of `denominator`'s, in points, averaged over the `replies` "
+             "both generated (the same seeded sample, the same seed for each turn's sampling), with its 95% interval "
+             "resampling conversations: above 0, the numerator's replies are closer to the real ones.")
 FIGURE5 = RESULTS / "pretrained" / "figure5.json"
 if FIGURE5.is_file():
     try:
