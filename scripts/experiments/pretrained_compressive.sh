@@ -16,6 +16,16 @@ cd "$(dirname "$0")/../.."
 OUT=${OUT:-build/runs/smollm2-mix-compressive}
 STOP=${STOP:-900}
 CORPUS=build/corpus/mix
+wanted_missing() {  # whether a file this call is asked for is missing (a finished row never trains again)
+  local dir=${RESULTS:-results/pretrained}/variant-compressive-s0 p r=${REPLY_PARTS:-3}
+  for p in ${PART_LIST-1}; do [ -f "$dir/dialogue-part-$p-of-${PARTS:-6}.json" ] || return 0; done
+  [ "${REPLIES:-0}" -gt 0 ] || return 1
+  for p in ${REPLY_PART_LIST-$(seq 1 "$r")}; do
+    [ -f "$dir/dialogue-replies-seed${REPLY_SEED:-1}-part-$p-of-$r.json" ] || return 0
+  done
+  return 1
+}
+if ! wanted_missing; then echo "variant-compressive-s0: every file asked for exists: skipped"; exit 0; fi
 if [ ! -d "$CORPUS" ]; then   # the mixed corpus every pretrained variant trained on (runs/smollm2-mix/README.md)
   .venv/bin/python scripts/build_corpus.py --cmudog "${CMUDOG:?set CMUDOG}" --mix --out build/corpus
 fi

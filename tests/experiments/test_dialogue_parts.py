@@ -276,3 +276,26 @@ def test_the_dialogue_queue_runs_every_job_once_in_order(tmp_path):
     assert "PART_LIST= ABLATE=1 REPLIES=30 SECTIONS=0 " in ran   # and its replies, all three parts in one job
     assert listed[-1] == f"PART_LIST=6 REPLIES=0 ABLATE=0 SECTIONS=all {fake} assets/models/smollm2-sticky infformer-mix"
     assert "PART_LIST=6 ABLATE=0 REPLIES=0 SECTIONS=all assets/models/smollm2-sticky infformer-mix" in ran
+
+
+def test_the_compressive_job_does_not_train_again_for_files_that_exist(tmp_path):
+    """pretrained_compressive.sh trains its memory (80 minutes) only when a file it is asked for is missing."""
+    import os
+    import subprocess
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[2]
+    out = tmp_path / "variant-compressive-s0"
+    out.mkdir()
+    (out / "dialogue-part-1-of-6.json").write_text("{}")
+    for p in (1, 2, 3):
+        (out / f"dialogue-replies-seed1-part-{p}-of-3.json").write_text("{}")
+    script = str(root / "scripts/experiments/pretrained_compressive.sh")
+    env = {**os.environ, "RESULTS": str(tmp_path), "OUT": str(tmp_path / "no-run")}
+    env.pop("CMUDOG", None)   # were it to train, it would stop here asking for CMUDOG
+    for extra in ({"PART_LIST": "1"}, {"PART_LIST": "", "REPLIES": "30"}):
+        r = subprocess.run(["bash", script], capture_output=True, text=True, env={**env, **extra})
+        assert r.returncode == 0 and "every file asked for exists: skipped" in r.stdout, r.stderr
+    # part 2 missing: on past the check (STOP=0: no training; then no model to score, or no CMUDOG for the corpus)
+    r = subprocess.run(["bash", script], capture_output=True, text=True, env={**env, "PART_LIST": "2", "STOP": "0"},
+                       timeout=120)
+    assert "skipped" not in r.stdout and r.returncode != 0
