@@ -357,10 +357,11 @@ def reply_pair_rows(results: Path, pairs: list, reply_seed: int = 1) -> list:
     """One row per LABEL=A/B whose replies' parts share turns (REPLY_PAIR_COLUMNS; scores in points)."""
     out = []
     for label, ab in (p.split("=", 1) for p in pairs):
-        a, b = (reply_parts(results, x, reply_seed) for x in ab.split("/"))
+        a_name, b_name = ab.split("/")
+        a, b = reply_parts(results, a_name, reply_seed), reply_parts(results, b_name, reply_seed)
         got = paired_replies(a, b) if a and b else None
         if got:
-            row = {"comparison": label, "numerator": ab.split("/")[0], "denominator": ab.split("/")[1],
+            row = {"comparison": label, "numerator": a_name, "denominator": b_name,
                    "conversations": got["conversations"], "replies": got["replies"]}
             for k in REPLY_SCORES:
                 ci = got.get(f"{k}_ci95") or [None, None]

@@ -46,7 +46,7 @@ def pool_parts(reports: list) -> dict:
     nats = sum(c["nats"] for c in rows)
     ci = ratio_interval([c["nats"] for c in rows], [c["tokens"] for c in rows])
     out = {**{k: first.get(k) for k in AGREE}, "parts": parts, "of": n,
-           "complete": sorted(parts) == list(range(1, n + 1)), "conversations": len(rows), "tokens": tokens, "characters": characters,
+           "complete": parts == list(range(1, n + 1)), "conversations": len(rows), "tokens": tokens, "characters": characters,
            "perplexity": math.exp(nats / tokens), "perplexity_ci95": [math.exp(x) for x in ci] if ci else None,
            "bits_per_character": nats / math.log(2) / characters}
     if all("nats_without_ltm_read" in c for c in rows):
