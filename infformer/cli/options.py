@@ -16,6 +16,7 @@ from tqdm.auto import tqdm
 
 from ..core.config import VARIANTS
 from ..core.model import InfFormer
+from ..core.precision import PRECISIONS
 from ..core.settings import MEMORY_RANGES, MEMORY_SETTINGS, default_threads
 from ..io.checkpoint import DEFAULT_MODEL, load_checkpoint, read_config
 from ..io.textio import check_query, read_text
@@ -144,6 +145,15 @@ def add_threads(p):
                         "1 when another process uses the other core)")
 
 
+def train_precision(args) -> bool | None:
+    """TrainConfig.bf16 from --precision and --no-bf16: True, False, or None for auto."""
+    if args.no_bf16 and args.precision == "bf16":
+        raise UsageError("--no-bf16 and --precision bf16 contradict each other: give one")
+    if args.no_bf16:
+        return False
+    return None if args.precision == "auto" else args.precision == "bf16"
+
+
 def load_model(args):
     directory = args.model or DEFAULT_MODEL
     overrides = {s.field: getattr(args, s.field) for s in MEMORY_SETTINGS if getattr(args, s.field) is not None}
@@ -233,5 +243,7 @@ def add_run_options(p, *, model: dict, run: dict, variant: str):
     p.add_argument("--seed", type=nonneg_int, default=run["seed"])
     add_threads(p)
     p.add_argument("--quiet", action="store_true")
-    p.add_argument("--no-bf16", action="store_true",
-                   help="train in float32 (faster on CPUs without native bf16, e.g. no AVX-512 BF16 / AMX)")
+    p.add_argument("--precision", choices=PRECISIONS, default="auto",
+                   help="bf16 autocast for the matrix products, or float32; auto: bf16 where the hardware has "
+                        "native bf16 (AVX-512 BF16, AMX, a recent GPU), else float32; on a resume, the run's own")
+    p.add_argument("--no-bf16", action="store_true", help="the same as --precision float32 (the older spelling)")

@@ -16,6 +16,7 @@ from .options import (
     positive_int,
     print_json,
     set_threads,
+    train_precision,
 )
 
 
@@ -27,7 +28,7 @@ def cmd_sorting_train(args) -> int:
     tc = SortingTrainConfig(length=args.length, steps=args.steps, batch_size=args.batch_size, lr=args.lr,
                             eval_every=args.eval_every, checkpoint_every=args.checkpoint_every, seed=args.seed,
                             plateau_patience=args.plateau_patience, plateau_delta=args.plateau_delta,
-                            bf16=not args.no_bf16)
+                            bf16=train_precision(args))
     train_sorting(args.out, cfg, tc, device=args.device, progress=not args.quiet)
     print(f"checkpoint: {args.out}/")
     return 0

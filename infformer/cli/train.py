@@ -19,6 +19,7 @@ from .options import (
     positive_float,
     positive_int,
     set_threads,
+    train_precision,
     unit_float,
 )
 
@@ -43,7 +44,7 @@ def cmd_train(args) -> int:
         raise UsageError(f"--pretrained adds a memory: use --variant ltm, sticky or compressive, not {args.variant}")
     train_cfg = TrainConfig(freeze_backbone=args.freeze_backbone, steps=args.steps, batch_size=args.batch_size, lr=args.lr, min_lr=args.lr / 10,
                             warmup=min(args.warmup, args.steps), eval_every=args.eval_every,
-                            checkpoint_every=args.checkpoint_every, bf16=not args.no_bf16, seed=args.seed,
+                            checkpoint_every=args.checkpoint_every, bf16=train_precision(args), seed=args.seed,
                             vocab_size=args.vocab_size, memory_lr=args.memory_lr)
     if args.init_from:
         base_cfg, _ = read_config(args.init_from)

@@ -38,6 +38,18 @@ def native_bf16(device: torch.device | str = "cpu") -> bool:
     return any(flag in cpu_flags() for flag in CPU_BF16_FLAGS)
 
 
+def training_bf16(asked: bool | None, device: torch.device | str = "cpu", recorded: bool | None = None) -> bool:
+    """Whether a training run uses bf16 autocast: what the call asked (`--precision bf16` / `float32`),
+    else, on a resume, the run's own choice (so its losses stay comparable step to step), else bf16 where
+    `device` multiplies it natively. A CPU that emulates bf16 runs its matrix products tens of times slower
+    than float32 (`bench/bf16_matmul.py`: 70 times on a Zen 3 EPYC), so a run never chooses it there by itself."""
+    if asked is not None:
+        return asked
+    if recorded is not None:
+        return recorded
+    return native_bf16(device)
+
+
 def use_bf16(model: torch.nn.Module, precision: str = "auto") -> bool:
     """Whether to run `model` under bf16 autocast for `precision` ("auto", "float32" or "bf16")."""
     if precision not in PRECISIONS:

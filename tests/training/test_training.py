@@ -65,12 +65,40 @@ def test_resume_continues_the_run(tiny_corpus, tiny_tokenizer, tmp_path):
     assert len(read_metrics(out)) == 10
 
 
+@pytest.mark.filterwarnings("ignore:bf16 autocast on a cpu without native bf16")
 def test_bf16_training_runs(tiny_corpus, tiny_tokenizer, tmp_path):
     cfg = tiny_config("ltm", vocab_size=tiny_tokenizer.vocab_size)
     out = tmp_path / "bf16"
     train([tiny_corpus], out, cfg, tiny_train_config(steps=4, bf16=True), tokenizer=tiny_tokenizer, progress=False)
     losses = [float(r["loss"]) for r in read_metrics(out)]
     assert len(losses) == 4 and all(l == l for l in losses)
+
+
+def test_precision_follows_the_hardware_and_a_resume_keeps_the_runs_own(monkeypatch, tiny_corpus, tiny_tokenizer,
+                                                                        tmp_path):
+    """bf16=None (the CLI's --precision auto): float32 on a CPU that emulates bf16, the run's own choice
+    on a resume whatever this CPU has, and an explicit choice obeyed, with a warning where bf16 is emulated."""
+    from infformer.core import precision
+    from infformer.training.runfiles import read_resume_state
+    cfg = tiny_config("ltm", vocab_size=tiny_tokenizer.vocab_size)
+    out = tmp_path / "run"
+    monkeypatch.setattr(precision, "cpu_flags", lambda: frozenset({"avx2"}))
+    train([tiny_corpus], out, cfg, tiny_train_config(steps=4, checkpoint_every=1, bf16=None), tokenizer=tiny_tokenizer,
+          progress=False, stop_after=1)
+    assert read_resume_state(out)["train"]["bf16"] is False
+    monkeypatch.setattr(precision, "cpu_flags", lambda: frozenset({"amx_bf16"}))
+    train([tiny_corpus], out, None, tiny_train_config(steps=4, checkpoint_every=1, bf16=None), progress=False,
+          stop_after=2)
+    assert read_resume_state(out)["train"]["bf16"] is False    # the run's own, not this CPU's
+    monkeypatch.setattr(precision, "cpu_flags", lambda: frozenset({"avx2"}))
+    with pytest.warns(UserWarning, match="emulated"):
+        train([tiny_corpus], out, None, tiny_train_config(steps=4, checkpoint_every=1, bf16=True), progress=False,
+              stop_after=3)
+    assert read_resume_state(out)["train"]["bf16"] is True
+    fresh = tmp_path / "fresh"
+    monkeypatch.setattr(precision, "cpu_flags", lambda: frozenset({"avx512_bf16"}))
+    train([tiny_corpus], fresh, cfg, tiny_train_config(steps=1, bf16=None), tokenizer=tiny_tokenizer, progress=False)
+    assert read_resume_state(fresh)["train"]["bf16"] is True
 
 
 def test_on_step_callback_and_lr_schedule(tiny_corpus, tiny_tokenizer, tmp_path):

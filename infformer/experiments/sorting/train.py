@@ -37,7 +37,7 @@ from ...training.runfiles import (
     restart_metrics,
     save_resume_state,
 )
-from ...training.train import CompressionLossCollector, autocast, lr_at
+from ...training.train import CompressionLossCollector, autocast, lr_at, with_precision
 from .task import NUM_SYMBOLS, PADDING, VOCAB_SIZE, make_batch, sorting_tokenizer
 
 VALID_SEED_OFFSET = 1_000_000  # validation examples come from a seed stream training never uses
@@ -55,7 +55,7 @@ class SortingTrainConfig:
     eval_every: int = 250
     eval_examples: int = 128
     checkpoint_every: int = 250
-    bf16: bool = True
+    bf16: bool | None = None      # bf16 autocast; None as TrainConfig.bf16 (core/precision.training_bf16)
     seed: int = 0
     plateau_patience: int = 0     # stop when the last K validations did not beat the best before them (0: off)
     plateau_delta: float = 0.005  # ... by at least this much accuracy
@@ -190,10 +190,11 @@ def train_sorting(out_dir, model_cfg: ModelConfig, tc: SortingTrainConfig = Sort
         return load_checkpoint(out, device)[0]
     if saved is not None:
         model_cfg = ModelConfig.from_dict(saved["model"])
-        tc = dataclasses.replace(SortingTrainConfig(**saved["train"]), steps=tc.steps)
+        tc = dataclasses.replace(SortingTrainConfig(**saved["train"]), steps=tc.steps, bf16=tc.bf16)
         start = saved["step"]
     torch.manual_seed(tc.seed)
     dev = torch.device(device)
+    tc = with_precision(tc, dev, saved["train"].get("bf16") if saved is not None else None)
     model = InfFormer(model_cfg).to(dev)
     opt = torch.optim.Adam(model.parameters(), lr=tc.lr)
     if start:
