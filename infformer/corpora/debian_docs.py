@@ -109,13 +109,15 @@ def read_file(path: Path) -> str:
 
 
 def book_texts(books=BOOKS) -> list:
-    """(name, text) of every book; a clear error naming the package to install if one is missing."""
-    out = []
+    """(name, text) of every book; a clear error naming every package to install if any is missing
+    (all at once: one `apt-get install` line, not one failure a package)."""
+    missing = {}
     for book in books:
-        paths = [Path(f) for f in book.files]
-        missing = [str(p) for p in paths if not p.is_file()]
-        if missing:
-            raise InputError(f"{missing[0]} not found: install the Debian package with "
-                             f"`apt-get install {book.package}`")
-        out.append((f"{book.name}.txt", "\n".join(read_file(p) for p in paths)))
-    return out
+        for f in book.files:
+            if not Path(f).is_file():
+                missing.setdefault(book.package, f)
+    if missing:
+        found = "; ".join(f"{f} not found" for f in missing.values())
+        raise InputError(f"{found}: install the Debian package{'s' if len(missing) > 1 else ''} with "
+                         f"`apt-get install {' '.join(missing)}`")
+    return [(f"{book.name}.txt", "\n".join(read_file(Path(f)) for f in book.files)) for book in books]

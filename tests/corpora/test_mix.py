@@ -42,6 +42,9 @@ def test_html_book_follows_next_links_and_keeps_only_the_text(tmp_path):
 def test_a_missing_book_names_the_package_to_install(tmp_path):
     with pytest.raises(InputError, match="apt-get install pkg-x"):
         book_texts([Book("x", "pkg-x", "MIT", (str(tmp_path / "nope.txt.gz"),))])
+    with pytest.raises(InputError, match=r"`apt-get install pkg-x pkg-y`$"):   # every missing package, in one line
+        book_texts([Book("x", "pkg-x", "MIT", (str(tmp_path / "nope.txt.gz"), str(tmp_path / "nope2.html"))),
+                    Book("y", "pkg-y", "MIT", (str(tmp_path / "nope3.txt.gz"),))])
 
 
 def test_a_cycle_of_next_links_ends_the_book(tmp_path):
