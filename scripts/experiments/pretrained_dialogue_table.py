@@ -56,6 +56,7 @@ PAPER_ROW = {"SmolLM2, without document": "stm-nodoc", "SmolLM2, 512-token segme
 REPLY_SCORES = ("f1", "rouge1", "rougeL", "meteor")   # METEOR where the replies were scored with WordNet installed
 # LABEL=A/B: A's reply scores − B's, turn by turn, on the replies both generated (the same seeded sample)
 DEFAULT_REPLY_PAIRS = ["the ∞-former against SmolLM2=variant-ltm-s0/baseline",
+                       "the ∞-former against SmolLM2 without the document=variant-ltm-s0/baseline:nodoc",
                        "sticky against SmolLM2=infformer-mix/baseline",
                        "linear against sticky=variant-ltm-s0/infformer-mix",
                        "the document, to SmolLM2=baseline/baseline:nodoc"]
