@@ -30,6 +30,11 @@ wanted_missing() {  # whether a file this call is asked for is missing (a finish
   return 1
 }
 if ! wanted_missing; then echo "variant-compressive-s0: every file asked for exists: skipped"; exit 0; fi
+# One training at a time: a second job (another reply part, in the queue's other lane) waits here for the
+# first to train the memory, then finds it trained and goes straight to its own part.
+mkdir -p "$(dirname "$OUT")"
+exec 9>"$OUT.lock"
+flock 9
 if [ ! -d "$CORPUS" ]; then   # the mixed corpus every pretrained variant trained on (runs/smollm2-mix/README.md)
   .venv/bin/python scripts/build_corpus.py --cmudog "${CMUDOG:?set CMUDOG}" --mix --out build/corpus
 fi
@@ -39,4 +44,5 @@ if [ "$(.venv/bin/python -c "import json,sys; print(json.load(open(sys.argv[1]))
     --lr 5e-5 --batch-size 1 --steps 3000 --stop-after "$STOP" --precision "${PRECISION:-auto}" \
     --eval-every 0 --checkpoint-every 100 --threads 1 --quiet --out "$OUT"
 fi
+flock -u 9
 PART_LIST=${PART_LIST-1} REPLIES=${REPLIES:-0} ABLATE=0 scripts/experiments/pretrained_dialogue.sh "$OUT" variant-compressive-s0

@@ -10,9 +10,9 @@
 # nats for nats, so no memory model needs a read-zeroed pass of its own: ABLATE=0 halves their time), the two
 # ∞-formers part by part (with Figure 4 from here on: SECTIONS=1), the ∞-former without the document, the
 # Compressive row (its memory trained again, ~90 minutes, then part 1), generated replies (30 conversations
-# a model in three parts, ~45-90 minutes a model on a core), the second
-# seeds (part 1 of each is enough to pair them; then the rest), then Figure 4 for the parts scored before it was
-# cheap (SECTIONS=all: ~30-40 minutes a part). Costs here (AMD EPYC, one thread, float32, two jobs
+# a model in three parts, ~45-110 minutes a model on a core), the second seeds (part 1 of each is enough to
+# pair them; then the rest), Figure 4 for the parts scored before it was cheap (SECTIONS=all: ~40-55 minutes
+# a part), and last the Compressive row's replies (its memory trained again first). Costs here (AMD EPYC, one thread, float32, two jobs
 # at once): a baseline part ~18 minutes with the document and ~8 without, a memory part ~25-30 minutes.
 # The baseline keeps the absolute path of its first parts (pool_parts refuses parts of different models).
 # DIALOGUE=script replaces pretrained_dialogue.sh (the tests use a stand-in).
@@ -38,8 +38,6 @@ jobs() {
            "runs/smollm2-mix-ltm variant-ltm-s0" "$BASE baseline"; do
     for p in 1 2 3; do echo "PART_LIST= REPLIES=30 REPLY_PARTS=3 REPLY_PART_LIST=$p $RUN $m"; done
   done
-  # the Compressive replies in one job (its three parts in turn): it trains its memory first if it is not there
-  echo "PART_LIST= REPLIES=30 REPLY_PARTS=3 ${COMPRESSIVE:-scripts/experiments/pretrained_compressive.sh}"
   for p in $PARTS; do
     echo "PART_LIST=$p REPLIES=0 ABLATE=0 SECTIONS=1 $RUN runs/smollm2-mix-ltm-s1 variant-ltm-s1"
     echo "PART_LIST=$p REPLIES=0 ABLATE=0 SECTIONS=1 $RUN runs/smollm2-mix-sticky-s1 variant-sticky-s1"
@@ -47,6 +45,13 @@ jobs() {
   for p in $PARTS; do   # Figure 4 for the parts scored before without it
     echo "PART_LIST=$p REPLIES=0 ABLATE=0 SECTIONS=all $RUN runs/smollm2-mix-ltm variant-ltm-s0"
     echo "PART_LIST=$p REPLIES=0 ABLATE=0 SECTIONS=all $RUN assets/models/smollm2-sticky infformer-mix"
+  done
+  # Last, the Compressive replies, a sixth of the sample a job: the first job trains its memory again (~90-110
+  # minutes: its weights are not kept), the others wait for it (pretrained_compressive.sh's lock), then two
+  # lanes share the six parts (~18 minutes each): ~2.5 hours in all, which must fall within one session (the
+  # memory is lost with the machine), so start the queue at a session's beginning when these are what is left.
+  for p in 1 2 3 4 5 6; do
+    echo "PART_LIST= REPLIES=30 REPLY_PARTS=6 REPLY_PART_LIST=$p ${COMPRESSIVE:-scripts/experiments/pretrained_compressive.sh}"
   done
 }
 if [ "${1:-}" = --list ]; then jobs; exit 0; fi

@@ -265,7 +265,7 @@ def test_the_dialogue_queue_runs_every_job_once_in_order(tmp_path):
     r = subprocess.run([str(queue)], capture_output=True, text=True, env=env)
     assert r.returncode == 0, r.stderr
     ran = log.read_text().splitlines()
-    assert len(ran) == len(listed) == 62 and len(set(ran)) == 62 and r.stdout.count(" done ") == 62
+    assert len(ran) == len(listed) == 67 and len(set(ran)) == 67 and r.stdout.count(" done ") == 67
     assert "FAILED" not in r.stdout
     assert listed[0] == f"PART_LIST=1 REPLIES=0 {fake} base baseline"
     assert "PART_LIST=6 ABLATE=0 REPLIES=0 SECTIONS=1 assets/models/smollm2-sticky infformer-mix" in ran
@@ -273,9 +273,11 @@ def test_the_dialogue_queue_runs_every_job_once_in_order(tmp_path):
     for p in (1, 2, 3):   # replies a part at a time
         assert f"PART_LIST= ABLATE=1 REPLIES=30 REPLY_PART_LIST={p} SECTIONS=0 base baseline --no-document" in ran
     assert "PART_LIST=1 ABLATE=1 REPLIES= SECTIONS=0 " in ran   # the Compressive job: trains, then part 1
-    assert "PART_LIST= ABLATE=1 REPLIES=30 SECTIONS=0 " in ran   # and its replies, all three parts in one job
-    assert listed[-1] == f"PART_LIST=6 REPLIES=0 ABLATE=0 SECTIONS=all {fake} assets/models/smollm2-sticky infformer-mix"
     assert "PART_LIST=6 ABLATE=0 REPLIES=0 SECTIONS=all assets/models/smollm2-sticky infformer-mix" in ran
+    # last, its replies a sixth a job (the first trains its memory, the others wait for it: the lock)
+    assert listed[-6:] == [f"PART_LIST= REPLIES=30 REPLY_PARTS=6 REPLY_PART_LIST={p} {fake}" for p in range(1, 7)]
+    for p in range(1, 7):
+        assert f"PART_LIST= ABLATE=1 REPLIES=30 REPLY_PART_LIST={p} SECTIONS=0 " in ran
 
 
 def test_the_compressive_job_does_not_train_again_for_files_that_exist(tmp_path):
@@ -295,7 +297,15 @@ def test_the_compressive_job_does_not_train_again_for_files_that_exist(tmp_path)
     for extra in ({"PART_LIST": "1"}, {"PART_LIST": "", "REPLIES": "30"}):
         r = subprocess.run(["bash", script], capture_output=True, text=True, env={**env, **extra})
         assert r.returncode == 0 and "every file asked for exists: skipped" in r.stdout, r.stderr
-    # part 2 missing: on past the check (STOP=0: no training; then no model to score, or no CMUDOG for the corpus)
-    r = subprocess.run(["bash", script], capture_output=True, text=True, env={**env, "PART_LIST": "2", "STOP": "0"},
-                       timeout=120)
-    assert "skipped" not in r.stdout and r.returncode != 0
+    # part 2 missing: on past the check (STOP=0: no training; then no model to score, or no CMUDOG for the corpus),
+    # but only once no other job holds the training lock (another part's job training the memory)
+    import fcntl
+    import time
+    with open(tmp_path / "no-run.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        job = subprocess.Popen(["bash", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env={**env, "PART_LIST": "2", "STOP": "0"})
+        time.sleep(2)
+        assert job.poll() is None          # waiting for the lock
+    out, _ = job.communicate(timeout=120)  # the lock released: on to its part, which fails here
+    assert "skipped" not in out and job.returncode != 0
