@@ -29,6 +29,15 @@ def cpu_model() -> str:
     return platform.processor() or "unknown CPU"
 
 
+def flag_report(names=("avx512f", "amx_bf16", "avx512_bf16")) -> str:
+    """Which of the CPU flags `names` this machine has ("avx512_bf16 yes, amx_bf16 no"): what decides
+    whether bf16 is native here (infformer/core/precision.py)."""
+    from infformer.core.precision import cpu_flags  # here, not at the top: most benchmarks never ask
+
+    flags = cpu_flags()
+    return ", ".join(f"{f} {'yes' if f in flags else 'no'}" for f in names)
+
+
 def mem_total_gb() -> float | None:
     try:
         for line in Path("/proc/meminfo").read_text().splitlines():

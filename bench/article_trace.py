@@ -13,9 +13,8 @@ import argparse
 import time
 from pathlib import Path
 
-import _common as C  # noqa: F401  (puts the project root on sys.path)
+import _common as C
 import torch
-from pretrained_speed import flag_report
 
 from infformer.core.precision import use_bf16
 from infformer.io.checkpoint import PRETRAINED_MODEL, load_checkpoint
@@ -55,7 +54,7 @@ def main():
     t0 = time.perf_counter()
     model, tokenizer, _ = load_checkpoint(args.model)
     print(f"model {args.model}: loaded in {time.perf_counter() - t0:.1f} s")
-    print("CPU:", flag_report(("avx512_bf16", "amx_bf16")), f"| auto chooses {'bf16' if use_bf16(model) else 'float32'}")
+    print("CPU:", C.flag_report(("avx512_bf16", "amx_bf16")), f"| auto chooses {'bf16' if use_bf16(model) else 'float32'}")
     print(f"text: {name}, {len(tokenizer.encode(text)[0]):,} tokens")
     for threads in args.threads:
         torch.set_num_threads(threads)

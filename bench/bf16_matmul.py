@@ -16,7 +16,7 @@ import time
 import _common as C
 import torch
 
-from infformer.core.precision import CPU_BF16_FLAGS, cpu_flags, native_bf16, training_bf16
+from infformer.core.precision import CPU_BF16_FLAGS, native_bf16, training_bf16
 
 ROWS, INNER, COLS = 512, 576, 1536  # a segment through SmolLM2's MLP up-projection
 
@@ -37,8 +37,7 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
     print(C.machine_line())
-    flags = cpu_flags()
-    print("bf16 flags: " + ", ".join(f"{f} {'yes' if f in flags else 'no'}" for f in CPU_BF16_FLAGS)
+    print("bf16 flags: " + C.flag_report(CPU_BF16_FLAGS)
           + f"; native bf16: {native_bf16('cpu')}; a new training run's choice (--precision auto): "
           + ("bf16" if training_bf16(None, "cpu") else "float32"))
     a, b = torch.randn(ROWS, INNER), torch.randn(INNER, COLS)

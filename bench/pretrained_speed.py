@@ -20,22 +20,16 @@ import math
 import time
 from pathlib import Path
 
-import _common as C  # noqa: F401  (puts the project root on sys.path)
+import _common as C
 import numpy as np
 import torch
 import torch.nn.functional as F
 
 from infformer.core.config import LTMConfig
-from infformer.core.precision import cpu_flags
 from infformer.io.pretrained import load_pretrained, smollm2_gguf_path
 from infformer.training.evaluate import token_losses
 
 GPL = Path("/usr/share/common-licenses/GPL-3")
-
-
-def flag_report(names=("avx512f", "avx512_bf16", "amx_bf16")) -> str:
-    flags = cpu_flags()
-    return ", ".join(f"{f} {'yes' if f in flags else 'no'}" for f in names)
 
 
 def timed(fn, repeats: int) -> float:
@@ -61,7 +55,7 @@ def main():
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     print(C.machine_line())
-    print(f"cpu flags: {flag_report()}")
+    print(f"cpu flags: {C.flag_report()}")
     path = smollm2_gguf_path()
     print(f"model: {path.name} ({path.stat().st_size / 2**20:.0f} MiB)")
 

@@ -166,9 +166,11 @@ def autocast(device: torch.device, enabled: bool):
     return torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=enabled)
 
 
-def with_precision(tc, device: torch.device, recorded: bool | None = None):
+def with_precision(tc, device: torch.device, saved: dict | None = None):
     """`tc` (a TrainConfig or SortingTrainConfig) with its bf16 decided (core/precision.training_bf16);
-    `recorded`: the resumed run's own choice. Warns where `device` would emulate bf16."""
+    `saved`: the resumed run's state (train_state.json), whose own choice a resume keeps unless asked
+    otherwise; None for a fresh run. Warns where `device` would emulate bf16."""
+    recorded = saved["train"].get("bf16") if saved is not None else None
     bf16 = training_bf16(tc.bf16, device, recorded)
     if bf16 and not native_bf16(device):
         warnings.warn(f"bf16 autocast on a {device.type} without native bf16 (AVX-512 BF16 or AMX): its matrix "
@@ -280,7 +282,7 @@ def train(corpus, out_dir, model_cfg: ModelConfig | None = None, train_cfg: Trai
         model_cfg = dataclasses.replace(model_cfg, vocab_size=tokenizer.vocab_size)
         start_step = 0
 
-    train_cfg = with_precision(train_cfg, dev, saved["train"].get("bf16") if resume else None)
+    train_cfg = with_precision(train_cfg, dev, saved if resume else None)
     names, docs = load_documents(corpus, tokenizer)
     parts = [split_heldout(d, train_cfg.heldout) for d in docs]
     train_streams = SegmentStreams([p[0] for p in parts], model_cfg.segment_len, train_cfg.batch_size * ddp.world)

@@ -194,7 +194,7 @@ def train_sorting(out_dir, model_cfg: ModelConfig, tc: SortingTrainConfig = Sort
         start = saved["step"]
     torch.manual_seed(tc.seed)
     dev = torch.device(device)
-    tc = with_precision(tc, dev, saved["train"].get("bf16") if saved is not None else None)
+    tc = with_precision(tc, dev, saved)
     model = InfFormer(model_cfg).to(dev)
     opt = torch.optim.Adam(model.parameters(), lr=tc.lr)
     if start:
