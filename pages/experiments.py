@@ -225,7 +225,9 @@ if dialogue_pt is not None:
                "among replies at the same turn (the sections are shown in order through a conversation; "
                "`turn_control_other_section`: the share of replies it gave another section than their writer's). `_low` / `_high`: 95% intervals resampling conversations (one seed). Means over the "
                "seeds of a row where there are several and they were measured over the same conversations, measure by "
-               "measure (else a row a seed, named in brackets; a seed without a measure leaves it to the other's). `paper_*`: the paper's row it stands for (GPT-2 small fine-tuned "
+               "measure (else a row a seed, named in brackets; a seed without a measure leaves it to the other's). "
+               "`replies_retrained`: the replies came from the recipe trained again, other weights than the "
+               "perplexity's (a memory whose weights are not kept). `paper_*`: the paper's row it stands for (GPT-2 small fine-tuned "
                "whole on CMU-DoG, another tokenizer: levels differ; compare the order and the ratios).")
 
 

@@ -71,7 +71,7 @@ CSV_COLUMNS = ("model", "runs", "conversations", "of", "perplexity", "perplexity
                "read_zeroed", "read_ratio", "read_ratio_low", "read_ratio_high", "generated", "f1", "rouge1",
                "rougeL", "meteor", "section_ratio", "control_ratio", "difference_low", "difference_high",
                "turn_control_ratio", "turn_difference_low", "turn_difference_high", "turn_control_other_section",
-               "section_over",
+               "section_over", "replies_retrained",
                "paper_model", "paper_perplexity", "paper_f1", "paper_rouge1", "paper_rougeL", "paper_meteor")
 
 
@@ -238,6 +238,18 @@ def coverage(reports: list) -> str:
     return f"{', '.join(done) or '–'} / {', '.join(generated) or '–'}"
 
 
+def replies_retrained(r) -> bool | None:
+    """Whether a report's replies came from other weights than its perplexity: the recipe trained again (the
+    Compressive memory, whose weights are not kept), both digests recorded and different; None when unknown."""
+    scored, replied = ((r.get(k) or {}).get("model_sha256") for k in ("perplexity", "replies"))
+    return scored != replied if scored and replied else None
+
+
+RETRAINED_NOTE = ("† replies from the same recipe trained again: other weights than its perplexity's (their "
+                  "model_sha256 differ; a memory whose weights are not kept, e.g. trained in float32 where the scored "
+                  "one trained under bf16)")
+
+
 def table2(results: Path, rows: list, reply_seed: int = 1) -> str:
     head = ["model", "perplexity", "read zeroed", "zeroed ÷ with", "F1 %", "ROUGE-1 %", "ROUGE-L %", "METEOR %",
             "conversations / generated"]
@@ -248,7 +260,10 @@ def table2(results: Path, rows: list, reply_seed: int = 1) -> str:
                  cell(reports, ratio, lambda r: r["perplexity"]["without_ltm_read"]["ratio_ci95"], digits=4)]
         for k in REPLY_SCORES:
             cells.append(cell(reports, lambda r, k=k: r["replies"][k], lambda r, k=k: r["replies"][f"{k}_ci95"], scale=100))
-        lines.append(f"| {label} | " + " | ".join(cells) + f" | {coverage(reports)} |")
+        mark = " †" if any(replies_retrained(r) for r in reports) else ""
+        lines.append(f"| {label}{mark} | " + " | ".join(cells) + f" | {coverage(reports)} |")
+    if any(" † |" in line for line in lines):
+        lines += ["", RETRAINED_NOTE]
     return "\n".join(lines)
 
 
@@ -396,6 +411,10 @@ def csv_rows(results: Path, rows: list, reply_seed: int = 1) -> list:
         got = values(reports, get)
         return got[0][k] if len(reports) == 1 and got else None
 
+    def retrained(reports):
+        known = [x for x in map(replies_retrained, reports) if x is not None]
+        return any(known) if known else None
+
     out = []
     for label, row, reports in row_reports(results, rows, reply_seed):
         parts = [r["perplexity"] for r in reports if r["perplexity"]]
@@ -419,6 +438,7 @@ def csv_rows(results: Path, rows: list, reply_seed: int = 1) -> list:
                     "turn_difference_high": one(reports, lambda r: sections(r)["turn_difference_ci95"], 1),
                     "turn_control_other_section": mean(reports, lambda r: sections(r)["turn_control_other_section"]),
                     "section_over": "; ".join(sections_over(r) for r in reports if sections(r)) or None,
+                    "replies_retrained": retrained(reports),
                     **dict(zip(CSV_COLUMNS[-6:], PAPER_DIALOGUE.get(PAPER_ROW.get(row), (None,) * 6)))})
     return out
 

@@ -77,9 +77,14 @@ def test_parts_pool_to_one_run_over_the_split(cli, tiny_checkpoint, tmp_path):
     assert parts[0]["model_sha256"] == model_digests(copy) and len(model_digests(copy)) >= 2
     assert pool_parts([parts[0], {**parts[1], "model": str(copy)}])["complete"]
     other = {k: "0" * 64 for k in parts[1]["model_sha256"]}
-    for bad in ({"model": str(copy), "model_sha256": other}, {"model": str(copy), "model_sha256": None}):
+    assert pool_parts(parts)["model_sha256"] == model_digests(copy)
+    # other weights in a copy, a copy without digests, and the same directory trained again (other weights there)
+    for bad in ({"model": str(copy), "model_sha256": other}, {"model": str(copy), "model_sha256": None},
+                {"model_sha256": other}):
         with pytest.raises(ValueError, match="parts of different models"):
             pool_parts([parts[0], {**parts[1], **bad}])
+    # parts made before the digests were recorded: the same directory is the same model
+    assert pool_parts([{**parts[0], "model_sha256": None}, parts[1]])["complete"]
 
 
 @pytest.mark.parametrize("bad", ["3/2", "0/2", "1/0", "half", "1/"])

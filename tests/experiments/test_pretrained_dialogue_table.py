@@ -285,3 +285,24 @@ def test_replies_pool_over_parts_and_pair_turn_by_turn(tmp_path):
     write(tmp_path, "other", "dialogue-replies-seed1-part-1-of-2.json", reply_part(1, 2, [[0.1]], seed=2))
     with pytest.raises(ValueError, match="generated differently"):
         reply_pair_rows(tmp_path, ["x=mem/other"])
+
+
+def test_replies_from_the_recipe_trained_again_are_marked(tmp_path):
+    """A memory whose weights are not kept (the Compressive row) is trained again for its replies: where the
+    digests show other weights than its perplexity's, Table 2 marks the row and says why; the CSV says so."""
+    digest = {"model.safetensors": "a" * 64}
+    for i in (1, 2):
+        write(tmp_path, "comp", f"dialogue-part-{i}-of-2.json", {**part(i, 2, 3.0), "model_sha256": digest})
+        write(tmp_path, "comp", f"dialogue-replies-seed1-part-{i}-of-2.json",
+              {**reply_part(i, 2, [[0.2, 0.4]]), "model_sha256": {"model.safetensors": "b" * 64}})
+        write(tmp_path, "same", f"dialogue-part-{i}-of-2.json", {**part(i, 2, 3.0), "model_sha256": digest})
+        write(tmp_path, "same", f"dialogue-replies-seed1-part-{i}-of-2.json",
+              {**reply_part(i, 2, [[0.2, 0.4]]), "model_sha256": digest})
+        write(tmp_path, "old", f"dialogue-part-{i}-of-2.json", part(i, 2, 3.0))   # no digests recorded
+        write(tmp_path, "old", f"dialogue-replies-seed1-part-{i}-of-2.json", reply_part(i, 2, [[0.2, 0.4]]))
+    t2 = table2(tmp_path, ["Compressive=comp", "same=same", "old=old"]).splitlines()
+    assert t2[2].startswith("| Compressive † |") and t2[3].startswith("| same |") and t2[4].startswith("| old |")
+    assert t2[-1].startswith("† replies from the same recipe trained again")
+    assert "†" not in table2(tmp_path, ["same=same"])
+    flags = {r["model"]: r["replies_retrained"] for r in csv_rows(tmp_path, ["Compressive=comp", "same=same", "old=old"])}
+    assert flags == {"Compressive": True, "same": False, "old": None}

@@ -26,13 +26,22 @@ AGREE = ("model", "data", "split", "with_document", "seed", "sample")
 
 
 def same_model(a: dict, b: dict) -> bool:
-    """Whether two reports scored one model: the same directory, or byte-identical files elsewhere (both
-    recorded `model_sha256`: a worktree's copy, a run's checkpoint shipped in assets/models/)."""
-    return a.get("model") == b.get("model") or bool(a.get("model_sha256")) and a.get("model_sha256") == b.get("model_sha256")
+    """Whether two reports scored one model. Where both recorded `model_sha256`, the weights decide: byte-identical
+    files anywhere (a worktree's copy, a run's checkpoint shipped in assets/models/) are one model, and a directory
+    trained again (the Compressive memory, whose weights are not kept) holds another. Reports made before the
+    digests were recorded: the same directory."""
+    if a.get("model_sha256") and b.get("model_sha256"):
+        return a["model_sha256"] == b["model_sha256"]
+    return a.get("model") == b.get("model")
+
+
+def weights_of(reports: list) -> dict | None:
+    """The `model_sha256` the reports recorded (the first that did; `same_model` has made them agree), or None."""
+    return next((r["model_sha256"] for r in reports if r.get("model_sha256")), None)
 
 
 def pool_parts(reports: list) -> dict:
-    """{model, …AGREE, parts, of, complete, conversations, tokens, characters, perplexity,
+    """{model, …AGREE, model_sha256, parts, of, complete, conversations, tokens, characters, perplexity,
     perplexity_ci95, bits_per_character, [without_ltm_read: {perplexity, bits_per_character,
     ratio, ratio_ci95}], [section_attention: Figure 4 over the parts' conversations, when every part
     measured it]}. Raises ValueError on reports that are not disjoint parts of one evaluation."""
@@ -45,7 +54,7 @@ def pool_parts(reports: list) -> dict:
     characters = sum(c["characters"] for c in rows)
     nats = sum(c["nats"] for c in rows)
     ci = ratio_interval([c["nats"] for c in rows], [c["tokens"] for c in rows])
-    out = {**{k: first.get(k) for k in AGREE}, "parts": parts, "of": n,
+    out = {**{k: first.get(k) for k in AGREE}, "model_sha256": weights_of(reports), "parts": parts, "of": n,
            "complete": parts == list(range(1, n + 1)), "conversations": len(rows), "tokens": tokens, "characters": characters,
            "perplexity": math.exp(nats / tokens), "perplexity_ci95": [math.exp(x) for x in ci] if ci else None,
            "bits_per_character": nats / math.log(2) / characters}
@@ -88,7 +97,7 @@ def check_parts(reports: list, agree: tuple = ()) -> tuple[list, int]:
 def pool_replies(reports: list) -> dict:
     """The generated replies of the parts of one seeded sample (`dialogue evaluate --conversations K --part I/N
     --generate-conversations K`), pooled as one run over the parts' conversations would report them: {…AGREE,
-    generation, parts, of, complete, generated_conversations, turns, f1, rouge1, … (each with _ci95, resampling
+    model_sha256, generation, parts, of, complete, generated_conversations, turns, f1, rouge1, … (each with _ci95, resampling
     conversations), section_attention, examples (the first part's), reply_rows}. One report of the whole sample (no part) is returned
     as it is, its rows kept. A ValueError on reports that are not parts of one sample or keep no reply_rows."""
     if any(not r.get("reply_rows") and r.get("generated_conversations") for r in reports):
@@ -101,7 +110,8 @@ def pool_replies(reports: list) -> dict:
     keys = [k for k in rows[0] if k not in ("conversation", "turn")] if rows else []
     first = reports[0]
     sections = [row for r in reports for row in r.get("reply_section_rows") or []]
-    return {**{k: first.get(k) for k in AGREE}, "generation": first.get("generation"), "parts": parts, "of": n,
+    return {**{k: first.get(k) for k in AGREE}, "model_sha256": weights_of(reports), "generation": first.get("generation"),
+            "parts": parts, "of": n,
             "complete": parts == list(range(1, n + 1)),
             "generated_conversations": sum(r["generated_conversations"] for r in reports), "turns": len(rows),
             **mean_scores([{k: row[k] for k in keys} for row in rows], [row["conversation"] for row in rows],
