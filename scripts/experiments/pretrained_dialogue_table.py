@@ -59,6 +59,8 @@ DEFAULT_REPLY_PAIRS = ["the ∞-former against SmolLM2=variant-ltm-s0/baseline",
                        "the ∞-former against SmolLM2 without the document=variant-ltm-s0/baseline:nodoc",
                        "sticky against SmolLM2=infformer-mix/baseline",
                        "linear against sticky=variant-ltm-s0/infformer-mix",
+                       "Compressive against SmolLM2=variant-compressive-s0/baseline",
+                       "the ∞-former against Compressive=variant-ltm-s0/variant-compressive-s0",
                        "the document, to SmolLM2=baseline/baseline:nodoc"]
 REPLY_PAIR_COLUMNS = ("comparison", "numerator", "denominator", "conversations", "replies",
                       *(f"{k}{end}" for k in REPLY_SCORES for end in ("", "_low", "_high")))
