@@ -48,6 +48,8 @@ DEFAULT_PAIRS = ["the document, to SmolLM2=baseline:nodoc/baseline",
                  "linear against sticky=variant-ltm-s0/infformer-mix",
                  "the Compressive memory, to SmolLM2=baseline/variant-compressive-s0",
                  "Compressive against the ∞-former=variant-compressive-s0/variant-ltm-s0",
+                 # the Compressive memory trained again in float32 (whose replies Table 2 shows) against the bf16 one
+                 "the Compressive memory trained again, against the first=variant-compressive-f32/variant-compressive-s0",
                  "the ∞-former's second seed against its first=variant-ltm-s1/variant-ltm-s0",
                  "sticky's second seed against its first=variant-sticky-s1/infformer-mix"]
 # which of the paper's rows each default row stands for (SmolLM2 plays GPT-2's part)
