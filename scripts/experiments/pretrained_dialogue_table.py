@@ -249,6 +249,12 @@ def replies_retrained(r) -> bool | None:
     return scored != replied if scored and replied else None
 
 
+def row_retrained(reports: list) -> bool | None:
+    """`replies_retrained` of a row: whether any of its seeds' replies came from other weights; None when unknown."""
+    known = [x for x in map(replies_retrained, reports) if x is not None]
+    return any(known) if known else None
+
+
 RETRAINED_NOTE = ("† replies from the same recipe trained again: other weights than its perplexity's (their "
                   "model_sha256 differ; a memory whose weights are not kept, e.g. trained in float32 where the scored "
                   "one trained under bf16)")
@@ -258,15 +264,17 @@ def table2(results: Path, rows: list, reply_seed: int = 1) -> str:
     head = ["model", "perplexity", "read zeroed", "zeroed ÷ with", "F1 %", "ROUGE-1 %", "ROUGE-L %", "METEOR %",
             "conversations / generated"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    marked = False
     for label, _, reports in row_reports(results, rows, reply_seed):
         cells = [cell(reports, ppl, lambda r: r["perplexity"]["perplexity_ci95"]),
                  cell(reports, zeroed),
                  cell(reports, ratio, lambda r: r["perplexity"]["without_ltm_read"]["ratio_ci95"], digits=4)]
         for k in REPLY_SCORES:
             cells.append(cell(reports, lambda r, k=k: r["replies"][k], lambda r, k=k: r["replies"][f"{k}_ci95"], scale=100))
-        mark = " †" if any(replies_retrained(r) for r in reports) else ""
-        lines.append(f"| {label}{mark} | " + " | ".join(cells) + f" | {coverage(reports)} |")
-    if any(" † |" in line for line in lines):
+        retrained = row_retrained(reports) is True
+        marked |= retrained
+        lines.append(f"| {label}{' †' if retrained else ''} | " + " | ".join(cells) + f" | {coverage(reports)} |")
+    if marked:
         lines += ["", RETRAINED_NOTE]
     return "\n".join(lines)
 
@@ -415,10 +423,6 @@ def csv_rows(results: Path, rows: list, reply_seed: int = 1) -> list:
         got = values(reports, get)
         return got[0][k] if len(reports) == 1 and got else None
 
-    def retrained(reports):
-        known = [x for x in map(replies_retrained, reports) if x is not None]
-        return any(known) if known else None
-
     out = []
     for label, row, reports in row_reports(results, rows, reply_seed):
         parts = [r["perplexity"] for r in reports if r["perplexity"]]
@@ -442,7 +446,7 @@ def csv_rows(results: Path, rows: list, reply_seed: int = 1) -> list:
                     "turn_difference_high": one(reports, lambda r: sections(r)["turn_difference_ci95"], 1),
                     "turn_control_other_section": mean(reports, lambda r: sections(r)["turn_control_other_section"]),
                     "section_over": "; ".join(sections_over(r) for r in reports if sections(r)) or None,
-                    "replies_retrained": retrained(reports),
+                    "replies_retrained": row_retrained(reports),
                     **dict(zip(CSV_COLUMNS[-6:], PAPER_DIALOGUE.get(PAPER_ROW.get(row), (None,) * 6)))})
     return out
 
