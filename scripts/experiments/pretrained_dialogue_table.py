@@ -46,6 +46,8 @@ DEFAULT_PAIRS = ["the document, to SmolLM2=baseline:nodoc/baseline",
                  "the read, to sticky=baseline/infformer-mix",
                  "the memory of the turns alone (no document)=baseline:nodoc/variant-ltm-s0:nodoc",
                  "linear against sticky=variant-ltm-s0/infformer-mix",
+                 # the same comparison on the second seeds: is "linear beats sticky" more than one seed's luck?
+                 "linear against sticky, second seeds=variant-ltm-s1/variant-sticky-s1",
                  "the Compressive memory, to SmolLM2=baseline/variant-compressive-s0",
                  "Compressive against the ∞-former=variant-compressive-s0/variant-ltm-s0",
                  # the Compressive memory trained again in float32 (whose replies Table 2 shows) against the bf16 one
